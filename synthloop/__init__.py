@@ -7,4 +7,13 @@ an exact simulator, and a downstream-utility evaluator.
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+from .base import BaseGenerator
+from .exceptions import SchemaError
+from .generators import MultivariateNormalGenerator
+
+__all__ = [
+    "__version__",
+    "BaseGenerator",
+    "MultivariateNormalGenerator",
+    "SchemaError",
+]

@@ -1,0 +1,317 @@
+"""Table schema: validate a table once, encode it to arrays, decode samples back.
+
+Generators never see pandas. A :class:`TableSchema` is inferred at fit time
+and turns a table into one numpy array per column:
+
+- numeric kinds (``"float"``, ``"int"``, ``"datetime"``) become float64, with
+  NaN for missing values (datetimes as integer ticks of their unit);
+- discrete kinds (``"bool"``, ``"category"``, ``"string"``) become int64 codes
+  into ``ColumnSpec.levels``, with -1 for missing values.
+
+``decode`` reverses this and restores the exact dtypes seen at fit (numpy or
+nullable integers, ``boolean``, ``category`` with its categories and order,
+``str``/``string``/``object`` text, tz-aware datetimes), so a generator that
+samples arrays in the encoded space returns the user's table.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as pdt
+
+from .exceptions import SchemaError
+
+__all__ = ["ColumnSpec", "TableSchema", "EncodedTable", "NUMERIC_KINDS", "DISCRETE_KINDS"]
+
+NUMERIC_KINDS = frozenset({"float", "int", "datetime"})
+DISCRETE_KINDS = frozenset({"bool", "category", "string"})
+ALL_KINDS = NUMERIC_KINDS | DISCRETE_KINDS
+
+
+@dataclass
+class ColumnSpec:
+    """What a generator must reproduce about one column.
+
+    Attributes
+    ----------
+    name : str or int
+        Column label (position for array input).
+    kind : {"float", "int", "datetime", "bool", "category", "string"}
+    dtype : numpy or pandas dtype
+        The dtype to restore.
+    levels : numpy.ndarray or None
+        Discrete kinds: the values that codes index (a category's declared
+        categories, ``[False, True]`` for booleans, sorted observed strings).
+    nullable : bool
+        Whether ``dtype`` can hold a missing value.
+    lower, upper : float
+        Observed range of a numeric column (used to keep integers in range).
+    """
+
+    name: object
+    kind: str
+    dtype: object
+    levels: np.ndarray | None = None
+    nullable: bool = True
+    lower: float = np.inf
+    upper: float = -np.inf
+
+
+@dataclass
+class EncodedTable:
+    """A table as arrays: ``columns[name]`` is float64 (numeric) or int64 codes."""
+
+    schema: "TableSchema"
+    columns: dict
+    n_rows: int
+
+    def numeric(self, names=None):
+        """Stack numeric columns into an ``(n_rows, k)`` float64 matrix."""
+        names = self.schema.names if names is None else names
+        if not names:
+            return np.empty((self.n_rows, 0))
+        return np.column_stack([np.asarray(self.columns[c], dtype=np.float64) for c in names])
+
+
+@dataclass
+class TableSchema:
+    """The columns of a fitted table, in order, and how to rebuild them."""
+
+    columns: list = field(default_factory=list)
+    is_frame: bool = True
+
+    @property
+    def names(self):
+        return [c.name for c in self.columns]
+
+    def __getitem__(self, name):
+        return self.columns[self.names.index(name)]
+
+    def kinds(self):
+        """``{name: kind}`` for every column."""
+        return {c.name: c.kind for c in self.columns}
+
+    def dtypes(self):
+        """The fitted dtypes as a Series (like ``DataFrame.dtypes``)."""
+        return pd.Series([c.dtype for c in self.columns], index=pd.Index(self.names, dtype=object), dtype=object)
+
+    # ------------------------------------------------------------------ encode
+    def encode(self, frame, *, update=False, owner="generator"):
+        """Encode ``frame`` (validated, same columns) to an :class:`EncodedTable`.
+
+        With ``update=True`` (streaming fits) string levels seen for the first
+        time are appended, so codes of earlier chunks stay valid; otherwise an
+        unseen level is an error.
+        """
+        encoded = {}
+        for spec in self.columns:
+            values = frame[spec.name]
+            if spec.kind in NUMERIC_KINDS:
+                arr = _numeric_values(values, spec)
+                finite = arr[~np.isnan(arr)]
+                if finite.size:
+                    spec.lower = min(spec.lower, float(finite.min()))
+                    spec.upper = max(spec.upper, float(finite.max()))
+                encoded[spec.name] = arr
+            else:
+                encoded[spec.name] = _codes(values, spec, update=update, owner=owner)
+        return EncodedTable(self, encoded, len(frame))
+
+    # ------------------------------------------------------------------ decode
+    def decode(self, columns, n_rows):
+        """Rebuild a DataFrame (or ndarray for array input) from encoded arrays."""
+        out = {}
+        for spec in self.columns:
+            out[spec.name] = _restore(np.asarray(columns[spec.name]), spec)
+        if not self.is_frame:
+            if not self.columns:
+                return np.empty((n_rows, 0))
+            return np.column_stack([np.asarray(out[c.name]) for c in self.columns]).astype(
+                np.result_type(*[c.dtype for c in self.columns]), copy=False
+            )
+        frame = pd.DataFrame(out, index=pd.RangeIndex(n_rows))
+        frame.columns = pd.Index(self.names, dtype=object) if self.names else frame.columns
+        return frame
+
+
+# ---------------------------------------------------------------------- infer
+def infer_schema(frame, *, owner, supported_kinds=ALL_KINDS, is_frame=True):
+    """Validate a DataFrame and infer its schema, reporting all problems at once.
+
+    Raises
+    ------
+    SchemaError
+        Lists every column that cannot be modelled, with the reason and a fix.
+    """
+    problems = []
+    if frame.shape[1] == 0:
+        raise SchemaError(f"{owner} needs at least one column; got a table with 0 columns.")
+    if frame.shape[0] == 0:
+        raise SchemaError(f"{owner} needs at least 1 row to fit; got 0 rows (an empty table).")
+    names = list(frame.columns)
+    if is_frame:
+        # All-string names (the usual case) or no string at all (a frame built
+        # from an array, as scikit-learn does); a mix is ambiguous.
+        bad = [c for c in names if not isinstance(c, str)]
+        if bad and len(bad) < len(names):
+            raise SchemaError(
+                f"{owner} needs column names that are all strings; got non-string names {bad[:5]!r} "
+                f"({', '.join(sorted({type(c).__name__ for c in bad}))}) beside string ones. "
+                "Rename them, e.g. `X.columns = X.columns.astype(str)`."
+            )
+        dup = sorted({c for c in names if names.count(c) > 1})
+        if dup:
+            raise SchemaError(f"{owner} got duplicate column names {dup}; column names must be unique.")
+    specs = []
+    for name in names:
+        values = frame[name]
+        try:
+            spec = _infer_column(name, values, owner)
+        except SchemaError as exc:
+            problems.append(str(exc))
+            continue
+        if values.isna().all() and len(values):
+            problems.append(f"column {name!r} is entirely missing; there is nothing to learn from it: drop it.")
+            continue
+        if spec.kind not in supported_kinds:
+            problems.append(_unsupported_message(name, spec, owner))
+            continue
+        if spec.kind in ("float", "int"):
+            arr = _numeric_values(values, spec)
+            if np.isinf(arr).any():
+                problems.append(
+                    f"column {name!r} contains infinite values; replace them "
+                    "(e.g. with NaN or a finite cap) before fitting."
+                )
+        specs.append(spec)
+    if problems:
+        raise SchemaError(f"{owner} cannot model this table:\n- " + "\n- ".join(problems))
+    return TableSchema(specs, is_frame=is_frame)
+
+
+def _unsupported_message(name, spec, owner):
+    hint = {
+        "category": "use CategoricalGenerator or GaussianCopulaGenerator",
+        "string": "use CategoricalGenerator or GaussianCopulaGenerator",
+        "bool": "use CategoricalGenerator or GaussianCopulaGenerator, or cast it to int",
+        "datetime": "convert it to a number (e.g. seconds) or use GaussianCopulaGenerator",
+        "float": "bin it or use GaussianCopulaGenerator / MultivariateNormalGenerator",
+        "int": "use GaussianCopulaGenerator / MultivariateNormalGenerator",
+    }[spec.kind]
+    return f"column {name!r} of dtype {spec.dtype} is {spec.kind}, which {owner} does not model; {hint}."
+
+
+def _infer_column(name, values, owner):
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        levels = np.asarray(dtype.categories, dtype=object)
+        return ColumnSpec(name, "category", dtype, levels=levels)
+    if pdt.is_bool_dtype(dtype):
+        return ColumnSpec(name, "bool", dtype, levels=np.array([False, True], dtype=object),
+                          nullable=isinstance(dtype, pd.BooleanDtype))
+    if pdt.is_datetime64_any_dtype(dtype):
+        return ColumnSpec(name, "datetime", dtype)
+    if pdt.is_timedelta64_dtype(dtype):
+        raise SchemaError(
+            f"column {name!r} has dtype {dtype}; {owner} cannot model timedeltas: "
+            "convert it to seconds (`X[col].dt.total_seconds()`) or drop it."
+        )
+    if pdt.is_complex_dtype(dtype):
+        raise SchemaError(f"column {name!r} is complex ({dtype}); {owner} models real values only.")
+    if pdt.is_integer_dtype(dtype):
+        return ColumnSpec(name, "int", dtype, nullable=isinstance(dtype, pd.api.extensions.ExtensionDtype))
+    if pdt.is_float_dtype(dtype):
+        return ColumnSpec(name, "float", dtype)
+    if pdt.is_string_dtype(dtype) or dtype == object:
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+        if inferred in ("string", "empty"):
+            observed = pd.unique(values.dropna().astype(object))
+            return ColumnSpec(name, "string", dtype, levels=np.array(sorted(observed), dtype=object))
+        raise SchemaError(
+            f"column {name!r} is an object column of {inferred} values; {owner} needs one type "
+            "per column: cast it (`astype(str)`, `astype(float)` or `astype('category')`)."
+        )
+    raise SchemaError(f"column {name!r} has unsupported dtype {dtype}.")
+
+
+# ------------------------------------------------------------------ helpers
+def _datetime_unit(dtype):
+    return np.datetime_data(getattr(dtype, "base", dtype) if not isinstance(dtype, pd.DatetimeTZDtype)
+                            else np.dtype(f"M8[{dtype.unit}]"))[0]
+
+
+def _numeric_values(values, spec):
+    if spec.kind == "datetime":
+        arr = values.to_numpy()
+        if isinstance(spec.dtype, pd.DatetimeTZDtype):
+            arr = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+        ints = arr.view(np.int64).astype(np.float64)
+        ints[np.isnat(arr)] = np.nan
+        return ints
+    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _codes(values, spec, *, update, owner):
+    if spec.kind == "category":
+        if not isinstance(values.dtype, pd.CategoricalDtype) or not values.dtype == spec.dtype:
+            raise SchemaError(
+                f"column {spec.name!r} has dtype {values.dtype}; {owner} was fitted with {spec.dtype}."
+            )
+        return values.cat.codes.to_numpy(dtype=np.int64)
+    obj = values.to_numpy(dtype=object, na_value=None)
+    missing = pd.isna(values).to_numpy()
+    if spec.kind == "bool":
+        codes = np.full(len(obj), -1, dtype=np.int64)
+        codes[~missing] = np.asarray(obj[~missing], dtype=bool).astype(np.int64)
+        return codes
+    present = obj[~missing]
+    new = np.setdiff1d(pd.unique(present).astype(object), spec.levels) if present.size else []
+    if len(new):
+        if not update:
+            raise SchemaError(f"column {spec.name!r} has levels {list(new)[:5]} never seen at fit.")
+        spec.levels = np.concatenate([spec.levels, np.array(sorted(new), dtype=object)])
+    index = pd.Index(spec.levels)
+    codes = np.full(len(obj), -1, dtype=np.int64)
+    codes[~missing] = index.get_indexer(present)
+    return codes
+
+
+def _restore(arr, spec):
+    n = len(arr)
+    if spec.kind in ("float", "int", "datetime"):
+        arr = np.asarray(arr, dtype=np.float64)
+        missing = np.isnan(arr)
+        if spec.kind != "float":
+            arr = np.rint(arr)
+            if np.isfinite(spec.lower):
+                arr = np.clip(arr, spec.lower, spec.upper)
+        if spec.kind == "datetime":
+            unit = spec.dtype.unit if isinstance(spec.dtype, pd.DatetimeTZDtype) else _datetime_unit(spec.dtype)
+            ticks = np.where(missing, 0, arr).astype(np.int64).astype(f"M8[{unit}]")
+            ticks[missing] = np.datetime64("NaT")
+            out = pd.Series(ticks)
+            if isinstance(spec.dtype, pd.DatetimeTZDtype):
+                out = out.dt.tz_localize("UTC").dt.tz_convert(spec.dtype.tz)
+            return out.astype(spec.dtype).array
+        if isinstance(spec.dtype, pd.api.extensions.ExtensionDtype):
+            return pd.array(np.where(missing, np.nan, arr), dtype=spec.dtype)
+        if missing.any() and spec.kind == "int":
+            # A numpy int column cannot hold NaN; a generator only produces
+            # missing values where it saw them, so this is a generator bug.
+            raise RuntimeError(f"missing values sampled for column {spec.name!r} of dtype {spec.dtype}")
+        return arr.astype(spec.dtype, copy=False)
+    codes = np.asarray(arr, dtype=np.int64)
+    if spec.kind == "category":
+        return pd.Categorical.from_codes(codes, dtype=spec.dtype)
+    missing = codes < 0
+    values = spec.levels[np.where(missing, 0, codes)] if len(spec.levels) else np.full(n, None, dtype=object)
+    if spec.kind == "bool":
+        if isinstance(spec.dtype, pd.BooleanDtype):
+            return pd.array(np.where(missing, None, values), dtype=spec.dtype)
+        return values.astype(bool)
+    values = values.astype(object)
+    values[missing] = np.nan if spec.dtype == object or getattr(spec.dtype, "na_value", None) is not pd.NA else pd.NA
+    if spec.dtype == object:
+        return values
+    return pd.array(values, dtype=spec.dtype)

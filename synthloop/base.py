@@ -1,0 +1,272 @@
+"""BaseGenerator: the fit / partial_fit / sample contract shared by every generator.
+
+A generator learns a distribution from a table and samples new rows from it.
+This base class owns everything that is not the model itself: parameter
+validation (scikit-learn's ``_fit_context``), table validation with one
+message for all problems, ``sample_weight`` checks, the random stream, and the
+dtype round trip (see ``synthloop._table``). A subclass implements four hooks
+on encoded arrays:
+
+``_reset_statistics(table)``
+    start empty sufficient statistics for the schema of ``table``;
+``_update_statistics(table, sample_weight)``
+    add a chunk (``fit`` calls it once, ``partial_fit`` once per chunk, so a
+    chunked fit equals one fit on the concatenation);
+``_finalize()``
+    turn the statistics into the fitted parameters;
+``_sample_encoded(n_samples, rng)``
+    return ``{column: array}`` in the encoded space;
+
+plus ``_fitted_params()`` for :meth:`get_fitted_params`.
+"""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._table import ALL_KINDS, DISCRETE_KINDS, infer_schema
+from .exceptions import SchemaError
+from .utils._random import make_rng
+
+__all__ = ["BaseGenerator"]
+
+
+class BaseGenerator(BaseEstimator):
+    """Base class for synthloop generators (do not instantiate).
+
+    Subclasses model a table and sample from it. Fitted attributes common to
+    all generators:
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of columns seen during fit.
+    feature_names_in_ : ndarray of str
+        Column names seen during fit (DataFrame input only).
+    dtypes_ : pandas.Series
+        The dtype of each column, restored by :meth:`sample`.
+    schema_ : synthloop._table.TableSchema
+        Kinds, levels and ranges of the fitted columns.
+    random_state_ : numpy.random.Generator
+        The stream :meth:`sample` draws from when no ``random_state`` is given.
+    n_rows_seen_ : float
+        Number of rows fitted (sum of weights when weighted).
+    """
+
+    # Column kinds a subclass models; the others get a clear error at fit.
+    _supported_kinds = ALL_KINDS
+    # Whether missing values are modelled (sklearn's ``allow_nan`` tag).
+    _allow_missing = True
+
+    _parameter_constraints: dict = {"random_state": ["random_state"]}
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit the generator to a table.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The table. Arrays must be numeric.
+        y : None
+            Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights (pools use them to weight real rows
+            against synthetic ones).
+
+        Returns
+        -------
+        self : object
+            The fitted generator.
+        """
+        table = self._validate_table(X, reset=True)
+        weights = _check_sample_weight(sample_weight, table.n_rows, type(self).__name__)
+        self._start(table)
+        self._update(table, weights)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Add a chunk of rows to the fit (streaming).
+
+        The first call fixes the columns and dtypes; later chunks must match
+        them. Fitting chunk by chunk gives the same parameters as one
+        :meth:`fit` on the concatenated chunks, up to float rounding.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        first = not hasattr(self, "schema_")
+        table = self._validate_table(X, reset=first)
+        weights = _check_sample_weight(sample_weight, table.n_rows, type(self).__name__)
+        if first:
+            self._start(table)
+        self._update(table, weights)
+        return self
+
+    def _start(self, table):
+        self.schema_ = table.schema
+        self.dtypes_ = table.schema.dtypes()
+        self.random_state_ = make_rng(self.random_state)
+        self.n_rows_seen_ = 0.0
+        self._reset_statistics(table)
+
+    def _update(self, table, weights):
+        self._update_statistics(table, weights)
+        self.n_rows_seen_ += float(table.n_rows if weights is None else weights.sum())
+        self._finalize()
+
+    # --------------------------------------------------------------- sample
+    def sample(self, n_samples=1, *, random_state=None):
+        """Draw synthetic rows.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows; 0 returns an empty table with the fitted columns
+            and dtypes.
+        random_state : None, int or RandomState, default=None
+            ``None`` draws from the generator's own stream (fixed by the
+            ``random_state`` given at construction, advanced by every call);
+            a seed gives the same rows every time and leaves the stream as is.
+
+        Returns
+        -------
+        DataFrame or ndarray of shape (n_samples, n_features_in_)
+            The container, columns, order and dtypes seen at fit.
+        """
+        check_is_fitted(self, "random_state_")
+        n = _check_n_samples(n_samples, type(self).__name__)
+        rng = self.random_state_ if random_state is None else make_rng(random_state)
+        if n == 0:
+            columns = {
+                c.name: np.empty(0, dtype=np.int64 if c.kind in DISCRETE_KINDS else np.float64)
+                for c in self.schema_.columns
+            }
+        else:
+            columns = self._sample_encoded(n, rng)
+        return self.schema_.decode(columns, n)
+
+    def get_fitted_params(self):
+        """The estimated parameters, as a dict of numpy arrays and floats.
+
+        The recursive loop records their trajectory over generations.
+
+        Returns
+        -------
+        dict
+        """
+        check_is_fitted(self, "random_state_")
+        return self._fitted_params()
+
+    # ----------------------------------------------------------- validation
+    def _validate_table(self, X, *, reset):
+        owner = type(self).__name__
+        if isinstance(X, pd.DataFrame):
+            if reset:
+                schema = infer_schema(X, owner=owner, supported_kinds=self._supported_kinds)
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            if not reset:
+                schema = self.schema_
+                _check_same_dtypes(X, schema, owner)
+            self._check_missing(X.isna().sum(), owner)
+            return schema.encode(X, update=True, owner=owner)
+        if isinstance(X, pd.Series):
+            raise SchemaError(f"{owner} expects a 2-D table; got a Series. Use `s.to_frame()`.")
+        allow = "allow-nan" if self._allow_missing else True
+        arr = validate_data(self, X, reset=reset, dtype="numeric", ensure_all_finite=allow)
+        frame = pd.DataFrame(arr, columns=range(arr.shape[1]), copy=False)
+        if reset:
+            schema = infer_schema(frame, owner=owner, supported_kinds=self._supported_kinds, is_frame=False)
+        else:
+            schema = self.schema_
+        return schema.encode(frame, update=True, owner=owner)
+
+    def _check_missing(self, counts, owner):
+        if self._allow_missing or not counts.any():
+            return
+        listed = ", ".join(f"{name!r} ({int(k)} missing)" for name, k in counts.items() if k)
+        raise SchemaError(
+            f"{owner} does not model missing values; found them in {listed}. Impute or drop "
+            "them, or use GaussianCopulaGenerator / CategoricalGenerator, which model missingness."
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self._allow_missing
+        tags.input_tags.categorical = bool(self._supported_kinds & DISCRETE_KINDS)
+        # Arrays must be numeric; text is supported in DataFrame columns only.
+        tags.input_tags.string = False
+        tags.target_tags.required = False
+        return tags
+
+    # ------------------------------------------------------------- the hooks
+    def _reset_statistics(self, table):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _update_statistics(self, table, sample_weight):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _finalize(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _sample_encoded(self, n_samples, rng):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _fitted_params(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _check_same_dtypes(X, schema, owner):
+    wrong = [
+        f"{c.name!r} is {X[c.name].dtype}, was {c.dtype}"
+        for c in schema.columns
+        if X[c.name].dtype != c.dtype
+    ]
+    if wrong:
+        raise SchemaError(f"{owner}.partial_fit got columns whose dtype changed since the first chunk: "
+                          + "; ".join(wrong) + ".")
+
+
+def _check_n_samples(n_samples, owner):
+    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, numbers.Integral):
+        raise TypeError(
+            f"{owner}.sample: n_samples must be a non-negative integer; got {n_samples!r} "
+            f"({type(n_samples).__name__})."
+        )
+    if n_samples < 0:
+        raise ValueError(f"{owner}.sample: n_samples must be a non-negative integer; got {n_samples}.")
+    return int(n_samples)
+
+
+def _check_sample_weight(sample_weight, n_rows, owner):
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.ndim == 0:
+        w = np.full(n_rows, float(w))
+    if w.ndim != 1 or w.shape[0] != n_rows:
+        raise ValueError(
+            f"{owner}: sample_weight.shape == {w.shape}, expected ({n_rows},) to match the rows of X."
+        )
+    try:
+        w = w.astype(np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{owner}: sample_weight must be numeric; got dtype {w.dtype}.") from None
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError(f"{owner}: sample_weight must be finite and non-negative.")
+    if w.sum() <= 0:
+        raise ValueError(f"{owner}: sample_weight sums to zero; at least one row needs a positive weight.")
+    return w

@@ -1,0 +1,12 @@
+"""Exceptions raised by synthloop, each specialising the builtin it refines."""
+
+__all__ = ["SchemaError", "NotFittedError"]
+
+from sklearn.exceptions import NotFittedError
+
+
+class SchemaError(ValueError):
+    """A table cannot be modelled as given (dtype, names, values).
+
+    The message lists every offending column at once and says how to fix it.
+    """

@@ -1,0 +1,276 @@
+"""Checks that a generator honours synthloop's contract.
+
+scikit-learn's ``parametrize_with_checks`` never calls ``sample``; these checks
+do. Run them on your own generator with :func:`check_generator`, or in pytest
+with :func:`parametrize_with_generator_checks`.
+"""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from .._table import DISCRETE_KINDS
+
+__all__ = ["check_generator", "parametrize_with_generator_checks", "make_check_table"]
+
+
+def make_check_table(generator, n_rows=240, *, random_state=0):
+    """A mixed-type table holding every column kind the generator models.
+
+    Columns: ``float``, ``int``, nullable ``Int64``, ``datetime`` (tz-aware),
+    ``category``, ``bool``, ``boolean`` and ``str``; missing values are added
+    where the generator models them.
+
+    Parameters
+    ----------
+    generator : BaseGenerator
+    n_rows : int, default=240
+    random_state : int, default=0
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> from synthloop import MultivariateNormalGenerator
+    >>> from synthloop.utils.estimator_checks import make_check_table
+    >>> list(make_check_table(MultivariateNormalGenerator()).columns)
+    ['x_float', 'x_int', 'x_Int64', 'x_datetime']
+    """
+    rng = np.random.default_rng(random_state)
+    kinds = generator._supported_kinds
+    missing = generator._allow_missing
+    n = n_rows
+    cols = {}
+    if "float" in kinds:
+        cols["x_float"] = np.round(rng.normal(2.0, 1.5, n), 1)
+    if "int" in kinds:
+        cols["x_int"] = rng.integers(-3, 12, n)
+        col = pd.array(rng.integers(0, 9, n), dtype="Int64")
+        if missing:
+            col[rng.random(n) < 0.1] = pd.NA
+        cols["x_Int64"] = col
+    if "datetime" in kinds:
+        days = rng.integers(0, 60, n)
+        cols["x_datetime"] = pd.Series(
+            pd.Timestamp("2024-01-01", tz="Europe/Paris") + pd.to_timedelta(days, unit="D")
+        ).dt.as_unit("s")
+    if "category" in kinds:
+        col = pd.Categorical(rng.choice(["lo", "mid", "hi"], n, p=[0.5, 0.3, 0.2]),
+                             categories=["lo", "mid", "hi", "never"], ordered=True)
+        if missing:
+            col[rng.random(n) < 0.1] = np.nan
+        cols["x_category"] = col
+    if "bool" in kinds:
+        cols["x_bool"] = rng.random(n) < 0.3
+        col = pd.array(rng.random(n) < 0.6, dtype="boolean")
+        if missing:
+            col[rng.random(n) < 0.1] = pd.NA
+        cols["x_boolean"] = col
+    if "string" in kinds:
+        col = pd.Series(rng.choice(["red", "green", "blue"], n), dtype="str")
+        if missing:
+            col[rng.random(n) < 0.1] = np.nan
+        cols["x_str"] = col
+    return pd.DataFrame(cols)
+
+
+def _fit(generator, X, random_state=0):
+    return clone(generator).set_params(random_state=random_state).fit(X)
+
+
+def check_sample_shape_columns_dtypes(generator):
+    X = make_check_table(generator)
+    gen = _fit(generator, X)
+    for n in (0, 1, 37):
+        S = gen.sample(n)
+        assert isinstance(S, pd.DataFrame), f"sample returned {type(S).__name__}, not a DataFrame"
+        assert S.shape == (n, X.shape[1]), f"sample({n}) has shape {S.shape}"
+        assert list(S.columns) == list(X.columns), "columns or their order changed"
+        assert S.dtypes.tolist() == X.dtypes.tolist(), f"dtypes changed: {S.dtypes.to_dict()}"
+
+
+def check_sample_values_in_fitted_support(generator):
+    X = make_check_table(generator)
+    S = _fit(generator, X).sample(500)
+    for name in X.columns:
+        if X[name].dtype.kind in "iu" or str(X[name].dtype) == "Int64":
+            s = S[name].dropna()
+            assert s.min() >= X[name].min() and s.max() <= X[name].max(), f"{name} out of range"
+        if isinstance(X[name].dtype, pd.CategoricalDtype):
+            assert S[name].cat.categories.equals(X[name].cat.categories), f"{name}: categories changed"
+        if X[name].dtype.kind == "O" or str(X[name].dtype) in ("str", "string"):
+            extra = set(S[name].dropna()) - set(X[name].dropna())
+            assert not extra, f"{name}: levels never fitted were sampled: {extra}"
+        if not X[name].isna().any():
+            assert not S[name].isna().any(), f"{name}: missing values sampled in a complete column"
+
+
+def check_reproducible(generator):
+    X = make_check_table(generator)
+    pd.testing.assert_frame_equal(_fit(generator, X).sample(50), _fit(generator, X).sample(50))
+
+
+def check_stream_advances(generator):
+    gen = _fit(generator, make_check_table(generator))
+    a, b = gen.sample(50), gen.sample(50)
+    assert not a.equals(b), "two sample() calls returned the same rows: the stream does not advance"
+
+
+def check_explicit_seed(generator):
+    X = make_check_table(generator)
+    gen, ref = _fit(generator, X), _fit(generator, X)
+    a = gen.sample(40, random_state=7)
+    pd.testing.assert_frame_equal(a, gen.sample(40, random_state=7))
+    # An explicit seed leaves the generator's own stream untouched.
+    pd.testing.assert_frame_equal(gen.sample(40), ref.sample(40))
+
+
+def check_n_samples_validation(generator):
+    gen = _fit(generator, make_check_table(generator))
+    for bad, err in ((-1, ValueError), (2.5, TypeError), ("10", TypeError), (True, TypeError)):
+        try:
+            gen.sample(bad)
+        except err as exc:
+            assert "n_samples" in str(exc), f"message does not name n_samples: {exc}"
+        else:
+            raise AssertionError(f"sample({bad!r}) did not raise {err.__name__}")
+
+
+def check_unfitted_error(generator):
+    try:
+        clone(generator).sample(3)
+    except NotFittedError:
+        return
+    raise AssertionError("sample() before fit did not raise NotFittedError")
+
+
+def check_pickle_round_trip(generator):
+    gen = _fit(generator, make_check_table(generator))
+    copy = pickle.loads(pickle.dumps(gen))
+    pd.testing.assert_frame_equal(gen.sample(30, random_state=3), copy.sample(30, random_state=3))
+    pd.testing.assert_frame_equal(gen.sample(30), copy.sample(30))
+
+
+def check_input_not_mutated(generator):
+    X = make_check_table(generator)
+    before = X.copy(deep=True)
+    _fit(generator, X)
+    pd.testing.assert_frame_equal(X, before)
+
+
+def check_array_round_trip(generator):
+    if not ({"float", "int"} & generator._supported_kinds):
+        return
+    X = np.round(np.random.default_rng(0).normal(size=(120, 3)), 1)
+    S = clone(generator).set_params(random_state=0).fit(X).sample(10)
+    assert isinstance(S, np.ndarray) and S.shape == (10, 3) and S.dtype == X.dtype
+
+
+def _params_close(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        va, vb = a[key], b[key]
+        if isinstance(va, dict):
+            _params_close(va, vb)
+        else:
+            np.testing.assert_allclose(np.asarray(va, dtype=float), np.asarray(vb, dtype=float),
+                                       rtol=1e-9, atol=1e-12, err_msg=f"parameter {key!r}")
+
+
+def check_partial_fit_equals_fit(generator):
+    if not hasattr(generator, "partial_fit"):
+        return
+    X = make_check_table(generator)
+    full = _fit(generator, X)
+    chunked = clone(generator).set_params(random_state=0)
+    for start in range(0, len(X), 70):
+        chunked.partial_fit(X.iloc[start:start + 70])
+    _params_close(full.get_fitted_params(), chunked.get_fitted_params())
+
+
+def check_integer_weights_equal_repeats(generator):
+    X = make_check_table(generator)
+    w = np.random.default_rng(1).integers(0, 3, len(X))
+    weighted = clone(generator).set_params(random_state=0).fit(X, sample_weight=w)
+    repeated = _fit(generator, X.loc[X.index.repeat(w)].reset_index(drop=True))
+    _params_close(weighted.get_fitted_params(), repeated.get_fitted_params())
+
+
+def check_fitted_params(generator):
+    params = _fit(generator, make_check_table(generator)).get_fitted_params()
+    assert isinstance(params, dict) and params, "get_fitted_params must return a non-empty dict"
+
+
+_CHECKS = [
+    check_sample_shape_columns_dtypes,
+    check_sample_values_in_fitted_support,
+    check_reproducible,
+    check_stream_advances,
+    check_explicit_seed,
+    check_n_samples_validation,
+    check_unfitted_error,
+    check_pickle_round_trip,
+    check_input_not_mutated,
+    check_array_round_trip,
+    check_partial_fit_equals_fit,
+    check_integer_weights_equal_repeats,
+    check_fitted_params,
+]
+
+
+def check_generator(generator):
+    """Run every generator check on ``generator``; raise on the first failure.
+
+    Covers: shape, columns and dtypes of samples (including ``n_samples=0``),
+    values within the fitted support, reproducibility, stream advance,
+    explicit seeds, ``n_samples`` validation, the unfitted error, pickling,
+    input not mutated, array input, ``partial_fit`` equal to ``fit``, integer
+    weights equal to repeated rows, and ``get_fitted_params``.
+
+    Parameters
+    ----------
+    generator : BaseGenerator
+        An unfitted instance.
+
+    Examples
+    --------
+    >>> from synthloop import MultivariateNormalGenerator
+    >>> from synthloop.utils.estimator_checks import check_generator
+    >>> check_generator(MultivariateNormalGenerator())
+    """
+    for check in _CHECKS:
+        check(generator)
+
+
+def parametrize_with_generator_checks(generators):
+    """A pytest ``parametrize`` decorator running every check on every generator.
+
+    Parameters
+    ----------
+    generators : list of BaseGenerator
+
+    Returns
+    -------
+    decorator
+        Use as ``@parametrize_with_generator_checks([...])`` on
+        ``def test_contract(generator, check): check(generator)``.
+
+    Examples
+    --------
+    >>> from synthloop import MultivariateNormalGenerator
+    >>> from synthloop.utils.estimator_checks import parametrize_with_generator_checks
+    >>> mark = parametrize_with_generator_checks([MultivariateNormalGenerator()])
+    """
+    import pytest
+
+    params, ids = [], []
+    for gen in generators:
+        for check in _CHECKS:
+            params.append((gen, check))
+            ids.append(f"{type(gen).__name__}-{check.__name__}")
+    return pytest.mark.parametrize("generator, check", params, ids=ids)

@@ -1,0 +1,26 @@
+"""Every generator passes sklearn's checks and synthloop's own generator checks."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from synthloop import MultivariateNormalGenerator
+from synthloop.utils.estimator_checks import parametrize_with_generator_checks
+
+GENERATORS = [
+    MultivariateNormalGenerator(),
+    MultivariateNormalGenerator(covariance="mle"),
+    MultivariateNormalGenerator(covariance="ledoit-wolf"),
+]
+
+
+def _expected_failed(estimator):
+    return getattr(estimator, "_expected_failed_checks", lambda: {})()
+
+
+@parametrize_with_checks(GENERATORS, expected_failed_checks=_expected_failed)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_generator_checks(GENERATORS)
+def test_generator_contract(generator, check):
+    check(generator)
