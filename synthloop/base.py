@@ -144,7 +144,7 @@ class BaseGenerator(BaseEstimator):
 
         Returns
         -------
-        DataFrame or ndarray of shape (n_samples, n_features_in_)
+        DataFrame or ndarray of shape (n_samples, n_features)
             The container, columns, order and dtypes seen at fit.
         """
         check_is_fitted(self, "random_state_")

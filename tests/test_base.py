@@ -1,0 +1,145 @@
+"""The table contract: validation messages and the dtype round trip."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from synthloop import MultivariateNormalGenerator, SchemaError
+
+
+def _numeric(n=50, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"a": rng.normal(size=n), "b": rng.integers(0, 10, n)})
+
+
+def test_empty_table_is_rejected():
+    with pytest.raises(SchemaError, match="at least 1 row.*0 rows"):
+        MultivariateNormalGenerator().fit(_numeric().iloc[:0])
+
+
+def test_table_without_columns_is_rejected():
+    with pytest.raises(SchemaError, match="at least one column"):
+        MultivariateNormalGenerator().fit(pd.DataFrame(index=range(3)))
+
+
+def test_duplicate_column_names():
+    X = pd.concat([_numeric(), _numeric()[["a"]]], axis=1)
+    with pytest.raises(SchemaError, match=r"duplicate column names \['a'\]"):
+        MultivariateNormalGenerator().fit(X)
+
+
+def test_mixed_string_and_integer_names():
+    X = _numeric()
+    X.columns = ["a", 1]
+    with pytest.raises(SchemaError, match="all strings.*astype\\(str\\)"):
+        MultivariateNormalGenerator().fit(X)
+
+
+def test_integer_names_are_kept_like_sklearn():
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 2)))
+    gen = MultivariateNormalGenerator(random_state=0).fit(X)
+    assert list(gen.sample(3).columns) == [0, 1]
+    assert not hasattr(gen, "feature_names_in_")
+
+
+def test_all_problems_reported_at_once():
+    X = _numeric()
+    X["gone"] = np.nan
+    X["inf"] = np.r_[np.inf, np.zeros(49)]
+    X["when"] = pd.to_timedelta(np.arange(50), unit="s")
+    X["mixed"] = pd.Series([1, "a"] * 25, dtype=object)
+    with pytest.raises(SchemaError) as info:
+        MultivariateNormalGenerator().fit(X)
+    msg = str(info.value)
+    assert "'gone' is entirely missing" in msg
+    assert "'inf' contains infinite values" in msg
+    assert "'when' has dtype timedelta64" in msg and "total_seconds" in msg
+    assert "'mixed' is an object column of mixed-integer values" in msg
+
+
+def test_unsupported_kinds_point_to_other_generators():
+    X = _numeric()
+    X["city"] = pd.Series(["x", "y"] * 25, dtype="category")
+    X["flag"] = np.arange(50) % 2 == 0
+    with pytest.raises(SchemaError, match="'city'.*CategoricalGenerator or GaussianCopulaGenerator"):
+        MultivariateNormalGenerator().fit(X)
+
+
+def test_missing_values_are_named():
+    X = _numeric()
+    X["c"] = pd.array([1, None] * 25, dtype="Int64")
+    with pytest.raises(SchemaError, match=r"'c' \(25 missing\).*Impute"):
+        MultivariateNormalGenerator().fit(X)
+
+
+def test_missing_values_in_arrays_use_sklearn_message():
+    X = np.array([[1.0, np.nan], [2.0, 3.0], [4.0, 1.0]])
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        MultivariateNormalGenerator().fit(X)
+
+
+def test_series_is_rejected():
+    with pytest.raises(SchemaError, match="2-D table; got a Series"):
+        MultivariateNormalGenerator().fit(_numeric()["a"])
+
+
+@pytest.mark.parametrize("bad, err", [(-1, ValueError), (2.5, TypeError), ("10", TypeError)])
+def test_n_samples_validation(bad, err):
+    gen = MultivariateNormalGenerator(random_state=0).fit(_numeric())
+    with pytest.raises(err, match="n_samples must be a non-negative integer"):
+        gen.sample(bad)
+
+
+def test_zero_samples_keep_columns_and_dtypes():
+    X = _numeric()
+    S = MultivariateNormalGenerator(random_state=0).fit(X).sample(0)
+    assert S.shape == (0, 2) and S.dtypes.tolist() == X.dtypes.tolist()
+
+
+def test_sample_before_fit():
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        MultivariateNormalGenerator().sample(3)
+
+
+def test_invalid_parameter_reads_like_sklearn():
+    with pytest.raises(ValueError, match="The 'covariance' parameter of MultivariateNormalGenerator must be"):
+        MultivariateNormalGenerator(covariance="robust").fit(_numeric())
+
+
+def test_sample_weight_validation():
+    X = _numeric()
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(3,\), expected \(50,\)"):
+        MultivariateNormalGenerator().fit(X, sample_weight=[1, 2, 3])
+    with pytest.raises(ValueError, match="finite and non-negative"):
+        MultivariateNormalGenerator().fit(X, sample_weight=-np.ones(50))
+    with pytest.raises(ValueError, match="sums to zero"):
+        MultivariateNormalGenerator().fit(X, sample_weight=np.zeros(50))
+
+
+def test_partial_fit_rejects_changed_dtypes():
+    X = _numeric()
+    gen = MultivariateNormalGenerator().partial_fit(X)
+    with pytest.raises(SchemaError, match="'b' is float64, was int64"):
+        gen.partial_fit(X.astype({"b": float}))
+
+
+def test_partial_fit_rejects_other_columns():
+    gen = MultivariateNormalGenerator().partial_fit(_numeric())
+    with pytest.raises(ValueError, match="feature names should match"):
+        gen.partial_fit(_numeric().rename(columns={"a": "z"}))
+
+
+def test_datetime_and_nullable_round_trip():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({
+        "t": pd.Series(pd.date_range("2021-03-01", periods=80, freq="h", tz="America/New_York")),
+        "u": pd.Series(pd.date_range("2021-03-01", periods=80, freq="D")).dt.as_unit("ms"),
+        "f32": rng.normal(size=80).astype(np.float32),
+        "u8": rng.integers(3, 9, 80).astype(np.uint8),
+        "F": pd.array(rng.normal(size=80), dtype="Float64"),
+    })
+    S = MultivariateNormalGenerator(random_state=1).fit(X).sample(500)
+    assert S.dtypes.tolist() == X.dtypes.tolist()
+    assert S["t"].min() >= X["t"].min() and S["t"].max() <= X["t"].max()
+    assert S["u8"].between(3, 8).all()
