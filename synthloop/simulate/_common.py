@@ -1,0 +1,139 @@
+"""Shared plumbing of the simulators: seeds, replication blocks, validation."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+
+from ..schedules import check_schedule
+
+#: Replications per block. Every block owns a child SeedSequence, so results
+#: depend on this constant but never on ``n_jobs`` or the backend.
+BLOCK_SIZE = 1024
+
+POOLS = ("replace", "augment", "fresh", "accumulate")
+
+
+def resolve_seed(random_state):
+    """One root SeedSequence from what sklearn's ``check_random_state`` accepts.
+
+    None draws fresh OS entropy (recorded, so the run can still be replayed); an
+    int seeds directly; a RandomState or Generator is asked for one integer seed
+    (advancing it, as sklearn does when it derives seeds); a SeedSequence is
+    used as is.
+    """
+    if random_state is None:
+        return np.random.SeedSequence()
+    if isinstance(random_state, np.random.SeedSequence):
+        return random_state
+    if isinstance(random_state, (bool, np.bool_)):
+        pass
+    elif isinstance(random_state, Integral):
+        if random_state < 0:
+            raise ValueError(f"random_state must be a non-negative int; got {random_state}.")
+        return np.random.SeedSequence(int(random_state))
+    elif isinstance(random_state, np.random.RandomState):
+        return np.random.SeedSequence(int(random_state.randint(np.iinfo(np.int32).max)))
+    elif isinstance(random_state, np.random.Generator):
+        return np.random.SeedSequence(int(random_state.integers(2**63)))
+    raise TypeError(
+        "random_state must be None, an int, a numpy RandomState, Generator or SeedSequence; "
+        f"got {random_state!r} ({type(random_state).__name__})."
+    )
+
+
+def block_generators(root, block, n_streams):
+    """Independent generators of one block: child ``(block, k)`` of ``root``.
+
+    Built directly from ``spawn_key`` so a block can be replayed alone; equals
+    ``root.spawn(...)[block].spawn(n_streams)``.
+    """
+    block_ss = np.random.SeedSequence(
+        root.entropy, spawn_key=(*root.spawn_key, block), pool_size=root.pool_size
+    )
+    return [
+        np.random.Generator(
+            np.random.PCG64(
+                np.random.SeedSequence(
+                    block_ss.entropy,
+                    spawn_key=(*block_ss.spawn_key, k),
+                    pool_size=block_ss.pool_size,
+                )
+            )
+        )
+        for k in range(n_streams)
+    ]
+
+
+def seed_record(root, n_reps):
+    """What is needed to replay a run (or any one block of it)."""
+    n_blocks = -(-n_reps // BLOCK_SIZE)
+    return {
+        "entropy": root.entropy,
+        "spawn_key": tuple(root.spawn_key),
+        "pool_size": root.pool_size,
+        "block_size": BLOCK_SIZE,
+        "n_blocks": n_blocks,
+    }
+
+
+def run_blocks(func, n_reps, n_jobs, **kwargs):
+    """Run ``func(block, size, **kwargs)`` over fixed blocks; list of results in block order."""
+    sizes = [min(BLOCK_SIZE, n_reps - b * BLOCK_SIZE) for b in range(-(-n_reps // BLOCK_SIZE))]
+    if n_jobs in (None, 1) or len(sizes) == 1:
+        return [func(b, s, **kwargs) for b, s in enumerate(sizes)]
+    # numpy's bulk random draws and large ufuncs release the GIL, so threads
+    # avoid process start-up and pickling of results; joblib.parallel_config
+    # can still choose another backend.
+    return Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(func)(b, s, **kwargs) for b, s in enumerate(sizes)
+    )
+
+
+# -- validation -----------------------------------------------------------
+def check_int(value, name, minimum, caller):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+        raise TypeError(
+            f"{caller}: {name} must be an int >= {minimum}; got {value!r} "
+            f"({type(value).__name__})."
+        )
+    if value < minimum:
+        raise ValueError(f"{caller}: {name} must be an int >= {minimum}; got {value!r}.")
+    return int(value)
+
+
+def check_real(value, name, caller, *, low=None, low_open=False, finite=True):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise TypeError(f"{caller}: {name} must be a real number; got {value!r}.")
+    value = float(value)
+    if finite and not np.isfinite(value):
+        raise ValueError(f"{caller}: {name} must be finite; got {value!r}.")
+    if low is not None and (value < low or (low_open and value == low)):
+        op = ">" if low_open else ">="
+        raise ValueError(f"{caller}: {name} must be {op} {low}; got {value!r}.")
+    return value
+
+
+def check_pool(pool, caller, allowed=POOLS):
+    if not isinstance(pool, str) or pool not in allowed:
+        raise ValueError(
+            f"{caller}: unknown pool {pool!r}; valid options are {list(allowed)}."
+        )
+    return pool
+
+
+def check_n_jobs(n_jobs, caller):
+    if n_jobs is None:
+        return None
+    if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, Integral) or n_jobs == 0:
+        raise ValueError(
+            f"{caller}: n_jobs must be None or a non-zero int (-1 = all cores); got {n_jobs!r}."
+        )
+    return int(n_jobs)
+
+
+def resolve_sizes(schedule, n_generations, n_real, caller):
+    schedule = check_schedule(schedule)
+    return schedule, schedule.sizes(n_generations, n_real)
