@@ -8,12 +8,26 @@ an exact simulator, and a downstream-utility evaluator.
 __version__ = "0.1.0.dev0"
 
 from .base import BaseGenerator
+from .evaluation import UtilityEvaluator, fidelity_report
 from .exceptions import SchemaError
-from .generators import MultivariateNormalGenerator
+from .generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
+from .pools import AccumulatePool, AugmentPool, FreshPool, RandomPool, ReplacePool, WindowPool
+from .recursive import RecursiveSynthesizer
 
 __all__ = [
     "__version__",
     "BaseGenerator",
+    "CategoricalGenerator",
+    "GaussianCopulaGenerator",
     "MultivariateNormalGenerator",
     "SchemaError",
+    "UtilityEvaluator",
+    "fidelity_report",
+    "ReplacePool",
+    "AugmentPool",
+    "FreshPool",
+    "AccumulatePool",
+    "WindowPool",
+    "RandomPool",
+    "RecursiveSynthesizer",
 ]
