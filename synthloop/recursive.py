@@ -1,0 +1,760 @@
+"""RecursiveSynthesizer: a generator trained on its own output, generation after generation.
+
+Generation 0 is fit on the real table; generation ``t >= 1`` on the pool the
+pool policy builds from ``n_t`` synthetic rows (the schedule) and possibly real
+rows (THEORY.md §1). The loop knows nothing about a model's internals: it calls
+``fit``/``partial_fit``/``sample`` and reads ``get_fitted_params`` for the
+collapse statistics it records.
+
+Randomness. One ``SeedSequence`` (from ``random_state``) gives one recorded
+32-bit seed per generation (:func:`synthloop.utils.child_seeds`, so the first
+``T`` seeds do not depend on ``n_generations``). Generation ``t``'s generator is
+``clone(generator)`` with ``random_state=seed_t``; the synthetic rows of its pool
+are drawn in fixed blocks of :data:`BLOCK_SIZE` rows, block ``b`` of pool part
+``p`` with its own seed (:func:`block_seed`). Block boundaries do not depend on
+``chunk_size`` or ``n_jobs``, so neither changes the rows: they only change how
+rows are grouped into ``partial_fit`` calls (and, with ``n_jobs``, how many
+blocks are sampled at once). With exact sufficient statistics the fitted
+parameters therefore agree for any ``chunk_size`` up to float rounding, and are
+bitwise identical for any ``n_jobs``.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import math
+import numbers
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._table import DISCRETE_KINDS, infer_schema
+from .pools import check_pool
+from .schedules import check_schedule
+from .utils._random import as_seed_sequence, child_seeds
+
+__all__ = ["RecursiveSynthesizer", "BLOCK_SIZE", "block_seed", "sample_blocks"]
+
+#: Rows per sampling block. Each block has its own seed, so the synthetic rows
+#: do not depend on ``chunk_size`` or ``n_jobs``.
+BLOCK_SIZE = 65_536
+# Default chunk: about 256 MiB at a generous 64 bytes per cell (the decoded
+# frame, the encoded arrays and the sampler's temporaries).
+_CHUNK_BYTES = 256 * 2**20
+_BYTES_PER_CELL = 64
+#: Rows sampled to estimate collapse statistics of a generator whose
+#: ``get_fitted_params`` does not expose them.
+STATS_SAMPLE_SIZE = 10_000
+_STATS_TAG = 0x5747
+
+
+def block_seed(seed, part, block):
+    """The seed of sampling block ``block`` of pool part ``part``.
+
+    Parameters
+    ----------
+    seed : int
+        The generation's seed (``history_["seed"]``).
+    part : int
+        Position of the part in the generation's :class:`~synthloop.pools.PoolPlan`.
+    block : int
+        Block index: rows ``block * BLOCK_SIZE`` up to the next block.
+
+    Returns
+    -------
+    int
+        A 32-bit seed, passed as ``random_state`` to the source generator's
+        ``sample``.
+
+    Examples
+    --------
+    >>> from synthloop.recursive import block_seed
+    >>> block_seed(7, 0, 0) == block_seed(7, 0, 0) != block_seed(7, 0, 1)
+    True
+    """
+    ss = np.random.SeedSequence([int(seed), int(part), int(block)])
+    return int(ss.generate_state(1, np.uint32)[0])
+
+
+def sample_blocks(generator, n_rows, seed, *, part=0):
+    """Draw ``n_rows`` rows from ``generator`` exactly as the loop does.
+
+    The rows come in blocks of :data:`BLOCK_SIZE`, block ``b`` drawn with
+    ``random_state=block_seed(seed, part, b)``. Use it to re-run one
+    generation alone: ``clone(generator).set_params(random_state=seed).fit``
+    on these rows (and the real rows of its pool) gives the generation's fit.
+
+    Parameters
+    ----------
+    generator : fitted generator
+        The source (for the replace pool: the previous generation).
+    n_rows : int
+    seed : int
+        The seed of the generation being trained (``history_["seed"]``).
+    part : int, default=0
+        Position of this source in the generation's pool plan.
+
+    Returns
+    -------
+    DataFrame or ndarray
+        What ``generator.sample`` returns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from synthloop import MultivariateNormalGenerator
+    >>> from synthloop.recursive import sample_blocks
+    >>> gen = MultivariateNormalGenerator().fit(np.random.default_rng(0).normal(size=(50, 2)))
+    >>> sample_blocks(gen, 5, seed=3).shape
+    (5, 2)
+    """
+    n_blocks = max(1, math.ceil(n_rows / BLOCK_SIZE))
+    pieces = [_sample_block(generator, n_rows, seed, part, b) for b in range(n_blocks)]
+    return _concat(pieces)
+
+
+def _block_len(n_rows, b):
+    return min(BLOCK_SIZE, n_rows - b * BLOCK_SIZE)
+
+
+def _sample_block(generator, n_rows, seed, part, b):
+    return generator.sample(_block_len(n_rows, b), random_state=block_seed(seed, part, b))
+
+
+def _concat(pieces):
+    if len(pieces) == 1:
+        return pieces[0]
+    if isinstance(pieces[0], pd.DataFrame):
+        return pd.concat(pieces, ignore_index=True)
+    return np.concatenate(pieces)
+
+
+def _take(X, rows):
+    if isinstance(X, pd.DataFrame):
+        return X.iloc[rows].reset_index(drop=True)
+    return X[rows]
+
+
+def _default_generator():
+    from . import generators
+
+    cls = getattr(generators, "GaussianCopulaGenerator", None) or generators.MultivariateNormalGenerator
+    return cls()
+
+
+class RecursiveSynthesizer(BaseEstimator):
+    """Train a generator recursively on its own samples.
+
+    Generation 0 is fit on the real rows; generation ``t = 1..n_generations``
+    on the pool given by ``pool`` from ``n_t`` rows (given by ``schedule``)
+    sampled from earlier generations, plus real rows for the pools that
+    keep them. Collapse is data, not an error: a generation whose variance
+    reaches 0 or whose column keeps a single level goes on, and
+    :attr:`history_` shows it.
+
+    Parameters
+    ----------
+    generator : generator or None, default=None
+        An unfitted generator following synthloop's contract (``fit``,
+        ``partial_fit``, ``sample``, a ``random_state`` parameter). Each
+        generation gets ``clone(generator)``. None: ``GaussianCopulaGenerator``
+        when it is available, else ``MultivariateNormalGenerator`` (numeric
+        tables only).
+    n_generations : int >= 0, default=10
+        Number of synthetic generations ``T``; 0 fits only generation 0.
+    schedule : str, callable or BaseSchedule, default="constant"
+        ``n_t``; see :func:`synthloop.schedules.check_schedule`.
+    pool : str or BasePool, default="replace"
+        What each generation trains on; see :func:`synthloop.pools.check_pool`.
+    keep : {"last", "all"}, default="last"
+        Which fitted generators :attr:`generators_` keeps. ``"last"`` bounds
+        memory (the loop also frees every generator the pool no longer needs).
+    chunk_size : int or None, default=None
+        Largest number of rows fed to one ``fit``/``partial_fit`` call. A
+        generation whose pool is larger is fit in chunks with
+        ``partial_fit``, so memory stays bounded whatever the schedule.
+        None: about 256 MiB of rows (64 bytes per cell), at least
+        :data:`BLOCK_SIZE`. Rows are sampled in blocks of :data:`BLOCK_SIZE`
+        whatever ``chunk_size`` is, so it never changes which rows are drawn.
+    n_jobs : int or None, default=None
+        Threads sampling the blocks of one chunk in parallel (generations are
+        sequential). None means 1, -1 all cores. Results are identical for
+        any value.
+    verbose : int, default=0
+        ``> 0`` shows a tqdm progress bar over generations with the rows and
+        seconds of each.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the whole run; the per-generation seeds are recorded in
+        :attr:`history_`.
+
+    Attributes
+    ----------
+    history_ : pandas.DataFrame
+        One row per generation, wide format (``history_.plot(x="generation",
+        y="var_ratio[age]")`` works directly; ``history_.filter(like="var_ratio[")``
+        selects a statistic for every column). Columns:
+
+        - ``generation``, ``seed`` (re-run a generation with it),
+          ``n_synthetic`` (synthetic rows drawn for this generation),
+          ``n_real`` (real rows in its pool), ``n_train`` (rows in its pool:
+          for ``"accumulate"`` all rows so far), ``fit_seconds``,
+          ``sample_seconds``, ``stats_source``;
+        - numeric columns ``c``: ``var_ratio[c]``, the fitted variance over
+          generation 0's;
+        - discrete columns ``c`` (missing counted as a level):
+          ``levels[c]`` (levels with probability > 0), ``collision[c]``
+          (``σ = Σ p²``) and ``l1[c]`` (``Σ |p - p⁽⁰⁾|``, against generation 0).
+
+        ``stats_source`` says where the statistics come from: ``"params"``
+        when ``get_fitted_params`` exposes them (a ``covariance`` matrix as
+        MultivariateNormalGenerator's, ``marginals`` as CategoricalGenerator's),
+        else ``"sample"``: estimated from :data:`STATS_SAMPLE_SIZE` rows drawn
+        from the fitted generator with a seed derived from the generation's
+        (Monte Carlo error of order ``1/sqrt(10000)``).
+    parameters_ : list of dict
+        ``get_fitted_params()`` of every generation.
+    generators_ : list of generators
+        The kept fitted generators: all (``keep="all"``, index = generation)
+        or only the last.
+    kept_generations_ : list of int
+        The generation of each entry of ``generators_``.
+    sizes_ : ndarray of int64
+        ``n_t`` for ``t = 0..n_generations`` (``sizes_[0]`` real rows).
+    schedule_ : BaseSchedule
+    pool_ : BasePool
+    generator_ : generator
+        The resolved, unfitted template.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        DataFrame input only.
+    target_name_ : object or None
+        The column ``y`` was stored as, when ``y`` was given.
+
+    See Also
+    --------
+    synthloop.schedules.check_schedule : schedule strings.
+    synthloop.pools.check_pool : pool strings.
+
+    Notes
+    -----
+    The real rows are kept by reference for the pools that reuse them; the
+    synthetic rows are never stored: the accumulate pool continues the
+    previous generation's sufficient statistics with ``partial_fit``
+    (exact for generators whose ``partial_fit`` equals ``fit``), and the
+    window, random and accumulate-subsample pools keep the earlier fitted
+    generators and sample them again (see :mod:`synthloop.pools`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from synthloop import MultivariateNormalGenerator, RecursiveSynthesizer
+    >>> X = np.random.default_rng(0).normal(size=(200, 2))
+    >>> rs = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=5,
+    ...                           random_state=0).fit(X)
+    >>> rs.history_[["generation", "n_train"]].tail(2).to_dict("records")
+    [{'generation': 4, 'n_train': 200}, {'generation': 5, 'n_train': 200}]
+    >>> rs.sample(3).shape
+    (3, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "generator": "no_validation",
+        "n_generations": [Interval(numbers.Integral, 0, None, closed="left")],
+        "schedule": "no_validation",
+        "pool": "no_validation",
+        "keep": [StrOptions({"last", "all"})],
+        "chunk_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_jobs": [numbers.Integral, None],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, generator=None, *, n_generations=10, schedule="constant", pool="replace",
+                 keep="last", chunk_size=None, n_jobs=None, verbose=0, random_state=None):
+        self.generator = generator
+        self.n_generations = n_generations
+        self.schedule = schedule
+        self.pool = pool
+        self.keep = keep
+        self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # ----------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Run generation 0 on ``X`` and then ``n_generations`` synthetic generations.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The real table.
+        y : array-like of shape (n_samples,), default=None
+            Labels, modelled jointly with ``X`` as one more (last) column:
+            :meth:`sample` then returns it too and :meth:`fit_resample` splits
+            it off. Named ``y.name`` for a named Series whose name is not a
+            column of ``X``, else ``"y"`` (DataFrame) or ``n_features`` (array).
+
+        Returns
+        -------
+        self : RecursiveSynthesizer
+        """
+        table = self._validate_input(X, y)
+        self._run(table)
+        return self
+
+    def fit_resample(self, X, y):
+        """Fit on ``X`` with ``y`` and return a synthetic ``(X, y)`` of the same size.
+
+        The rows come from the last generation, so the synthesizer drops into
+        an imbalanced-learn ``Pipeline`` before a classifier.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        X_resampled : DataFrame or ndarray of shape (n_samples, n_features)
+            The container and columns of ``X``.
+        y_resampled : Series or ndarray of shape (n_samples,)
+            The container and dtype of ``y``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from synthloop import MultivariateNormalGenerator, RecursiveSynthesizer
+        >>> rng = np.random.default_rng(0)
+        >>> X, y = rng.normal(size=(100, 2)), rng.integers(0, 2, 100)
+        >>> rs = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=2, random_state=0)
+        >>> Xs, ys = rs.fit_resample(X, y)
+        >>> Xs.shape, ys.shape, set(np.unique(ys)) <= {0, 1}
+        ((100, 2), (100,), True)
+        """
+        if y is None:
+            raise ValueError(
+                "RecursiveSynthesizer.fit_resample needs labels y; got None. Use fit(X) and "
+                "sample(n) to synthesise an unlabelled table."
+            )
+        self.fit(X, y)
+        S = self.sample(self._n_rows_in)
+        if isinstance(S, pd.DataFrame):
+            Xs = S.drop(columns=[self.target_name_])
+            ys = S[self.target_name_]
+        else:
+            Xs, ys = S[:, :-1], S[:, -1]
+        if self._x_kind == "array":
+            Xs = np.asarray(Xs).astype(self._x_dtype, copy=False)
+        elif self._x_kind == "frame" and not isinstance(Xs, pd.DataFrame):
+            Xs = pd.DataFrame(Xs, columns=self.feature_names_in_)
+        ys = np.asarray(ys)
+        if self._y_dtype.kind in "iub" and ys.dtype.kind == "f":
+            ys = np.rint(ys)
+        ys = ys.astype(self._y_dtype, copy=False)
+        if self._y_series is not None:
+            ys = pd.Series(ys, name=self._y_series)
+        return Xs, ys
+
+    # -------------------------------------------------------------- sample
+    def sample(self, n_samples=1, *, generation=-1, random_state=None):
+        """Draw rows from a kept generation.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        generation : int, default=-1
+            Which generation: ``0..n_generations``, or negative from the end
+            (-1 is the last). It must be kept (``keep="all"`` keeps every one).
+        random_state : None, int or RandomState, default=None
+            None draws from that generator's own stream (seeded by the
+            generation's seed, advanced by each call); a seed gives the same
+            rows every time.
+
+        Returns
+        -------
+        DataFrame or ndarray
+            The container and dtypes of the fitted table.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from synthloop import MultivariateNormalGenerator, RecursiveSynthesizer
+        >>> X = np.random.default_rng(0).normal(size=(100, 1))
+        >>> rs = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=3,
+        ...                           keep="all", random_state=0).fit(X)
+        >>> rs.sample(2, generation=0).shape
+        (2, 1)
+        """
+        check_is_fitted(self, "generators_")
+        last = len(self.sizes_) - 1
+        if isinstance(generation, (bool, np.bool_)) or not isinstance(generation, numbers.Integral):
+            raise TypeError(
+                f"RecursiveSynthesizer.sample: generation must be an integer in -{last + 1}..{last}; "
+                f"got {generation!r} ({type(generation).__name__})."
+            )
+        if not -last - 1 <= generation <= last:
+            raise ValueError(
+                f"RecursiveSynthesizer.sample: generation must be in 0..{last} (or -{last + 1}..-1 "
+                f"from the end); got {generation}."
+            )
+        g = int(generation) % (last + 1)
+        if g not in self.kept_generations_:
+            raise ValueError(
+                f"RecursiveSynthesizer.sample: generation {g} was not kept (keep={self.keep!r} keeps "
+                f"generations {self.kept_generations_}); refit with keep='all' to sample any generation."
+            )
+        gen = self.generators_[self.kept_generations_.index(g)]
+        return gen.sample(n_samples, random_state=random_state)
+
+    # ---------------------------------------------------------- validation
+    def _validate_input(self, X, y):
+        owner = "RecursiveSynthesizer"
+        if isinstance(X, pd.DataFrame):
+            validate_data(self, X, reset=True, skip_check_array=True)
+            self._x_kind = "frame"
+        else:
+            X = validate_data(self, X, reset=True, dtype=None, ensure_all_finite=False,
+                              ensure_min_samples=1)
+            self._x_kind = "array"
+            self._x_dtype = X.dtype
+        self._n_rows_in = X.shape[0]
+        self.target_name_ = None
+        if y is None:
+            return X
+        y_series = y.name if isinstance(y, pd.Series) else None
+        y_values = y.to_numpy() if isinstance(y, pd.Series) else np.asarray(y)
+        if y_values.ndim != 1:
+            y_values = y_values.squeeze() if y_values.ndim == 2 and y_values.shape[1] == 1 else y_values
+        if y_values.ndim != 1:
+            raise ValueError(f"{owner}: y must be 1-D (one label per row); got shape {np.shape(y)}.")
+        if len(y_values) != X.shape[0]:
+            raise ValueError(
+                f"{owner}: y has {len(y_values)} values but X has {X.shape[0]} rows; y must have "
+                "one value per row of X."
+            )
+        self._y_dtype = y_values.dtype
+        self._y_series = y_series if isinstance(y, pd.Series) else None
+        if isinstance(X, pd.DataFrame):
+            name = y_series if isinstance(y_series, str) and y_series not in X.columns else "y"
+            while name in X.columns:
+                name = name + "_"
+            table = X.copy(deep=False)
+            table[name] = y.to_numpy() if isinstance(y, pd.Series) else y_values
+            self.target_name_ = name
+            return table
+        self.target_name_ = X.shape[1]
+        if y_values.dtype.kind in "iufb" and X.dtype.kind in "iufb":
+            return np.column_stack([X, y_values])
+        table = pd.DataFrame(X, columns=range(X.shape[1]))
+        table[X.shape[1]] = y_values
+        return table
+
+    def _check_generator(self, generator, needs):
+        name = type(generator).__name__
+        problems = []
+        for method in ("fit", "sample", "get_params", "set_params"):
+            if not callable(getattr(generator, method, None)):
+                problems.append(f"it has no {method}() method")
+        if "partial_fit" in needs and not callable(getattr(generator, "partial_fit", None)):
+            problems.append(f"it has no partial_fit() method, needed {needs['partial_fit']}")
+        if not problems:
+            if "random_state" not in generator.get_params(deep=False):
+                problems.append("it has no random_state parameter (each generation is seeded through it)")
+            if not _accepts(generator.sample, "random_state"):
+                problems.append("its sample() takes no random_state keyword")
+            if "weights" in needs:
+                for method in ("fit", "partial_fit"):
+                    fn = getattr(generator, method, None)
+                    if fn is not None and not _accepts(fn, "sample_weight"):
+                        problems.append(f"its {method}() takes no sample_weight, needed {needs['weights']}")
+        if problems:
+            raise TypeError(
+                f"RecursiveSynthesizer: generator {name} does not follow the generator contract: "
+                + "; ".join(problems) + ". A generator needs fit(X, sample_weight=None), partial_fit(X, "
+                "sample_weight=None), sample(n_samples, random_state=None) and a random_state "
+                "parameter: subclass synthloop.BaseGenerator."
+            )
+
+    def _chunk_rows(self, n_columns):
+        if self.chunk_size is not None:
+            return int(self.chunk_size)
+        rows = _CHUNK_BYTES // (_BYTES_PER_CELL * max(1, n_columns))
+        return max(BLOCK_SIZE, rows // BLOCK_SIZE * BLOCK_SIZE)
+
+    def _prepare(self, table):
+        """Resolve and check everything; raise before any model is fit."""
+        generator = _default_generator() if self.generator is None else self.generator
+        if isinstance(generator, type):
+            raise TypeError(
+                f"RecursiveSynthesizer: generator must be an instance, e.g. {generator.__name__}(); "
+                "got the class itself."
+            )
+        schedule = check_schedule(self.schedule)
+        pool = check_pool(self.pool)
+        n_rows = table.shape[0]
+        sizes = schedule.sizes(self.n_generations, n_rows)
+        pool.validate(sizes)
+        seeds = child_seeds(as_seed_sequence(self.random_state), len(sizes))
+        chunk_rows = self._chunk_rows(table.shape[1])
+        needs = {}
+        for t in range(len(sizes)):
+            plan = pool.plan(t, sizes, seeds)
+            if plan.weighted:
+                needs.setdefault("weights", f"by {pool!r} to weight real against synthetic rows")
+            if plan.base is not None:
+                needs.setdefault("partial_fit", f"by {pool!r} to add rows to the previous generation")
+            elif plan.n_rows > chunk_rows:
+                needs.setdefault("partial_fit", f"to fit generation {t} ({plan.n_rows} rows) in chunks of "
+                                 f"chunk_size={chunk_rows} rows")
+        self._check_generator(generator, needs)
+        return generator, schedule, pool, sizes, seeds, chunk_rows
+
+    # ---------------------------------------------------------------- loop
+    def _run(self, table):
+        template, schedule, pool, sizes, seeds, chunk_rows = self._prepare(table)
+        T = len(sizes) - 1
+        models, kept = {}, {}
+        records, params_list = [], []
+        ref = None
+        bar = None
+        if self.verbose > 0:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=T + 1, desc="RecursiveSynthesizer", unit="gen")
+        n_train_prev = 0
+        for t in range(T + 1):
+            plan = pool.plan(t, sizes, seeds)
+            seed = int(seeds[t])
+            gen, fit_s, sample_s = self._fit_generation(template, plan, table, models, seed, chunk_rows)
+            params = gen.get_fitted_params() if callable(getattr(gen, "get_fitted_params", None)) else {}
+            params_list.append(params)
+            summary, source = _summary(gen, params, seed)
+            if ref is None:
+                ref = summary
+            n_real = sum(p.n_rows for p in plan.parts if p.source == "real")
+            n_train = plan.n_rows + (n_train_prev if plan.base is not None else 0)
+            n_train_prev = n_train
+            records.append({
+                "generation": t, "n_synthetic": plan.n_rows - n_real, "n_real": n_real,
+                "n_train": n_train, "seed": seed, "fit_seconds": fit_s, "sample_seconds": sample_s,
+                "stats_source": source, **_stat_columns(summary, ref),
+            })
+            models[t] = gen
+            if self.keep == "all" or t == T:
+                kept[t] = gen
+            needed = pool.needed_after(t, T)
+            for g in [g for g in models if g not in needed]:
+                del models[g]
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(rows=n_train, fit_s=round(fit_s, 2), sample_s=round(sample_s, 2))
+        if bar is not None:
+            bar.close()
+        self.generator_ = template
+        self.schedule_ = schedule
+        self.pool_ = pool
+        self.sizes_ = sizes
+        self.parameters_ = params_list
+        self.kept_generations_ = sorted(kept)
+        self.generators_ = [kept[g] for g in self.kept_generations_]
+        self.history_ = pd.DataFrame.from_records(records)
+
+    def _pieces(self, plan, table, models, seed, chunk_rows, timer):
+        """Yield ``(rows, weight)`` pieces of at most ``chunk_rows`` rows."""
+        blocks_per_chunk = max(1, chunk_rows // BLOCK_SIZE)
+        for p, part in enumerate(plan.parts):
+            if part.source == "real":
+                for start in range(0, part.n_rows, chunk_rows):
+                    stop = min(start + chunk_rows, part.n_rows)
+                    rows = slice(start, stop) if part.rows is None else part.rows[start:stop]
+                    piece = table[rows] if isinstance(rows, slice) and not isinstance(table, pd.DataFrame) \
+                        else _take(table, rows)
+                    yield piece, part.weight
+                continue
+            source = models[part.source]
+            n_blocks = math.ceil(part.n_rows / BLOCK_SIZE)
+            for first in range(0, n_blocks, blocks_per_chunk):
+                group = range(first, min(first + blocks_per_chunk, n_blocks))
+                start = time.perf_counter()
+                rows = _concat(self._sample_group(source, part.n_rows, seed, p, group))
+                timer["sample"] += time.perf_counter() - start
+                for s in range(0, len(rows), chunk_rows):
+                    yield (rows if len(rows) <= chunk_rows else _slice_rows(rows, s, s + chunk_rows)), part.weight
+
+    def _sample_group(self, source, n_rows, seed, part, group):
+        n_jobs = 1 if self.n_jobs is None else self.n_jobs
+        if n_jobs == 1 or len(group) == 1:
+            return [_sample_block(source, n_rows, seed, part, b) for b in group]
+        from joblib import Parallel, delayed
+
+        return Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(_sample_block)(source, n_rows, seed, part, b) for b in group
+        )
+
+    def _fit_generation(self, template, plan, table, models, seed, chunk_rows):
+        timer = {"sample": 0.0}
+        start = time.perf_counter()
+        weighted = plan.weighted
+        pieces = self._pieces(plan, table, models, seed, chunk_rows, timer)
+        if plan.base is None:
+            gen = clone(template).set_params(random_state=seed)
+            if plan.n_rows <= chunk_rows:
+                # One fit call: also right for generators whose streaming fit is approximate.
+                collected = list(pieces)
+                X = _concat([x for x, _ in collected])
+                w = np.concatenate([np.full(len(x), wt) for x, wt in collected]) if weighted else None
+                gen.fit(X, sample_weight=w) if weighted else gen.fit(X)
+                return gen, time.perf_counter() - start - timer["sample"], timer["sample"]
+        else:
+            gen = copy.deepcopy(models[plan.base]).set_params(random_state=seed)
+            if hasattr(gen, "random_state_"):
+                from .utils._random import make_rng
+
+                gen.random_state_ = make_rng(seed)
+        for X, wt in pieces:
+            if weighted:
+                gen.partial_fit(X, sample_weight=np.full(len(X), wt))
+            else:
+                gen.partial_fit(X)
+        return gen, time.perf_counter() - start - timer["sample"], timer["sample"]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        generator = _default_generator() if self.generator is None else self.generator
+        try:
+            inner = generator.__sklearn_tags__()
+        except AttributeError:
+            return tags
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        tags.input_tags.categorical = inner.input_tags.categorical
+        tags.input_tags.string = inner.input_tags.string
+        tags.target_tags.required = False
+        return tags
+
+
+def _slice_rows(rows, start, stop):
+    if isinstance(rows, pd.DataFrame):
+        return rows.iloc[start:stop].reset_index(drop=True)
+    return rows[start:stop]
+
+
+def _accepts(fn, name):
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return True
+    return name in sig.parameters or any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
+
+
+# --------------------------------------------------------------- statistics
+_MISSING = "<missing>"
+
+
+def _summary(gen, params, seed):
+    """``{column: ("num", variance) or ("cat", Series of probabilities)}`` and its source."""
+    schema = getattr(gen, "schema_", None)
+    if schema is not None:
+        from_params = _summary_from_params(gen, schema, params)
+        if from_params is not None:
+            return from_params, "params"
+    rng_seed = np.random.SeedSequence([int(seed), _STATS_TAG]).generate_state(1, np.uint32)[0]
+    S = gen.sample(STATS_SAMPLE_SIZE, random_state=int(rng_seed))
+    frame = S if isinstance(S, pd.DataFrame) else pd.DataFrame(S, columns=range(np.shape(S)[1]))
+    if schema is None:
+        schema = infer_schema(frame, owner="RecursiveSynthesizer", is_frame=isinstance(S, pd.DataFrame))
+    out = {}
+    for spec in schema.columns:
+        col = frame[spec.name]
+        if spec.kind in DISCRETE_KINDS:
+            freq = col.astype(object).where(col.notna(), _MISSING).value_counts(normalize=True)
+            out[spec.name] = ("cat", pd.Series(freq.to_numpy(dtype=float), index=freq.index.astype(object)))
+        else:
+            values = col.to_numpy()
+            if values.dtype.kind == "M" or isinstance(col.dtype, pd.DatetimeTZDtype):
+                values = col.astype("int64").to_numpy()
+            values = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            out[spec.name] = ("num", float(np.nanvar(values, ddof=1)) if np.isfinite(values).sum() > 1 else np.nan)
+    return out, "sample"
+
+
+def _summary_from_params(gen, schema, params):
+    names = schema.names
+    cov = params.get("covariance")
+    if isinstance(cov, np.ndarray) and cov.shape == (len(names), len(names)):
+        return {n: ("num", float(cov[j, j])) for j, n in enumerate(names)}
+    marginals = params.get("marginals")
+    if isinstance(marginals, dict) and set(names) <= set(marginals):
+        levels_attr = getattr(gen, "levels_", None)
+        out = {}
+        for spec in schema.columns:
+            m = marginals[spec.name]
+            if isinstance(m, dict):
+                stat = _copula_marginal(m, spec)
+                if stat is None:
+                    return None
+                out[spec.name] = stat
+                continue
+            p = np.asarray(m, dtype=float)
+            labels = None
+            if isinstance(levels_attr, dict) and spec.name in levels_attr:
+                labels = list(levels_attr[spec.name])
+            elif len(p) == len(spec.levels):
+                labels = list(spec.levels)
+            elif len(p) == len(spec.levels) + 1:
+                labels = list(spec.levels) + [_MISSING]
+            if labels is None or len(labels) != len(p):
+                return None
+            labels = [_MISSING if (not isinstance(v, str) and pd.isna(v)) else v for v in labels]
+            if spec.kind in DISCRETE_KINDS:
+                out[spec.name] = ("cat", pd.Series(p, index=pd.Index(labels, dtype=object)))
+                continue
+            # A numeric column modelled by its observed values (CategoricalGenerator).
+            present = np.array([v is not _MISSING for v in labels])
+            values = pd.Series([v for v, ok in zip(labels, present) if ok])
+            if values.dtype.kind == "M" or isinstance(values.dtype, pd.DatetimeTZDtype):
+                values = values.astype("int64")
+            stat = _copula_marginal({"support": values.to_numpy(dtype=float), "probabilities": p[present]}, spec)
+            out[spec.name] = stat
+        return out
+    return None
+
+
+def _copula_marginal(m, spec):
+    """Statistics of an empirical copula marginal (``support``, ``probabilities``, ``missing``)."""
+    if "support" not in m or "probabilities" not in m:
+        return None  # a parametric marginal: estimate from a sample instead
+    support = np.asarray(m["support"], dtype=float)
+    p = np.asarray(m["probabilities"], dtype=float)
+    missing = float(m.get("missing", 0.0))
+    if spec.kind in DISCRETE_KINDS:
+        labels = list(spec.levels[support.astype(np.int64)]) + [_MISSING]
+        return "cat", pd.Series(np.append(p, missing), index=pd.Index(labels, dtype=object))
+    total = p.sum()
+    if total <= 0:
+        return "num", np.nan
+    q = p / total
+    mean = q @ support
+    return "num", float(q @ np.square(support - mean))
+
+
+def _stat_columns(summary, ref):
+    out = {}
+    for name, (kind, value) in summary.items():
+        base = ref.get(name, (kind, None))[1]
+        if kind == "num":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[f"var_ratio[{name}]"] = float(value / base) if base else np.nan
+        else:
+            p = value[value > 0]
+            out[f"levels[{name}]"] = int(len(p))
+            out[f"collision[{name}]"] = float(np.sum(value.to_numpy() ** 2))
+            aligned = pd.concat([value, base], axis=1, sort=False).fillna(0.0).to_numpy()
+            out[f"l1[{name}]"] = float(np.abs(aligned[:, 0] - aligned[:, 1]).sum())
+    return out
