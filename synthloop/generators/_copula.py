@@ -1,0 +1,424 @@
+"""GaussianCopulaGenerator: empirical marginals joined by a Gaussian copula."""
+
+import copy
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.base import OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ..base import BaseGenerator
+from ..exceptions import SchemaError
+from ._marginals import N_HERMITE, EmpiricalMarginal, fit_parametric
+
+__all__ = ["GaussianCopulaGenerator"]
+
+_FAMILIES = {"empirical", "norm", "beta", "truncnorm"}
+
+
+class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenerator):
+    """Gaussian copula over empirical marginals, for mixed tables with missing values.
+
+    Each column is a marginal distribution laid on the standard normal line:
+    its missing value (if any) and its observed values, in order, each own an
+    interval whose normal probability is the value's frequency. A row becomes
+    a vector of latent normal scores; their correlation, estimated with tie
+    handling and repaired to a valid correlation matrix, is the copula.
+    Sampling draws correlated normals and maps each back through its column's
+    intervals.
+
+    Parameters
+    ----------
+    marginals : {"empirical", "norm", "beta", "truncnorm"} or dict, default="empirical"
+        Model of each numeric (float, int, datetime) column's observed values.
+        ``"empirical"`` keeps the observed values with their frequencies, point
+        masses included, and samples only from them. A parametric family is
+        fitted in closed form (``"norm"``: mean and standard deviation;
+        ``"beta"``: moments on the observed range; ``"truncnorm"``: moments
+        matched on the observed range); a fit that is impossible (one distinct
+        value, ...) falls back to the empirical marginal with a warning. A dict
+        maps column names to families; columns not named are empirical.
+    categorical : {"frequency", "order"}, default="frequency"
+        Latent order of the levels of unordered categories and strings:
+        ``"frequency"`` by decreasing frequency (ties by level order),
+        ``"order"`` by the declared categories (sorted for strings). Ordered
+        categories and booleans always keep their order.
+    max_categories : int or None, default=None
+        A discrete column with more observed levels than this is rejected
+        with a :class:`~synthloop.SchemaError` (an identifier column would
+        otherwise be memorised level by level); ``None`` accepts any number.
+    reservoir_size : int or None, default=100_000
+        Rows kept to estimate the correlation. Up to this many rows (total
+        over ``partial_fit`` chunks), every row is used, so chunked and full
+        fits are equal; beyond it a weighted priority sample of this size is
+        kept (see Notes). ``None`` keeps every row.
+    random_state : int, RandomState instance or None, default=None
+        Seeds sampling and the reservoir.
+
+    Attributes
+    ----------
+    correlation_ : ndarray of shape (n_features, n_features)
+        Correlation of the latent normals (positive semi-definite, unit diagonal).
+    marginals_ : dict
+        Fitted marginal of each column, by column name.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+    dtypes_ : pandas.Series
+    random_state_ : numpy.random.Generator
+    n_rows_seen_ : float
+
+    See Also
+    --------
+    MultivariateNormalGenerator : a Gaussian on numeric columns.
+    sklearn.preprocessing.QuantileTransformer : ``transform`` is the same map
+        to normal scores, with ties and missing values handled.
+
+    Notes
+    -----
+    **Marginals.** An empirical marginal is stored as its support (distinct
+    observed values, or level codes) and their probabilities, so its size is
+    bounded by the number of distinct values, and a sample holds only values
+    from the support. Every column is therefore a categorical distribution
+    and, over recursive generations, undergoes the collapse of THEORY.md §3:
+    rare values and tails vanish. Missing values are one more atom, placed
+    at the bottom of the latent line, so their rate and their dependence on
+    other columns go through the copula; they come back as missing in the
+    column's dtype. Integers come back as integers within the observed range,
+    datetimes (tz-aware too) as datetimes, booleans as booleans, and
+    categories and strings from the fitted levels.
+
+    **Scores and correlation.** The score of a value is the conditional mean
+    ``E[Z | Z in its interval]``, deterministic even for point masses (a
+    column that is 92% zeros maps all zeros to one score). Such scores are
+    attenuated versions of the latent normals; the latent correlation of each
+    pair is recovered by inverting Mehler's series
+    ``E[s_i s_j] = sum_n rho**n c_in c_jn`` (``c_in`` are the Hermite
+    coefficients of the score functions, 50 terms, bisection), which is exact
+    for conditional-mean scores. The pairwise matrix is then repaired to the
+    nearest positive semi-definite correlation matrix (eigenvalues clipped at
+    0, diagonal rescaled to 1). A constant column has a zero-variance score
+    and zero correlation with the others; the factorisation uses a clipped
+    eigen decomposition, so singular correlations sample without NaN.
+
+    **Streaming.** ``partial_fit`` adds each chunk's value counts to the
+    marginals (exact), and its encoded rows to a reservoir. Scores depend on
+    the final marginals, so the correlation is recomputed from the reservoir
+    at the end of every call. Up to ``reservoir_size`` rows the reservoir is
+    the data and the fit equals one :meth:`fit`; beyond, priority sampling
+    (Duffield, Lund & Thorup 2007: keep the rows with the largest ``w / u``,
+    weight them ``max(w, tau)``) keeps an unbiased weighted sample, and the
+    correlation has the sampling error of ``reservoir_size`` rows (about
+    ``(1 - rho**2) / sqrt(reservoir_size)``, 0.003 at 100,000 rows).
+    ``fit`` uses the same reservoir, so fit and partial_fit agree at any size.
+
+    **Transformer.** :meth:`transform` maps rows to their scores (the
+    conditional means above; a numeric value never seen at fit gets the edge
+    between its neighbouring atoms, or the extreme atom's score outside the
+    range), :meth:`inverse_transform` maps any latent vectors back to a table;
+    ``inverse_transform(transform(X))`` returns ``X`` for empirical marginals.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from synthloop import GaussianCopulaGenerator
+    >>> rng = np.random.default_rng(0)
+    >>> income = np.where(rng.random(500) < 0.9, 0, rng.integers(1, 100, 500))
+    >>> X = pd.DataFrame({"income": income,
+    ...                   "job": pd.Categorical(rng.choice(["a", "b", "c"], 500))})
+    >>> gen = GaussianCopulaGenerator(random_state=0).fit(X)
+    >>> S = gen.sample(1000)
+    >>> S.dtypes.tolist() == X.dtypes.tolist()
+    True
+    >>> bool(S["income"].isin(X["income"]).all())
+    True
+    >>> round(float((S["income"] == 0).mean()), 1)
+    0.9
+    >>> gen.transform(X).shape
+    (500, 2)
+    """
+
+    _supported_kinds = frozenset({"float", "int", "datetime", "bool", "category", "string"})
+    _allow_missing = True
+
+    _parameter_constraints: dict = {
+        **BaseGenerator._parameter_constraints,
+        "marginals": [StrOptions(_FAMILIES), dict],
+        "categorical": [StrOptions({"frequency", "order"})],
+        "max_categories": [Interval(Integral, 1, None, closed="left"), None],
+        "reservoir_size": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(self, *, marginals="empirical", categorical="frequency", max_categories=None,
+                 reservoir_size=100_000, random_state=None):
+        self.marginals = marginals
+        self.categorical = categorical
+        self.max_categories = max_categories
+        self.reservoir_size = reservoir_size
+        self.random_state = random_state
+
+    # ------------------------------------------------------------- statistics
+    def _reset_statistics(self, table):
+        owner = type(self).__name__
+        names = table.schema.names
+        if isinstance(self.marginals, dict):
+            unknown = [k for k in self.marginals if k not in names]
+            bad = {k: v for k, v in self.marginals.items() if v not in _FAMILIES}
+            if unknown or bad:
+                raise ValueError(
+                    f"{owner}: marginals must map fitted column names to one of {sorted(_FAMILIES)}; "
+                    f"got unknown columns {unknown} and unknown families {bad}."
+                )
+        self._counts = {}
+        for spec in table.schema.columns:
+            if spec.kind in ("float", "int", "datetime"):
+                self._counts[spec.name] = [np.empty(0), np.empty(0), 0.0]  # values, weights, missing
+            else:
+                self._counts[spec.name] = [None, np.zeros(len(spec.levels)), 0.0]
+        # Private stream for the reservoir priorities: a child of the seed, so
+        # the sampling stream is not advanced and fits stay reproducible.
+        self._reservoir_rng = self.random_state_.spawn(1)[0]
+        d = len(names)
+        self._res_rows = np.empty((0, d))
+        self._res_w = np.empty(0)
+        self._res_key = np.empty(0)
+        self._res_tau = 0.0
+
+    def _update_statistics(self, table, sample_weight):
+        n = table.n_rows
+        w = np.ones(n) if sample_weight is None else sample_weight
+        u = 1.0 - self._reservoir_rng.random(n)  # in (0, 1], one draw per row whatever the chunking
+        positive = w > 0
+        rows = np.empty((n, len(self.schema_.columns)))
+        for j, spec in enumerate(self.schema_.columns):
+            col = table.columns[spec.name]
+            counts = self._counts[spec.name]
+            if spec.kind in ("float", "int", "datetime"):
+                x = np.asarray(col, dtype=np.float64)
+                miss = np.isnan(x)
+                counts[2] += float(w[miss].sum())
+                keep = ~miss & positive
+                vals = np.concatenate([counts[0], x[keep]])
+                wts = np.concatenate([counts[1], w[keep]])
+                uniq, inv = np.unique(vals, return_inverse=True)
+                counts[0], counts[1] = uniq, np.bincount(inv, weights=wts, minlength=uniq.size)
+                rows[:, j] = x
+            else:
+                codes = np.asarray(col, dtype=np.int64)
+                miss = codes < 0
+                counts[2] += float(w[miss].sum())
+                size = max(len(spec.levels), counts[1].size)
+                add = np.bincount(codes[~miss], weights=w[~miss], minlength=size)
+                old = np.zeros(size)
+                old[: counts[1].size] = counts[1]
+                counts[1] = old + add
+                rows[:, j] = codes
+        self._add_to_reservoir(rows[positive], w[positive], w[positive] / u[positive])
+
+    def _add_to_reservoir(self, rows, w, key):
+        rows = np.concatenate([self._res_rows, rows])
+        w = np.concatenate([self._res_w, w])
+        key = np.concatenate([self._res_key, key])
+        k = self.reservoir_size
+        if k is not None and key.size > k:
+            # Priority sampling: keep the k largest priorities w/u; tau is the
+            # largest dropped priority. Kept rows (in their original order)
+            # later count max(w, tau): unbiased weighted sums.
+            cut = np.argpartition(-key, k)
+            keep, drop = np.sort(cut[:k]), cut[k:]
+            self._res_tau = max(self._res_tau, float(key[drop].max()))
+            rows, w, key = rows[keep], w[keep], key[keep]
+        self._res_rows, self._res_w, self._res_key = rows, w, key
+
+    # --------------------------------------------------------------- finalize
+    def _finalize(self):
+        owner = type(self).__name__
+        family = self.marginals if isinstance(self.marginals, str) else None
+        too_many = []
+        self.marginals_ = {}
+        for spec in self.schema_.columns:
+            values, weights, missing = self._counts[spec.name]
+            total = weights.sum() + missing
+            if spec.kind in ("float", "int", "datetime"):
+                keep = weights > 0
+                values, weights = values[keep], weights[keep]
+                fam = family if family is not None else self.marginals.get(spec.name, "empirical")
+                marginal = None
+                if fam != "empirical":
+                    marginal = fit_parametric(fam, values, weights, missing / total, spec.name, owner)
+                if marginal is None:
+                    marginal = EmpiricalMarginal(values, weights / total, missing / total,
+                                                 discrete=False, sorted_support=True)
+            else:
+                codes = np.flatnonzero(weights > 0)
+                if self.max_categories is not None and codes.size > self.max_categories:
+                    too_many.append(f"{spec.name!r} ({codes.size} levels)")
+                ordered = spec.kind == "bool" or getattr(spec.dtype, "ordered", False)
+                if self.categorical == "frequency" and not ordered:
+                    codes = codes[np.argsort(-weights[codes], kind="stable")]
+                marginal = EmpiricalMarginal(codes, weights[codes] / total, missing / total,
+                                             discrete=True, sorted_support=False)
+            self.marginals_[spec.name] = marginal
+        if too_many:
+            raise SchemaError(
+                f"{owner}(max_categories={self.max_categories}) got columns with more levels: "
+                + ", ".join(too_many) + ". Drop identifier-like columns, merge rare levels, "
+                "or raise max_categories (None accepts any number)."
+            )
+        self.correlation_ = self._estimate_correlation()
+        vals, vecs = np.linalg.eigh(self.correlation_)
+        self._factor = vecs * np.sqrt(np.clip(vals, 0.0, None))
+
+    def _estimate_correlation(self):
+        margs = [self.marginals_[name] for name in self.schema_.names]
+        d = len(margs)
+        S = np.column_stack([m.scores(self._res_rows[:, j]) for j, m in enumerate(margs)]) if d else \
+            np.empty((0, 0))
+        w = np.maximum(self._res_w, self._res_tau)
+        M = (S * w[:, None]).T @ S / w.sum()
+        var = np.array([m.variance for m in margs])
+        sd_emp = np.sqrt(np.diag(M))
+        live = (var > 1e-12) & (sd_emp > 0)
+        R = np.eye(d)
+        iu, ju = np.triu_indices(d, 1)
+        pair = live[iu] & live[ju]
+        iu, ju = iu[pair], ju[pair]
+        if iu.size:
+            # Pearson correlation of the scores, put on the scale of the
+            # marginals' score variance (equal to M itself when the reservoir
+            # holds every row), then the latent rho from Mehler's series.
+            target = M[iu, ju] / (sd_emp[iu] * sd_emp[ju]) * np.sqrt(var[iu] * var[ju])
+            H = np.array([m.hermite for m in margs])
+            rho = _invert_mehler(H[iu] * H[ju], target)
+            R[iu, ju] = R[ju, iu] = rho
+        return _nearest_correlation(R)
+
+    # ------------------------------------------------------------------ sample
+    def _sample_encoded(self, n_samples, rng):
+        Z = rng.standard_normal((n_samples, self._factor.shape[0])) @ self._factor.T
+        return {name: self.marginals_[name].from_latent(Z[:, j]) for j, name in enumerate(self.schema_.names)}
+
+    def _fitted_params(self):
+        return {
+            "correlation": self.correlation_.copy(),
+            "marginals": {name: m.params() for name, m in self.marginals_.items()},
+        }
+
+    # ------------------------------------------------------------- transformer
+    def transform(self, X):
+        """Map rows to their latent normal scores.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Columns and dtypes as at fit. Missing values are allowed in
+            columns that had them at fit.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+            Each value's conditional mean ``E[Z | Z in its interval]``
+            (deterministic, so point masses map to one score).
+        """
+        check_is_fitted(self, "random_state_")
+        table = self._encode_for_transform(X)
+        out = np.empty((table.n_rows, len(self.schema_.columns)))
+        for j, spec in enumerate(self.schema_.columns):
+            col = table.columns[spec.name]
+            marginal = self.marginals_[spec.name]
+            miss = np.isnan(col) if spec.kind in ("float", "int", "datetime") else col < 0
+            if miss.any() and marginal.missing == 0:
+                raise ValueError(
+                    f"{type(self).__name__}.transform: column {spec.name!r} has {int(miss.sum())} "
+                    "missing values but had none at fit, so they have no latent interval; "
+                    "impute them or refit on data with missing values."
+                )
+            out[:, j] = marginal.scores(col)
+        return out
+
+    def inverse_transform(self, X):
+        """Map latent normal vectors back to a table.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Latent normal values (any real numbers, e.g. from :meth:`transform`).
+
+        Returns
+        -------
+        DataFrame or ndarray
+            The fitted container and dtypes; each value is the one whose
+            latent interval holds the input.
+        """
+        check_is_fitted(self, "random_state_")
+        Z = check_array(X, dtype=np.float64, ensure_all_finite=False)
+        d = len(self.schema_.columns)
+        if Z.shape[1] != d:
+            raise ValueError(
+                f"{type(self).__name__}.inverse_transform: X has {Z.shape[1]} columns, "
+                f"expected {d} (one latent score per fitted column)."
+            )
+        if np.isnan(Z).any():
+            raise ValueError(f"{type(self).__name__}.inverse_transform: X contains NaN; latent scores "
+                             "must be numbers (+-inf allowed).")
+        cols = {name: self.marginals_[name].from_latent(Z[:, j]) for j, name in enumerate(self.schema_.names)}
+        return self.schema_.decode(cols, Z.shape[0])
+
+    def _encode_for_transform(self, X):
+        owner = type(self).__name__
+        # Encoding updates the observed range; work on a copy of the schema.
+        schema = copy.deepcopy(self.schema_)
+        if isinstance(X, pd.DataFrame) and self.schema_.is_frame:
+            validate_data(self, X, reset=False, skip_check_array=True)
+            wrong = [f"{c.name!r} is {X[c.name].dtype}, was {c.dtype}" for c in schema.columns
+                     if X[c.name].dtype != c.dtype]
+            if wrong:
+                raise SchemaError(f"{owner}.transform got columns whose dtype differs from fit: "
+                                  + "; ".join(wrong) + ".")
+            return schema.encode(X, update=False, owner=owner)
+        arr = validate_data(self, X, reset=False, dtype="numeric", ensure_all_finite="allow-nan")
+        frame = pd.DataFrame(arr, columns=schema.names, copy=False)
+        return schema.encode(frame, update=False, owner=owner)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
+
+
+def _invert_mehler(coef, target):
+    """Solve ``sum_n rho**n coef[:, n-1] = target`` for rho in [-1, 1], per row.
+
+    The left side is increasing in rho (scores are non-decreasing functions
+    of the latent normals), so bisection converges; targets outside the
+    attainable range are clipped to it.
+    """
+    def f(rho):
+        acc = np.zeros_like(rho)
+        for n in range(N_HERMITE - 1, -1, -1):
+            acc = acc * rho + coef[:, n]
+        return acc * rho
+
+    lo, hi = -np.ones(len(target)), np.ones(len(target))
+    target = np.clip(target, f(lo), f(hi))
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        below = f(mid) < target
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def _nearest_correlation(R):
+    """Clip negative eigenvalues to 0 and rescale to a unit diagonal."""
+    R = 0.5 * (R + R.T)
+    if R.shape[0] == 0:
+        return R
+    vals, vecs = np.linalg.eigh(R)
+    if vals.min() >= 0:
+        return R
+    P = (vecs * np.clip(vals, 0.0, None)) @ vecs.T
+    s = np.sqrt(np.clip(np.diag(P), 1e-300, None))
+    P = P / np.outer(s, s)
+    np.fill_diagonal(P, 1.0)
+    return P

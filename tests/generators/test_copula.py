@@ -1,0 +1,278 @@
+"""GaussianCopulaGenerator: contract, marginals, missing values, copula, transformer, streaming."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import special
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from synthloop import GaussianCopulaGenerator, SchemaError
+from synthloop.utils.estimator_checks import make_check_table, parametrize_with_generator_checks
+
+GENERATORS = [
+    GaussianCopulaGenerator(),
+    GaussianCopulaGenerator(marginals="norm", categorical="order"),
+    GaussianCopulaGenerator(marginals="beta"),
+    GaussianCopulaGenerator(marginals="truncnorm"),
+]
+# A reservoir smaller than the check tables: sklearn's checks hold, but integer
+# weights no longer equal repeated rows (different rows are subsampled; see
+# test_partial_fit_equals_fit_below_reservoir_and_close_beyond for the error).
+SMALL_RESERVOIR = GaussianCopulaGenerator(reservoir_size=50)
+
+
+def _expected_failed(estimator):
+    return {}
+
+
+@parametrize_with_checks(GENERATORS + [SMALL_RESERVOIR], expected_failed_checks=_expected_failed)
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        # Parametric fits on sklearn's tiny tables may fall back to empirical.
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
+
+
+@parametrize_with_generator_checks(GENERATORS)
+def test_generator_contract(generator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check(generator)
+
+
+def _table(n=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.multivariate_normal([0, 0, 0], [[1, 0.7, -0.5], [0.7, 1, -0.3], [-0.5, -0.3, 1]], n)
+    gain = np.where(z[:, 0] > 1.4, np.round(np.exp(z[:, 0] * 2)), 0).astype(np.int64)
+    job = pd.Categorical(np.select([z[:, 1] < -0.5, z[:, 1] < 0.6], ["lo", "mid"], "hi"))
+    age = pd.array(np.round(40 + 10 * z[:, 2]).astype(int), dtype="Int64")
+    age[rng.random(n) < 0.1] = pd.NA
+    return pd.DataFrame({"gain": gain, "job": job, "age": age, "x": z[:, 0]})
+
+
+# ---------------------------------------------------------------- marginals
+def test_point_mass_and_support_kept_exactly():
+    X = _table()
+    S = GaussianCopulaGenerator(random_state=0).fit(X).sample(20000)
+    p = float((X["gain"] == 0).mean())
+    se = np.sqrt(p * (1 - p) / 20000)
+    assert abs(float((S["gain"] == 0).mean()) - p) < 4 * se
+    assert set(S["gain"]) <= set(X["gain"])
+    assert set(S["x"]) <= set(X["x"])
+
+
+def test_empirical_marginal_size_bounded_by_distinct_values():
+    X = pd.DataFrame({"v": np.repeat([0.0, 1.5, 7.0], 1000)})
+    gen = GaussianCopulaGenerator().fit(X)
+    params = gen.get_fitted_params()["marginals"]["v"]
+    np.testing.assert_array_equal(params["support"], [0.0, 1.5, 7.0])
+    np.testing.assert_allclose(params["probabilities"], [1 / 3] * 3)
+
+
+def test_parametric_marginal_fits_and_falls_back_with_warning():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(5, 2, 4000), "c": np.ones(4000)})
+    with pytest.warns(UserWarning, match=r"cannot fit a 'norm' marginal to column 'c'.*empirical"):
+        gen = GaussianCopulaGenerator(marginals="norm", random_state=0).fit(X)
+    mu, sd = gen.get_fitted_params()["marginals"]["a"]["params"]
+    assert abs(mu - 5) < 4 * 2 / np.sqrt(4000) and abs(sd - 2) < 4 * 2 / np.sqrt(2 * 4000)
+    S = gen.sample(2000)
+    assert (S["c"] == 1).all()
+    assert S["a"].nunique() > 1900  # continuous samples, not resampled support
+
+
+@pytest.mark.parametrize("family", ["beta", "truncnorm"])
+def test_bounded_families_stay_near_the_range(family):
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"u": rng.uniform(2, 3, 3000)})
+    S = GaussianCopulaGenerator(marginals=family, random_state=0).fit(X).sample(3000)
+    lo, hi = X["u"].min(), X["u"].max()
+    assert S["u"].between(lo - 0.01, hi + 0.01).all()
+    assert abs(S["u"].mean() - X["u"].mean()) < 4 * X["u"].std() / np.sqrt(3000) * np.sqrt(2)
+
+
+def test_marginals_dict_and_bad_keys():
+    X = _table(500)
+    gen = GaussianCopulaGenerator(marginals={"x": "norm"}, random_state=0).fit(X)
+    assert "params" in gen.get_fitted_params()["marginals"]["x"]
+    assert "support" in gen.get_fitted_params()["marginals"]["gain"]
+    with pytest.raises(ValueError, match=r"marginals must map fitted column names.*\['nope'\]"):
+        GaussianCopulaGenerator(marginals={"nope": "norm"}).fit(X)
+    with pytest.raises(ValueError, match=r"unknown families \{'x': 'cauchy'\}"):
+        GaussianCopulaGenerator(marginals={"x": "cauchy"}).fit(X)
+
+
+# ------------------------------------------------------------- missing values
+def test_missing_rate_and_dependence_reproduced():
+    rng = np.random.default_rng(0)
+    n = 20000
+    x = rng.normal(size=n)
+    y = pd.array(np.round(x * 3).astype(int), dtype="Int64")
+    # Missing only for small x: a monotone dependence (missing is the lowest
+    # atom of y), which the copula keeps. (Missing for large x would not be:
+    # one correlation per pair cannot put missing both low and high.)
+    y[x < -0.8] = pd.NA
+    X = pd.DataFrame({"x": x, "y": y})
+    S = GaussianCopulaGenerator(random_state=0).fit(X).sample(n)
+    assert S["y"].dtype == "Int64"
+    p = float(X["y"].isna().mean())
+    assert abs(float(S["y"].isna().mean()) - p) < 4 * np.sqrt(p * (1 - p) / n)
+    # Missing y comes with large x in the samples too.
+    real_gap = X.loc[X["y"].isna(), "x"].mean() - X.loc[X["y"].notna(), "x"].mean()
+    synth_gap = S.loc[S["y"].isna(), "x"].mean() - S.loc[S["y"].notna(), "x"].mean()
+    assert real_gap < -1.3 and abs(synth_gap - real_gap) < 0.15
+
+
+def test_dtypes_round_trip_with_missing():
+    X = make_check_table(GaussianCopulaGenerator(), n_rows=400)
+    S = GaussianCopulaGenerator(random_state=0).fit(X).sample(400)
+    assert S.dtypes.tolist() == X.dtypes.tolist()
+    for col in ["x_Int64", "x_category", "x_boolean", "x_str"]:
+        assert S[col].isna().any()
+    assert not S["x_int"].isna().any() and not S["x_bool"].isna().any()
+    assert str(S["x_datetime"].dt.tz) == "Europe/Paris"
+    assert set(S["x_str"].dropna()) <= {"red", "green", "blue"}
+    assert S["x_category"].cat.categories.tolist() == ["lo", "mid", "hi", "never"]
+    assert not (S["x_category"] == "never").any()
+
+
+# ------------------------------------------------------------------ copula
+def test_latent_correlation_recovered_for_coarse_columns():
+    # Two dichotomised and one continuous normal: Pearson on scores attenuates,
+    # the Mehler inversion recovers the latent correlation.
+    rng = np.random.default_rng(3)
+    n, rho = 40000, 0.6
+    z = rng.multivariate_normal([0, 0, 0], [[1, rho, rho], [rho, 1, rho], [rho, rho, 1]], n)
+    X = pd.DataFrame({"a": z[:, 0] > 0.3, "b": z[:, 1] > -0.2, "c": z[:, 2]})
+    R = GaussianCopulaGenerator().fit(X).correlation_
+    # Standard error of the tetrachoric correlation at n=40000 is below 0.01.
+    np.testing.assert_allclose(R[np.triu_indices(3, 1)], rho, atol=0.03)
+
+
+def test_category_number_association_survives_sampling():
+    # categorical="order" lays the levels in their declared order lo < mid < hi,
+    # the order of the latent variable they were cut from.
+    X = _table(6000)
+    X["job"] = X["job"].cat.reorder_categories(["lo", "mid", "hi"])
+    S = GaussianCopulaGenerator(categorical="order", random_state=0).fit(X).sample(6000)
+    real = X.groupby("job", observed=True)["x"].mean()
+    synth = S.groupby("job", observed=True)["x"].mean()
+    np.testing.assert_allclose(synth[real.index], real, atol=0.1)
+
+
+def test_constant_and_single_level_columns_work_without_nan():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"k": np.full(300, 4.0), "one": pd.Categorical(["z"] * 300),
+                      "x": rng.normal(size=300)})
+    gen = GaussianCopulaGenerator(random_state=0).fit(X)
+    assert np.isfinite(gen.correlation_).all()
+    np.testing.assert_array_equal(gen.correlation_[0], [1, 0, 0])
+    S = gen.sample(50)
+    assert (S["k"] == 4.0).all() and (S["one"] == "z").all() and S["x"].notna().all()
+
+
+def test_correlation_is_a_valid_correlation_matrix():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(200, 1))
+    X = pd.DataFrame(np.hstack([base, base + 1e-9 * rng.normal(size=(200, 1)), -base,
+                                rng.normal(size=(200, 2))]), columns=list("abcde"))
+    R = GaussianCopulaGenerator().fit(X).correlation_
+    np.testing.assert_allclose(np.diag(R), 1.0)
+    assert np.linalg.eigvalsh(R).min() > -1e-10
+    np.testing.assert_allclose(R, R.T)
+
+
+def test_high_cardinality_and_max_categories():
+    rng = np.random.default_rng(0)
+    ids = pd.Series([f"id{i}" for i in rng.integers(0, 10_000, 30_000)], dtype="str")
+    X = pd.DataFrame({"id": ids, "v": rng.normal(size=30_000)})
+    S = GaussianCopulaGenerator(random_state=0).fit(X).sample(1000)
+    assert set(S["id"]) <= set(ids)
+    with pytest.raises(SchemaError, match=r"max_categories=100.*'id' \(\d+ levels\).*raise max_categories"):
+        GaussianCopulaGenerator(max_categories=100).fit(X)
+
+
+@pytest.mark.parametrize(
+    "column, match",
+    [
+        (pd.Series(pd.to_timedelta([1, 2, 3], unit="s")), "cannot model timedeltas"),
+        (pd.Series([1, "a", 2.5], dtype=object), "needs one type per column"),
+        (pd.Series([np.nan] * 3), "entirely missing"),
+    ],
+)
+def test_unmodellable_columns_rejected_clearly(column, match):
+    X = pd.DataFrame({"ok": [1.0, 2.0, 3.0], "bad": column})
+    with pytest.raises(SchemaError, match=match):
+        GaussianCopulaGenerator().fit(X)
+
+
+# ------------------------------------------------------------- transformer
+def test_transform_is_conditional_mean_and_inverse_round_trips():
+    X = _table(2000)
+    gen = GaussianCopulaGenerator().fit(X)
+    Z = gen.transform(X)
+    # Point mass: all zeros of "gain" share one score, E[Z | Z < ndtri(p0)].
+    p0 = float((X["gain"] == 0).mean())
+    expected = -np.exp(-0.5 * special.ndtri(p0) ** 2) / np.sqrt(2 * np.pi) / p0
+    np.testing.assert_allclose(Z[X["gain"].to_numpy() == 0, 0], expected)
+    pd.testing.assert_frame_equal(gen.inverse_transform(Z), X, check_column_type=False)
+    # A continuous column's scores are close to standard normal.
+    assert abs(Z[:, 3].std() - 1) < 0.01
+
+
+def test_transform_unseen_values_and_errors():
+    X = pd.DataFrame({"v": [1.0, 2.0, 4.0, 4.0]})
+    gen = GaussianCopulaGenerator().fit(X)
+    z = gen.transform(pd.DataFrame({"v": [0.0, 1.0, 3.0, 4.0, 9.0]}))[:, 0]
+    assert np.all(np.diff(z) > 0) or np.all(np.diff(z) >= 0)
+    assert z[0] == z[1] and z[4] == z[3]  # outside the range: the extreme atom's score
+    with pytest.raises(ValueError, match=r"column 'v' has 1 missing values but had none at fit"):
+        gen.transform(pd.DataFrame({"v": [np.nan]}))
+    with pytest.raises(ValueError, match=r"X has 2 columns, expected 1"):
+        gen.inverse_transform(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match=r"contains NaN"):
+        gen.inverse_transform(np.array([[np.nan]]))
+    S = pd.DataFrame({"s": pd.Series(["a", "b"], dtype="str")})
+    gen2 = GaussianCopulaGenerator().fit(S)
+    with pytest.raises(SchemaError, match=r"never seen at fit"):
+        gen2.transform(pd.DataFrame({"s": pd.Series(["c"], dtype="str")}))
+
+
+def test_set_output_pandas():
+    X = _table(300)
+    out = GaussianCopulaGenerator().set_output(transform="pandas").fit(X).transform(X)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == list(X.columns)
+
+
+# --------------------------------------------------------------- streaming
+def test_partial_fit_equals_fit_below_reservoir_and_close_beyond():
+    X = _table(6000)
+    full = GaussianCopulaGenerator(random_state=0, reservoir_size=None).fit(X)
+    chunked = GaussianCopulaGenerator(random_state=0, reservoir_size=None)
+    for start in range(0, len(X), 1000):
+        chunked.partial_fit(X.iloc[start:start + 1000])
+    np.testing.assert_allclose(chunked.correlation_, full.correlation_, atol=1e-12)
+    small = GaussianCopulaGenerator(random_state=0, reservoir_size=1500)
+    for start in range(0, len(X), 1000):
+        small.partial_fit(X.iloc[start:start + 1000])
+    # Marginals stay exact; the correlation has the error of 1500 rows:
+    # standard error below 1/sqrt(1500) = 0.026, tolerance 4 SE.
+    for name in X.columns:
+        np.testing.assert_allclose(small.get_fitted_params()["marginals"][name]["probabilities"],
+                                   full.get_fitted_params()["marginals"][name]["probabilities"])
+    assert np.abs(small.correlation_ - full.correlation_).max() < 4 / np.sqrt(1500)
+
+
+def test_sample_weight_equals_repeated_rows():
+    X = _table(400)
+    w = np.random.default_rng(1).integers(0, 4, len(X))
+    a = GaussianCopulaGenerator().fit(X, sample_weight=w)
+    b = GaussianCopulaGenerator().fit(X.loc[X.index.repeat(w)].reset_index(drop=True))
+    np.testing.assert_allclose(a.correlation_, b.correlation_, atol=1e-12)
+
+
+def test_parameter_validation_message():
+    with pytest.raises(ValueError, match=r"The 'marginals' parameter of GaussianCopulaGenerator must be"):
+        GaussianCopulaGenerator(marginals="kde").fit(_table(50))
