@@ -209,10 +209,12 @@ class CategoricalGenerator(BaseGenerator):
                 "sklearn's KBinsDiscretizer), model them with GaussianCopulaGenerator, or raise max_levels."
             )
         if self.structure != "independent":
-            chunk = np.column_stack([np.asarray(table.columns[n], dtype=np.float64) for n in schema.names])
-            rows, rw = _group_rows(chunk, w)
-            self._rows, self._row_w = _group_rows(np.vstack([self._rows, rows]),
-                                                  np.concatenate([self._row_w, rw]))
+            radices = [len(spec.levels) + 1 if spec.kind in DISCRETE_KINDS else None for spec in schema.columns]
+            rows, rw = _group_rows([table.columns[n] for n in schema.names], w, radices)
+            if len(self._row_w):
+                rows, rw = _group_rows([np.concatenate([old, new]) for old, new in zip(self._rows.T, rows.T)],
+                                       np.concatenate([self._row_w, rw]), radices)
+            self._rows, self._row_w = rows, rw
         self._counts = counts
 
     def _finalize(self):
@@ -240,7 +242,7 @@ class CategoricalGenerator(BaseGenerator):
         rows, rw = self._rows[keep], self._row_w[keep]
         idx = np.column_stack([_to_index(lv, spec, rows[:, j])
                                for j, (spec, lv) in enumerate(zip(self.schema_.columns, self._levels))])
-        order = np.lexsort(idx.T[::-1])
+        order = _lexsort_rows(idx, self._sizes)
         return idx[order], rw[order]
 
     def _finalize_joint(self, a):
@@ -386,28 +388,43 @@ def _group_values(keys, weights):
     return np.asarray(uniques, dtype=np.float64), np.bincount(codes, weights, minlength=len(uniques))
 
 
-def _group_rows(matrix, weights):
-    """Distinct rows of a float matrix (NaN is a value) and their summed weights.
+def _group_rows(columns, weights, radices):
+    """Distinct rows (NaN is a value) of the given columns and their summed weights.
 
-    Rows are coded column by column and the code re-factorised after each
-    column, so codes stay below the number of rows (no overflow however many
-    columns and levels).
+    A row's code is built column by column in mixed radix (discrete codes + 1
+    are used as they are, numeric values are factorised) and compressed by
+    re-factorising only when it could overflow, so codes stay exact however
+    many columns and levels.
     """
-    if len(matrix) == 0:
-        return matrix, weights
-    code, n_codes = None, 0
-    for j in range(matrix.shape[1]):
-        local, uniques = pd.factorize(matrix[:, j], use_na_sentinel=False)
-        if code is None:
-            code, n_codes = local.astype(np.int64), len(uniques)
+    code, bound = np.zeros(len(weights), dtype=np.int64), 1
+    for values, radix in zip(columns, radices):
+        if radix is None:
+            local, uniques = pd.factorize(np.asarray(values, dtype=np.float64), use_na_sentinel=False)
+            radix = len(uniques)
         else:
-            code, uniq = pd.factorize(code * len(uniques) + local)
-            n_codes = len(uniq)
+            local = np.asarray(values, dtype=np.int64) + 1
+        if bound * radix >= 2**62:
+            code, uniques = pd.factorize(code)
+            bound = len(uniques)
+        code = code * radix + local
+        bound *= radix
+    code, uniques = pd.factorize(code)
     # factorize numbers codes by first appearance: a row is a group's first
     # exactly when its code exceeds every earlier code.
     previous_max = np.maximum.accumulate(np.concatenate([[-1], code[:-1]]))
     first = np.flatnonzero(code > previous_max)
-    return matrix[first], np.bincount(code, weights, minlength=n_codes)
+    rows = np.column_stack([np.asarray(values, dtype=np.float64)[first] for values in columns])
+    return rows, np.bincount(code, weights, minlength=len(uniques))
+
+
+def _lexsort_rows(idx, sizes):
+    """Order of the rows of ``idx`` sorted lexicographically (first column first)."""
+    if np.sum(np.log2(np.maximum(sizes, 1))) < 62:
+        key = np.zeros(len(idx), dtype=np.int64)
+        for j, L in enumerate(sizes):
+            key = key * L + idx[:, j]
+        return np.argsort(key, kind="stable")
+    return np.lexsort(idx.T[::-1])
 
 
 def _level_keys(spec, keys, counts):
