@@ -1,0 +1,148 @@
+"""Which schedules make the replace loop collapse [A*] (THEORY section 2, "Bias")."""
+
+import numpy as np
+
+from . import _validation as v
+
+_DEFAULT_POWER = 1.5
+_DEFAULT_RATIO = 2.0
+_FAMILIES = ("constant", "linear", "polynomial", "geometric", "callable")
+
+
+def required_power(bias_exponent=1.0):
+    r"""Boundary growth exponent of a polynomial schedule for a given estimator bias.
+
+    If the estimator's error per generation is of order :math:`n^{-\gamma}` (variance
+    :math:`1/n` gives :math:`\gamma = 1`; a bias of order :math:`n^{-\gamma}`, :math:`\gamma<1`,
+    dominates it), the loop avoids collapse iff :math:`\sum_t n_t^{-\min(\gamma,1)} < \infty`.
+    For :math:`n_t \propto t^{p}` this holds iff
+
+    .. math::
+
+        p > \frac{1}{\min(\gamma, 1)},
+
+    so this function returns :math:`1/\min(\gamma,1)`: 1 for unbiased (or :math:`O(1/n)`
+    biased, e.g. the Gaussian MLE) estimators, where [A] asks for :math:`O(t^{1+s})`, and
+    larger for substantially biased ones ([A]: "substantial bias needs faster growth").
+    Source: [A] abstract; the exponent is our derivation [A*] (THEORY section 2).
+
+    Parameters
+    ----------
+    bias_exponent : float or array_like, default=1.0
+        :math:`\gamma > 0`.
+
+    Returns
+    -------
+    float or ndarray
+
+    Examples
+    --------
+    >>> from synthloop.theory import required_power
+    >>> float(required_power(1.0)), float(required_power(0.5)), float(required_power(2.0))
+    (1.0, 2.0, 1.0)
+    """
+    gamma = v.positive(bias_exponent, "required_power", "bias_exponent")
+    out = 1.0 / np.minimum(gamma, 1.0)
+    return out[()] if out.ndim == 0 else out
+
+
+def _parse(schedule, who):
+    """(family, power, ratio) from a string spec or a duck-typed schedule object."""
+    if isinstance(schedule, str):
+        family, _, arg = schedule.strip().lower().partition(":")
+        if family not in _FAMILIES[:-1]:
+            raise ValueError(
+                f"{who}: schedule must be one of 'constant', 'linear', 'polynomial[:power]', "
+                f"'geometric[:ratio]' or a schedule object; got {schedule!r}."
+            )
+        if arg and family in ("constant", "linear"):
+            raise ValueError(f"{who}: the {family!r} schedule takes no parameter; got {schedule!r}.")
+        try:
+            value = float(arg) if arg else None
+        except ValueError:
+            raise ValueError(
+                f"{who}: could not read the number after ':' in {schedule!r}; "
+                "write e.g. 'polynomial:2.0' or 'geometric:1.5'."
+            ) from None
+        power = value if family == "polynomial" else None
+        ratio = value if family == "geometric" else None
+    elif hasattr(schedule, "family"):
+        family = schedule.family
+        power = getattr(schedule, "power", None)
+        ratio = getattr(schedule, "ratio", None)
+        if family not in _FAMILIES:
+            raise ValueError(
+                f"{who}: schedule.family must be one of {', '.join(map(repr, _FAMILIES))}; "
+                f"got {family!r}."
+            )
+    else:
+        raise TypeError(
+            f"{who}: schedule must be a string such as 'polynomial:2.0' or an object with a "
+            f"'family' attribute (a synthloop schedule); got {schedule!r}."
+        )
+    if family == "callable":
+        raise ValueError(
+            f"{who}: a callable schedule cannot be decided in closed form; compute "
+            "sum(n_t ** -gamma) over its sizes, or simulate the loop."
+        )
+    power = _DEFAULT_POWER if power is None else power
+    ratio = _DEFAULT_RATIO if ratio is None else ratio
+    if family == "polynomial":
+        v.positive(power, who, "the polynomial schedule's power")
+    if family == "geometric":
+        ratio = v.as_float_array(ratio, who, "ratio", "a number > 1")
+        v.check(ratio, np.isfinite(ratio) & (ratio > 1), who, "the geometric schedule's ratio", "> 1")
+    return family, float(power), float(ratio)
+
+
+def collapses(schedule, *, bias_exponent=1.0):
+    r"""Whether the replace loop collapses (:math:`\hat\sigma^2_t \to 0` a.s.) under a schedule.
+
+    Collapse happens iff
+
+    .. math::
+
+        \sum_{t\ge1} n_t^{-\gamma} = \infty, \qquad \gamma = \min(\text{bias\_exponent}, 1),
+
+    which for the schedule families of THEORY section 1 gives: constant and linear always
+    collapse; geometric (ratio > 1) never; polynomial :math:`n_t = \lceil n t^{p}\rceil`
+    collapses iff :math:`p \le` :func:`required_power` ``(bias_exponent)``. For the Gaussian
+    (``bias_exponent=1``) this is :math:`\sum_t 1/n_t = \infty`, the condition under which the
+    drift :math:`\sum_t m_t` of :func:`gaussian_log_variance_moments` diverges. Source: [A]
+    abstract (growing sizes are necessary; superlinear growth suffices for unbiased
+    estimators); the criterion is our derivation [A*] (THEORY section 2, "Bias").
+
+    Parameters
+    ----------
+    schedule : str or schedule object
+        ``"constant"``, ``"linear"``, ``"polynomial"`` (power 1.5), ``"polynomial:2.0"``,
+        ``"geometric"`` (ratio 2), ``"geometric:1.5"``; or any object with a ``family``
+        attribute in {"constant", "linear", "polynomial", "geometric", "callable"} and,
+        as relevant, ``power`` / ``ratio`` attributes (synthloop's schedules have them).
+        A callable schedule raises ``ValueError``: it cannot be decided in closed form.
+    bias_exponent : float or array_like, default=1.0
+        :math:`\gamma > 0`: the estimator's error per generation is of order
+        :math:`n^{-\gamma}`.
+
+    Returns
+    -------
+    bool or ndarray of bool
+
+    Examples
+    --------
+    >>> from synthloop.theory import collapses
+    >>> collapses("constant"), collapses("linear"), collapses("polynomial:1.5")
+    (True, True, False)
+    >>> collapses("polynomial:1.5", bias_exponent=0.5)
+    True
+    """
+    who = "collapses"
+    family, power, _ = _parse(schedule, who)
+    gamma = np.minimum(v.positive(bias_exponent, who, "bias_exponent"), 1.0)
+    if family in ("constant", "linear"):
+        out = np.ones(gamma.shape, dtype=bool)
+    elif family == "geometric":
+        out = np.zeros(gamma.shape, dtype=bool)
+    else:
+        out = power * gamma <= 1.0
+    return bool(out) if out.ndim == 0 else out
