@@ -130,8 +130,12 @@ class TableSchema:
             return np.column_stack([np.asarray(out[c.name]) for c in self.columns]).astype(
                 np.result_type(*[c.dtype for c in self.columns]), copy=False
             )
-        frame = pd.DataFrame(out, index=pd.RangeIndex(n_rows))
-        frame.columns = pd.Index(self.names, dtype=object) if self.names else frame.columns
+        # Series with explicit dtypes: a bare object array would be re-inferred
+        # as pandas' ``str`` dtype.
+        index = pd.RangeIndex(n_rows)
+        series = [pd.Series(out[c.name], index=index, dtype=c.dtype, copy=False) for c in self.columns]
+        frame = pd.concat(series, axis=1, ignore_index=True)
+        frame.columns = pd.Index(self.names, dtype=object)
         return frame
 
 
@@ -265,15 +269,17 @@ def _codes(values, spec, *, update, owner):
         codes = np.full(len(obj), -1, dtype=np.int64)
         codes[~missing] = np.asarray(obj[~missing], dtype=bool).astype(np.int64)
         return codes
-    present = obj[~missing]
-    new = np.setdiff1d(pd.unique(present).astype(object), spec.levels) if present.size else []
-    if len(new):
+    # Hash-based lookup into the known levels; unseen values get code -1.
+    codes = pd.Index(spec.levels, dtype=object).get_indexer(obj).astype(np.int64)
+    codes[missing] = -1
+    unseen = (codes < 0) & ~missing
+    if unseen.any():
+        new = pd.unique(obj[unseen])
         if not update:
             raise SchemaError(f"column {spec.name!r} has levels {list(new)[:5]} never seen at fit.")
         spec.levels = np.concatenate([spec.levels, np.array(sorted(new), dtype=object)])
-    index = pd.Index(spec.levels)
-    codes = np.full(len(obj), -1, dtype=np.int64)
-    codes[~missing] = index.get_indexer(present)
+        codes = pd.Index(spec.levels, dtype=object).get_indexer(obj).astype(np.int64)
+        codes[missing] = -1
     return codes
 
 

@@ -143,3 +143,18 @@ def test_datetime_and_nullable_round_trip():
     assert S.dtypes.tolist() == X.dtypes.tolist()
     assert S["t"].min() >= X["t"].min() and S["t"].max() <= X["t"].max()
     assert S["u8"].between(3, 8).all()
+
+
+def test_text_dtypes_round_trip():
+    from synthloop import CategoricalGenerator
+
+    X = pd.DataFrame({
+        "obj": pd.Series(["a", "b", None, "a"] * 10, dtype=object),
+        "str": pd.Series(["x", "y", "x", np.nan] * 10, dtype="str"),
+        "string": pd.Series(["u", pd.NA, "v", "v"] * 10, dtype="string"),
+    })
+    S = CategoricalGenerator(random_state=0).fit(X).sample(400)
+    assert S.dtypes.tolist() == X.dtypes.tolist()
+    for col in X:
+        assert set(S[col].dropna()) == set(X[col].dropna())
+        assert S[col].isna().any()

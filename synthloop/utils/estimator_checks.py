@@ -103,7 +103,9 @@ def check_sample_values_in_fitted_support(generator):
             assert s.min() >= X[name].min() and s.max() <= X[name].max(), f"{name} out of range"
         if isinstance(X[name].dtype, pd.CategoricalDtype):
             assert S[name].cat.categories.equals(X[name].cat.categories), f"{name}: categories changed"
-        if X[name].dtype.kind == "O" or str(X[name].dtype) in ("str", "string"):
+        is_text = not isinstance(X[name].dtype, pd.CategoricalDtype) and (
+            X[name].dtype == object or str(X[name].dtype) in ("str", "string"))
+        if is_text:
             extra = set(S[name].dropna()) - set(X[name].dropna())
             assert not extra, f"{name}: levels never fitted were sampled: {extra}"
         if not X[name].isna().any():
