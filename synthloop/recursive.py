@@ -420,7 +420,8 @@ class RecursiveSynthesizer(BaseEstimator):
             validate_data(self, X, reset=True, skip_check_array=True)
             self._x_kind = "frame"
         else:
-            X = validate_data(self, X, reset=True, dtype=None, ensure_all_finite=False,
+            finite = "allow-nan" if self.__sklearn_tags__().input_tags.allow_nan else True
+            X = validate_data(self, X, reset=True, dtype="numeric", ensure_all_finite=finite,
                               ensure_min_samples=1)
             self._x_kind = "array"
             self._x_dtype = X.dtype
@@ -439,6 +440,8 @@ class RecursiveSynthesizer(BaseEstimator):
                 f"{owner}: y has {len(y_values)} values but X has {X.shape[0]} rows; y must have "
                 "one value per row of X."
             )
+        if y_values.dtype == object and pd.api.types.infer_dtype(y_values) in ("integer", "floating", "boolean"):
+            y_values = pd.Series(y_values).infer_objects().to_numpy()
         self._y_dtype = y_values.dtype
         self._y_series = y_series if isinstance(y, pd.Series) else None
         if isinstance(X, pd.DataFrame):
@@ -450,8 +453,7 @@ class RecursiveSynthesizer(BaseEstimator):
             self.target_name_ = name
             return table
         self.target_name_ = X.shape[1]
-        if y_values.dtype.kind in "iufb" and X.dtype.kind in "iufb":
-            return np.column_stack([X, y_values])
+        # A frame keeps y's own dtype (integer labels stay integers in range).
         table = pd.DataFrame(X, columns=range(X.shape[1]))
         table[X.shape[1]] = y_values
         return table
@@ -628,6 +630,8 @@ class RecursiveSynthesizer(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         generator = _default_generator() if self.generator is None else self.generator
+        if isinstance(generator, type):
+            return tags
         try:
             inner = generator.__sklearn_tags__()
         except AttributeError:
@@ -752,9 +756,9 @@ def _stat_columns(summary, ref):
             with np.errstate(divide="ignore", invalid="ignore"):
                 out[f"var_ratio[{name}]"] = float(value / base) if base else np.nan
         else:
-            p = value[value > 0]
-            out[f"levels[{name}]"] = int(len(p))
-            out[f"collision[{name}]"] = float(np.sum(value.to_numpy() ** 2))
-            aligned = pd.concat([value, base], axis=1, sort=False).fillna(0.0).to_numpy()
-            out[f"l1[{name}]"] = float(np.abs(aligned[:, 0] - aligned[:, 1]).sum())
+            p = value.to_numpy()
+            out[f"levels[{name}]"] = int(np.count_nonzero(p > 0))
+            out[f"collision[{name}]"] = float(p @ p)
+            now, ref0 = dict(zip(value.index, p)), dict(zip(base.index, base.to_numpy()))
+            out[f"l1[{name}]"] = float(sum(abs(now.get(k, 0.0) - ref0.get(k, 0.0)) for k in now.keys() | ref0.keys()))
     return out
