@@ -9,6 +9,7 @@ __version__ = "0.1.0.dev0"
 
 from .base import BaseGenerator
 from .evaluation import UtilityEvaluator, fidelity_report
+from .evaluation import UtilityEvaluator, fidelity_report
 from .exceptions import SchemaError
 from .generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
 from .pools import AccumulatePool, AugmentPool, FreshPool, RandomPool, ReplacePool, WindowPool
@@ -21,6 +22,8 @@ __all__ = [
     "GaussianCopulaGenerator",
     "MultivariateNormalGenerator",
     "SchemaError",
+    "UtilityEvaluator",
+    "fidelity_report",
     "UtilityEvaluator",
     "fidelity_report",
     "ReplacePool",

@@ -1,0 +1,41 @@
+"""Downstream utility, fidelity and collapse metrics of synthetic tables, and their figures.
+
+:class:`UtilityEvaluator` trains models on synthetic rows and tests them on
+held-out real rows (TSTR) against the same models trained on the real rows
+(TRTR); :func:`fidelity_report` and the metric functions compare a synthetic
+table with the real one column by column and as a whole. The evaluator knows
+nothing about how a table was made: it calls ``fit`` and ``sample``.
+"""
+
+from ._fidelity import (
+    collision_probability,
+    correlation_difference,
+    discriminator_auc,
+    fidelity_report,
+    ks_distance,
+    levels_lost,
+    missing_rate_difference,
+    total_variation,
+    variance_ratio,
+    wasserstein_distance,
+)
+from ._plotting import plot_collapse, plot_marginals, plot_utility
+from ._utility import UtilityEvaluator, UtilityReport
+
+__all__ = [
+    "UtilityEvaluator",
+    "UtilityReport",
+    "collision_probability",
+    "correlation_difference",
+    "discriminator_auc",
+    "fidelity_report",
+    "ks_distance",
+    "levels_lost",
+    "missing_rate_difference",
+    "plot_collapse",
+    "plot_marginals",
+    "plot_utility",
+    "total_variation",
+    "variance_ratio",
+    "wasserstein_distance",
+]

@@ -1,0 +1,15 @@
+"""Shared fixtures of the evaluation tests."""
+
+import matplotlib
+import pytest
+from threadpoolctl import threadpool_limits
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # The histogram gradient boosting models use OpenMP; on a shared 2-core
+    # machine their spinning threads slow small fits down tenfold.
+    with threadpool_limits(1):
+        yield
