@@ -9,9 +9,8 @@ __version__ = "0.1.0.dev0"
 
 from .base import BaseGenerator
 from .evaluation import UtilityEvaluator, fidelity_report
-from .evaluation import UtilityEvaluator, fidelity_report
 from .exceptions import SchemaError
-from .generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
+from .generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator, SDVGenerator
 from .pools import AccumulatePool, AugmentPool, FreshPool, RandomPool, ReplacePool, WindowPool
 from .recursive import RecursiveSynthesizer
 
@@ -21,9 +20,8 @@ __all__ = [
     "CategoricalGenerator",
     "GaussianCopulaGenerator",
     "MultivariateNormalGenerator",
+    "SDVGenerator",
     "SchemaError",
-    "UtilityEvaluator",
-    "fidelity_report",
     "UtilityEvaluator",
     "fidelity_report",
     "ReplacePool",

@@ -3,5 +3,6 @@
 from ._categorical import CategoricalGenerator
 from ._copula import GaussianCopulaGenerator
 from ._normal import MultivariateNormalGenerator
+from ._sdv import SDVGenerator
 
-__all__ = ["CategoricalGenerator", "GaussianCopulaGenerator", "MultivariateNormalGenerator"]
+__all__ = ["CategoricalGenerator", "GaussianCopulaGenerator", "MultivariateNormalGenerator", "SDVGenerator"]
