@@ -55,62 +55,71 @@ def _categorical_block(block, size, *, root, p, sizes, pool):
     drift_l1 = np.empty((size, T + 1))
     drift_l2sq = np.empty((size, T + 1))
     collapse = np.full(size, -1, dtype=np.int64)
+    final = np.zeros((size, p.size))
 
-    # Work on the columns some replication of the block can still reach;
-    # multinomial draws give zero-probability tokens zero counts, so dropping
-    # them changes nothing in distribution and saves most of the work once
-    # the support shrinks.
+    # Work on the columns some live replication of the block can still reach
+    # (multinomial draws give zero-probability tokens zero counts, so dropping
+    # them changes nothing in distribution) and, for the replace pool, on the
+    # replications that have not collapsed yet (a Dirac model only ever
+    # samples itself, so its statistics are frozen and filled in at the end).
     p_cols = np.flatnonzero(p > 0)
     c_R = rng_real.multinomial(n_real, p[p_cols], size=size)
     cols = p_cols  # indices into range(s) of the working columns
+    rows = np.arange(size)  # indices of the working replications
     q0 = c_R / n_real
     q = q0.copy()
     c_R = c_R.astype(np.float64)
     acc, n_acc = c_R.copy(), float(n_real)
     off_l1 = np.zeros(size)
     off_l2 = np.zeros(size)
+    absorbing = pool == "replace"
 
-    def record(t):
+    for t in range(T + 1):
+        if t > 0:
+            n_t = int(sizes[t])
+            counts = rng_syn.multinomial(n_t, q)
+            if pool == "replace":
+                q = counts / n_t
+            elif pool == "augment":
+                q = (c_R + counts) / (n_real + n_t)
+            elif pool == "fresh":
+                c_Rt = rng_fresh.multinomial(n_real, p[p_cols], size=rows.size)
+                q = (c_Rt + counts) / (n_real + n_t)
+            else:  # accumulate
+                acc += counts
+                n_acc += n_t
+                q = acc / n_acc
         st = _stats(q, q0, off_l1, off_l2)
-        collision[:, t], max_prob[:, t], support[:, t], drift_l1[:, t], drift_l2sq[:, t] = st
-        hit = (collapse < 0) & (max_prob[:, t] >= 1.0)
-        collapse[hit] = t
-
-    record(0)
-    absorbing = pool == "replace"  # a Dirac model only ever samples itself
-    t = 0
-    for t in range(1, T + 1):
-        if absorbing and np.all(collapse >= 0):
-            t -= 1
-            break
-        n_t = int(sizes[t])
-        counts = rng_syn.multinomial(n_t, q)
-        if pool == "replace":
-            q = counts / n_t
-        elif pool == "augment":
-            q = (c_R + counts) / (n_real + n_t)
-        elif pool == "fresh":
-            c_Rt = rng_fresh.multinomial(n_real, p[p_cols], size=size)
-            q = (c_Rt + counts) / (n_real + n_t)
-        else:  # accumulate
-            acc += counts
-            n_acc += n_t
-            q = acc / n_acc
-        record(t)
-        if pool != "fresh":
+        collision[rows, t], max_prob[rows, t], support[rows, t] = st[:3]
+        drift_l1[rows, t], drift_l2sq[rows, t] = st[3:]
+        hit = st[1] >= 1.0
+        new = hit & (collapse[rows] < 0)
+        collapse[rows[new]] = t
+        live = ~hit if absorbing else None
+        if absorbing and not np.all(live):
+            final[np.ix_(rows[hit], cols)] = q[hit]
+            rows, q, q0, off_l1, off_l2 = rows[live], q[live], q0[live], off_l1[live], off_l2[live]
+            if rows.size == 0:
+                break
+        if pool != "fresh" and t > 0:
             keep = np.any(q > 0, axis=0)
             if not np.all(keep):
                 gone = q0[:, ~keep]
-                off_l1 += gone.sum(axis=1)
-                off_l2 += np.einsum("ij,ij->i", gone, gone)
-                q, q0, c_R, acc, cols = q[:, keep], q0[:, keep], c_R[:, keep], acc[:, keep], cols[keep]
-    else:
-        t = T
-    if t < T:  # every replication is a Dirac mass: statistics are frozen
-        for arr in (collision, max_prob, support, drift_l1, drift_l2sq):
-            arr[:, t + 1 :] = arr[:, [t]]
-    final = np.zeros((size, p.size))
-    final[:, cols] = q
+                off_l1 = off_l1 + gone.sum(axis=1)
+                off_l2 = off_l2 + np.einsum("ij,ij->i", gone, gone)
+                q, q0, cols = q[:, keep], q0[:, keep], cols[keep]
+                if pool != "replace":
+                    c_R, acc = c_R[:, keep], acc[:, keep]
+    if rows.size:
+        final[np.ix_(rows, cols)] = q
+    if absorbing:
+        done = collapse >= 0
+        if np.any(done):
+            frozen = (np.arange(T + 1)[None, :] > collapse[:, None]) & done[:, None]
+            at = np.where(done, collapse, 0)
+            for arr in (collision, max_prob, support, drift_l1, drift_l2sq):
+                value = arr[np.arange(size), at][:, None]
+                np.copyto(arr, np.broadcast_to(value, arr.shape), where=frozen)
     return collision, max_prob, support, drift_l1, drift_l2sq, collapse, final
 
 
