@@ -51,11 +51,13 @@ def _hermite_coefficients(edges, means):
     jump = np.diff(means)
     keep = np.isfinite(t) & (jump != 0)
     t, jump = t[keep], jump[keep]
-    g = _phi(t)  # h_{n-1}(t) * phi(t), starting at n = 1
+    # Elementwise sums, not BLAS dot products: a vector ``@`` wakes OpenBLAS
+    # threads, which costs milliseconds per call on a busy machine.
+    gj = _phi(t) * jump
     h_prev, h = np.zeros_like(t), np.ones_like(t)
     coef = np.empty(N_HERMITE)
     for n in range(1, N_HERMITE + 1):
-        coef[n - 1] = (h * g) @ jump / _SQRT[n]
+        coef[n - 1] = np.sum(h * gj) / _SQRT[n]
         # h_n = (t h_{n-1} - sqrt(n-1) h_{n-2}) / sqrt(n)
         h_prev, h = h, (t * h - _SQRT[n - 1] * h_prev) / _SQRT[n]
     return coef
@@ -98,7 +100,7 @@ class EmpiricalMarginal:
         # A zero-probability atom has no mass: its score is its (clipped) edge.
         means = np.where(p > 0, means, np.clip(lo, -ZMAX, ZMAX))
         self.means = np.clip(np.minimum(np.maximum(means, lo), hi), -ZMAX, ZMAX)
-        self.variance = float(p @ np.square(self.means))
+        self.variance = float(np.sum(p * np.square(self.means)))
         self.hermite = _hermite_coefficients(self.edges, self.means)
         if self.discrete:
             size = int(support.max()) + 1 if support.size else 0
@@ -225,8 +227,8 @@ def fit_parametric(family, values, weights, missing, name, owner):
     if values.size < 2 or total <= 0:
         reason = "it has fewer than 2 distinct values"
     else:
-        mean = float(weights @ values / total)
-        var = float(weights @ np.square(values - mean) / total)
+        mean = float(np.sum(weights * values) / total)
+        var = float(np.sum(weights * np.square(values - mean)) / total)
         lo, hi = float(values[0]), float(values[-1])
         if not (np.isfinite(mean) and np.isfinite(var) and var > 0):
             reason = "its moments are not finite"
