@@ -347,21 +347,16 @@ class RecursiveSynthesizer(BaseEstimator):
             )
         self.fit(X, y)
         S = self.sample(self._n_rows_in)
-        if isinstance(S, pd.DataFrame):
-            Xs = S.drop(columns=[self.target_name_])
-            ys = S[self.target_name_]
-        else:
-            Xs, ys = S[:, :-1], S[:, -1]
+        # With y the loop always fits a frame (see _validate_input), so the
+        # generator has restored y's own dtype (integer labels stay in range).
+        Xs = S.drop(columns=[self.target_name_])
+        ys = S[self.target_name_]
         if self._x_kind == "array":
-            Xs = np.asarray(Xs).astype(self._x_dtype, copy=False)
-        elif self._x_kind == "frame" and not isinstance(Xs, pd.DataFrame):
-            Xs = pd.DataFrame(Xs, columns=self.feature_names_in_)
-        ys = np.asarray(ys)
-        if self._y_dtype.kind in "iub" and ys.dtype.kind == "f":
-            ys = np.rint(ys)
-        ys = ys.astype(self._y_dtype, copy=False)
-        if self._y_series is not None:
-            ys = pd.Series(ys, name=self._y_series)
+            Xs = Xs.to_numpy(dtype=self._x_dtype)
+        if self._y_is_series:
+            ys = ys.rename(self._y_name)
+        else:
+            ys = ys.to_numpy(dtype=self._y_dtype)
         return Xs, ys
 
     # -------------------------------------------------------------- sample
@@ -431,8 +426,13 @@ class RecursiveSynthesizer(BaseEstimator):
         self.target_name_ = None
         if y is None:
             return X
-        y_series = y.name if isinstance(y, pd.Series) else None
-        y_values = y.to_numpy() if isinstance(y, pd.Series) else np.asarray(y)
+        self._y_is_series = isinstance(y, pd.Series)
+        y_series = y.name if self._y_is_series else None
+        if self._y_is_series:
+            # Keep extension dtypes (category, str, Int64) so the generator models them as such.
+            y_values = y.array if isinstance(y.dtype, pd.api.extensions.ExtensionDtype) else y.to_numpy()
+        else:
+            y_values = np.asarray(y)
         if y_values.ndim != 1:
             y_values = y_values.squeeze() if y_values.ndim == 2 and y_values.shape[1] == 1 else y_values
         if y_values.ndim != 1:
@@ -445,13 +445,13 @@ class RecursiveSynthesizer(BaseEstimator):
         if y_values.dtype == object and pd.api.types.infer_dtype(y_values) in ("integer", "floating", "boolean"):
             y_values = pd.Series(y_values).infer_objects().to_numpy()
         self._y_dtype = y_values.dtype
-        self._y_series = y_series if isinstance(y, pd.Series) else None
+        self._y_name = y_series
         if isinstance(X, pd.DataFrame):
             name = y_series if isinstance(y_series, str) and y_series not in X.columns else "y"
             while name in X.columns:
                 name = name + "_"
             table = X.copy(deep=False)
-            table[name] = y.to_numpy() if isinstance(y, pd.Series) else y_values
+            table[name] = y_values  # positional, whatever X's index
             self.target_name_ = name
             return table
         self.target_name_ = X.shape[1]

@@ -344,3 +344,27 @@ def test_categorical_collision_follows_theorem_2_under_augment():
     np.testing.assert_allclose(partially_synthetic_collision(g, N, n, S0), theory)
     se = coll.std(axis=0, ddof=1) / np.sqrt(reps)
     assert np.all(np.abs(coll.mean(axis=0) - theory) < 4 * se)
+
+
+def test_fit_resample_keeps_a_categorical_target_and_any_index():
+    X = _mixed().set_index(pd.RangeIndex(1000, 1300))
+    y = pd.Series(pd.Categorical(np.where(X["income"] > 50, "hi", "lo")), index=X.index, name="band")
+    Xs, ys = RecursiveSynthesizer(n_generations=1, random_state=0).fit_resample(X, y)
+    assert ys.dtype == y.dtype and ys.name == "band" and len(ys) == len(X)
+    # Labels were joined by position: generation 0 fit on X and y row by row.
+    rs = RecursiveSynthesizer(n_generations=0, random_state=0).fit(X, y)
+    S = rs.sample(4000, random_state=0)
+    assert (S.loc[S["income"] > 60, "band"] == "hi").mean() > 0.8
+
+
+def test_real_weight_convention_in_the_fit():
+    """AugmentPool(real_weight=w): the generation-1 mean is w * real mean + (1 - w) * synthetic mean."""
+    X = _normal(100, 1, seed=3) + 5.0
+    w = 0.618
+    rs = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=1, schedule=ConstantSchedule(n=300),
+                              pool=AugmentPool(real_weight=w), keep="all", random_state=0).fit(X)
+    seed = int(rs.history_.loc[1, "seed"])
+    S = sample_blocks(rs.generators_[0], 300, seed, part=1)  # part 0 is the real rows
+    expected = w * X.mean() + (1 - w) * S.mean()
+    assert rs.generators_[1].mean_[0] == pytest.approx(expected, rel=1e-12)
+    assert rs.history_.loc[1, "n_train"] == 400
