@@ -36,11 +36,8 @@ def numeric_values(values):
     """The non-missing values of a numeric or datetime Series as float64."""
     values = pd.Series(values) if not isinstance(values, pd.Series) else values
     if column_kind(values) == "datetime":
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-        mask = values.isna().to_numpy()
-        ticks = values.to_numpy().view(np.int64).astype(np.float64)
-        return ticks[~mask]
+        seconds = seconds_of(values)
+        return seconds[~np.isnan(seconds)]
     try:
         arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):
@@ -49,6 +46,22 @@ def numeric_values(values):
             "Use total_variation / levels_lost for categorical columns."
         ) from None
     return arr[~np.isnan(arr)]
+
+
+def seconds_of(values):
+    """Datetimes as float seconds since the epoch (timedeltas as seconds), NaN for missing.
+
+    Seconds rather than raw ticks, so the result does not depend on the unit
+    (pandas 3 parses to microseconds, numpy defaults to nanoseconds).
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    arr = values.to_numpy()
+    unit, count = np.datetime_data(arr.dtype)
+    per_second = np.timedelta64(1, "s") / np.timedelta64(count, unit)
+    out = arr.view(np.int64).astype(np.float64) / per_second
+    out[values.isna().to_numpy()] = np.nan
+    return out
 
 
 def check_frame(X, *, owner, what="X"):
@@ -101,7 +114,7 @@ def check_same_columns(real, synthetic, *, owner, name, what="synthetic table"):
 class FeatureSpec:
     """How to turn any table with the real columns into estimator features.
 
-    Numbers become float64 (NaN for missing), datetimes their float ticks,
+    Numbers become float64 (NaN for missing), datetimes float seconds,
     and everything else a pandas ``category`` whose categories are the levels
     of the real table, so the same column has the same encoding in every
     table; a synthetic level the real table never had becomes missing.
@@ -128,12 +141,7 @@ class FeatureSpec:
             if kind == "numeric":
                 out[c] = values.to_numpy(dtype=np.float64, na_value=np.nan)
             elif kind == "datetime":
-                if isinstance(values.dtype, pd.DatetimeTZDtype):
-                    values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-                mask = values.isna().to_numpy()
-                ticks = values.to_numpy().view(np.int64).astype(np.float64)
-                ticks[mask] = np.nan
-                out[c] = ticks
+                out[c] = seconds_of(values)
             else:
                 obj = values.astype(object).where(values.notna(), None)
                 out[c] = pd.Categorical(obj, categories=self.categories[c])

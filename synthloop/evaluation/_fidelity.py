@@ -15,7 +15,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from ..utils._random import child_seeds
-from ._checks import FeatureSpec, check_frame, check_same_columns, column_kind, numeric_values
+from ._checks import FeatureSpec, check_frame, check_same_columns, column_kind, numeric_values, seconds_of
 
 __all__ = [
     "ks_distance",
@@ -98,7 +98,8 @@ def wasserstein_distance(real, synthetic, *, standardize=False):
     Returns
     -------
     float
-        In the column's unit (or in real standard deviations).
+        In the column's unit, seconds for datetimes and timedeltas (or in
+        real standard deviations).
 
     Examples
     --------
@@ -262,9 +263,7 @@ def _normal_scores(values):
 
 def _numeric_keep_nan(values):
     if column_kind(values) == "datetime":
-        out = np.full(len(values), np.nan)
-        out[values.notna().to_numpy()] = numeric_values(values)
-        return out
+        return seconds_of(values)
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -381,7 +380,9 @@ def discriminator_auc(real, synthetic, *, estimator=None, cv=3, random_state=Non
     """Cross-validated ROC AUC of a classifier telling real rows from synthetic ones.
 
     0.5 means the classifier cannot tell them apart; 1 means every synthetic
-    row is recognisable.
+    row is recognisable. Values well below 0.5 flag synthetic rows that copy
+    real ones: a held-out row's exact twin sits in the training fold with the
+    other label, and the classifier memorises it.
 
     Parameters
     ----------
@@ -390,8 +391,8 @@ def discriminator_auc(real, synthetic, *, estimator=None, cv=3, random_state=Non
     estimator : classifier, default=None
         Gets the rows as features (numbers as float, labels as ``category``
         over the levels of both tables) and ``1`` for synthetic rows. ``None``:
-        :class:`~sklearn.ensemble.HistGradientBoostingClassifier` with native
-        categorical support.
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (50
+        iterations) with native categorical support.
     cv : int, default=3
         Number of stratified folds (shuffled).
     random_state : None, int or RandomState, default=None
@@ -407,10 +408,12 @@ def discriminator_auc(real, synthetic, *, estimator=None, cv=3, random_state=Non
     >>> import numpy as np, pandas as pd
     >>> from synthloop.evaluation import discriminator_auc
     >>> rng = np.random.default_rng(0)
+    >>> from sklearn.linear_model import LogisticRegression
     >>> real = pd.DataFrame({"x": rng.normal(size=300)})
-    >>> round(discriminator_auc(real, pd.DataFrame({"x": rng.normal(size=300)}), random_state=0), 1)
+    >>> same, shifted = pd.DataFrame({"x": rng.normal(size=300)}), pd.DataFrame({"x": rng.normal(4, 1, 300)})
+    >>> round(discriminator_auc(real, same, estimator=LogisticRegression(), random_state=0), 1)
     0.5
-    >>> round(discriminator_auc(real, pd.DataFrame({"x": rng.normal(3, 1, 300)}), random_state=0), 1)
+    >>> round(discriminator_auc(real, shifted, estimator=LogisticRegression(), random_state=0), 1)
     1.0
     """
     who = "discriminator_auc"
@@ -426,7 +429,7 @@ def discriminator_auc(real, synthetic, *, estimator=None, cv=3, random_state=Non
     features = FeatureSpec(both).transform(both)
     y = np.r_[np.zeros(len(real), dtype=int), np.ones(len(synthetic), dtype=int)]
     if estimator is None:
-        estimator = HistGradientBoostingClassifier(categorical_features="from_dtype", max_iter=100)
+        estimator = HistGradientBoostingClassifier(categorical_features="from_dtype", max_iter=50)
     params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
     aucs = []
     for tr, te in StratifiedKFold(n_splits=cv, shuffle=True, random_state=fold_seed).split(features, y):
@@ -536,27 +539,27 @@ _SDTYPES = {"numeric": "numerical", "datetime": "datetime", "categorical": "cate
 
 def _sdmetrics_rows(real, synthetic):
     try:
-        from sdmetrics.reports.single_table import QualityReport
+        from sdmetrics.reports import QualityReport
     except ImportError as exc:
         raise ImportError(
             "fidelity_report(..., sdmetrics=True) needs the optional package sdmetrics, which is not "
             "installed. Install it with `pip install \"synthloop[sdv]\"` (or `pip install sdmetrics`), "
             "or call fidelity_report without sdmetrics=True."
         ) from exc
-    metadata = {"columns": {}}
+    columns = {}
     for col in real.columns:
         kind = column_kind(real[col])
         sdtype = "boolean" if str(real[col].dtype) in ("bool", "boolean") else _SDTYPES[kind]
-        metadata["columns"][str(col)] = {"sdtype": sdtype}
+        columns[str(col)] = {"sdtype": sdtype}
+    # SDMetrics' unified (multi-table) report, with our table as its only table.
     report = QualityReport()
-    report.generate(real, synthetic, metadata, verbose=False)
+    report.generate({"table": real}, {"table": synthetic}, {"tables": {"table": {"columns": columns}}},
+                    verbose=False)
     rows = [("table", None, "table", "sdmetrics_quality_score", float(report.get_score()))]
-    props = report.get_properties()
-    for _, p in props.iterrows():
+    for _, p in report.get_properties().iterrows():
         name = "sdmetrics_" + str(p["Property"]).lower().replace(" ", "_")
         rows.append(("table", None, "table", name, float(p["Score"])))
-    details = report.get_details("Column Shapes")
-    for _, d in details.iterrows():
+    for _, d in report.get_details("Column Shapes", table_name="table").iterrows():
         col = d["Column"]
         kind = column_kind(real[col]) if col in real.columns else "unknown"
         rows.append(("column", col, kind, "sdmetrics_column_shape", float(d["Score"])))

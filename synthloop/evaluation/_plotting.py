@@ -162,11 +162,18 @@ def plot_collapse(history, stats=None):
     Parameters
     ----------
     history : DataFrame
-        A ``generation`` column and statistic columns (wide), or a tidy frame
-        with ``metric`` and ``value`` columns such as
-        :attr:`UtilityReport.fidelity` (pivoted first). With a ``column``
-        column, one line per table column; rows repeated per ``repeat`` or
-        ``replication`` are averaged, with their range shaded.
+        A ``generation`` column and statistics, in one of three layouts:
+
+        - :attr:`RecursiveSynthesizer.history_`: ``stat[column]`` columns
+          (``var_ratio[x]``, ``levels[c]``, ``collision[c]``, read as
+          ``variance_ratio``, ``levels_alive``, ``collision_probability``);
+        - a tidy frame with ``metric`` and ``value`` columns, such as
+          ``UtilityReport.fidelity`` (its column-level rows);
+        - plain wide statistic columns.
+
+        With a ``column`` column (or ``stat[column]`` names), one line per
+        table column; rows repeated per ``repeat`` or ``replication`` are
+        averaged, with their range shaded.
     stats : list of str, default=None
         The statistic columns to draw, one panel each. ``None``: those of
         ``variance_ratio``, ``levels_alive``, ``collision_probability``
@@ -214,6 +221,8 @@ def plot_collapse(history, stats=None):
                 ax.fill_between(x, agg["min"], agg["max"], color=line.get_color(), alpha=0.15, linewidth=0)
         if stat == "variance_ratio":
             ax.axhline(1.0, color="grey", linestyle=":", linewidth=1)
+        if stat in ("levels_alive", "levels_lost"):
+            ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_title(stat)
         ax.set_xlabel("generation")
         ax.xaxis.get_major_locator().set_params(integer=True)

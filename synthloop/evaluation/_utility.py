@@ -59,7 +59,7 @@ class UtilityEvaluator(BaseEstimator):
         parameter in it (nested ones included) is set to a recorded child
         seed, per repeat and estimator. They receive the feature columns
         (all but ``target``) as a DataFrame: numbers as float64 with NaN for
-        missing values, datetimes as float ticks, everything else as a
+        missing values, datetimes as float seconds, everything else as a
         pandas ``category`` whose categories are the real table's levels (a
         synthetic level the real table lacks becomes missing). ``None`` uses
         a logistic regression (ridge for regression) after median imputation,
