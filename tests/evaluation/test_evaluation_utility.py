@@ -23,7 +23,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
-from synthloop import MultivariateNormalGenerator, SchemaError, UtilityEvaluator
+from synthloop import MultivariateNormalGenerator, RecursiveSynthesizer, SchemaError, UtilityEvaluator
 from synthloop.evaluation import UtilityReport
 
 # Logistic regression on the evaluator's features: labels arrive as pandas categories.
@@ -89,7 +89,7 @@ def test_seeded_runs_repeat_exactly_and_record_their_seeds(table):
 
 def test_results_do_not_depend_on_n_jobs():
     X = make_table(240, n_noise=0).assign(y=lambda d: (d["y"] == "yes").astype(int)).drop(columns="c")
-    rs = FakeRecursive(n_generations=1)
+    rs = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=1, keep="all")
     reports = [
         UtilityEvaluator("y", estimators=LOGIT, n_repeats=2, n_jobs=n_jobs, random_state=3).evaluate(gen, X)
         for gen in (MultivariateNormalGenerator(), rs)
@@ -125,6 +125,12 @@ def test_kept_generations_of_a_recursive_synthesizer(table):
     last = ev.evaluate(FakeRecursive(n_generations=2, keep="last"), table).scores
     assert last["generation"].dropna().tolist() == [2]
     assert str(all_["generation"].dtype) == "Int64"
+    X = table.drop(columns="c").assign(y=(table["y"] == "yes").astype(int))
+    for keep, expected in (("all", [0, 1, 2]), ("last", [2])):
+        rs = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=2, keep=keep)
+        s = ev.evaluate(rs, X).scores
+        assert s["generation"].dropna().tolist() == expected
+        assert s["error"].isna().all()
 
 
 def test_a_collapsed_synthetic_target_is_a_result(table):
@@ -240,7 +246,6 @@ def test_evaluate_frames_names_generations_and_summarises(table):
 
 
 def test_adult_income_with_a_recursive_synthesizer():
-    from synthloop import RecursiveSynthesizer
     from synthloop.datasets import load_adult
 
     adult = load_adult().frame.sample(600, random_state=0).reset_index(drop=True)
