@@ -22,7 +22,9 @@ run: $(VENV)/.stamp-run
 	$(VENV)/bin/synthloop quickstart
 
 test: $(VENV)/.stamp-test
-	$(PY) -m pytest -n $(JOBS) -q
+	# One OpenMP thread per worker: HistGradientBoosting in two workers would
+	# otherwise oversubscribe the two cores many times over.
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) -q
 	$(MAKE) docs
 
 docs: $(VENV)/.stamp-test
