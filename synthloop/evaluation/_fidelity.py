@@ -456,7 +456,7 @@ def fidelity_report(real, synthetic, *, discriminator=True, sdmetrics=False, ran
     sdmetrics : bool, default=False
         Add SDMetrics' ``QualityReport`` scores as a cross-check (rows whose
         metric starts with ``sdmetrics_``). Needs the optional package
-        ``sdmetrics`` (``pip install "synthloop[sdv]"``).
+        ``sdmetrics`` (``pip install sdmetrics==0.32.0 && pip install "pandas>=3.0,<3.2"``: SDMetrics declares pandas<3).
     random_state : None, int or RandomState, default=None
         Seeds the discriminator.
 
@@ -543,7 +543,7 @@ def _sdmetrics_rows(real, synthetic):
     except ImportError as exc:
         raise ImportError(
             "fidelity_report(..., sdmetrics=True) needs the optional package sdmetrics, which is not "
-            "installed. Install it with `pip install \"synthloop[sdv]\"` (or `pip install sdmetrics`), "
+            "installed. Install it with `pip install sdmetrics==0.32.0` (it declares pandas<3: reinstall pandas 3 after it), "
             "or call fidelity_report without sdmetrics=True."
         ) from exc
     columns = {}

@@ -12,7 +12,7 @@ from ..base import BaseGenerator
 __all__ = ["SDVGenerator"]
 
 _SYNTHESIZERS = {"GaussianCopulaSynthesizer", "CTGANSynthesizer", "TVAESynthesizer", "CopulaGANSynthesizer"}
-_INSTALL = 'pip install torch==2.13.0 "synthloop[sdv]"'
+_INSTALL = "pip install torch==2.13.0 sdv==2.0.0 sdmetrics==0.32.0 && pip install 'pandas>=3.0,<3.2'"
 
 
 def _import_sdv(owner):
@@ -64,7 +64,7 @@ class SDVGenerator(BaseGenerator):
     a :class:`~synthloop.RecursiveSynthesizer` loop beside synthloop's own
     generators. Needs the optional ``sdv`` extra, which is BUSL-1.1 licensed
     (source-available, not open source; read its terms before commercial use):
-    ``pip install torch==2.13.0 "synthloop[sdv]"``.
+    ``pip install torch==2.13.0 sdv==2.0.0 sdmetrics==0.32.0 && pip install 'pandas>=3.0,<3.2'`` (SDV 2.0 declares ``pandas<3``; synthloop needs pandas 3, on which SDV's synthesizers run in our tests, so SDV is installed beside it rather than as an extra).
 
     Parameters
     ----------

@@ -150,7 +150,7 @@ def test_fidelity_report_rejects_other_columns_and_dtypes(real):
 
 def test_sdmetrics_missing_gives_a_clear_import_error(real, monkeypatch):
     monkeypatch.setitem(sys.modules, "sdmetrics", None)
-    with pytest.raises(ImportError, match=r"needs the optional package sdmetrics.*pip install \"synthloop\[sdv\]\""):
+    with pytest.raises(ImportError, match=r"needs the optional package sdmetrics.*pip install sdmetrics==0.32.0"):
         fidelity_report(real, real, discriminator=False, sdmetrics=True)
 
 
