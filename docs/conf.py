@@ -22,10 +22,8 @@ numpydoc_class_members_toctree = False
 numpydoc_validation_checks = set()
 # Offline builds: intersphinx inventories are not fetched (no network at run time).
 intersphinx_mapping = {}
-templates_path = ["_templates"]
 exclude_patterns = ["_build", "generated/*.examples"]
 html_theme = "alabaster"
-html_static_path = ["_static"]
 nitpicky = False
 suppress_warnings = ["autosummary.import_cycle"]
 
