@@ -51,7 +51,11 @@ class MultivariateNormalGenerator(BaseGenerator):
     model missingness, or impute first.
 
     Integer columns are sampled on the real line and rounded into their
-    observed range; datetimes are modelled as their integer ticks.
+    observed range; datetimes are modelled as their integer ticks. Clipping
+    into the observed range is a biased estimator: in a recursive loop the
+    range can only shrink and a skewed column (ages >= 17) loses tail mass
+    every generation, a collapse the Gaussian theory does not describe. Study
+    the pure random walk of THEORY.md §2 on float columns.
 
     Examples
     --------
