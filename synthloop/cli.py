@@ -68,6 +68,127 @@ def _cmd_quickstart(args):
             print(shown.to_string(index=False))
 
 
+EPILOG_RUN = """\
+examples:
+  synthloop run experiments/adult_recursive/config.toml
+  synthloop run experiments/adult_recursive/config.toml --out results/adult --n-jobs 2
+  synthloop run my_study.toml --smoke                   # a seconds-long version of any study
+  synthloop run my_study.toml --backend dask --scheduler tcp://10.0.0.5:8786
+
+Finished cells are stored one file each in --out; rerun the same command after an
+interruption and only the missing cells run.
+"""
+
+EPILOG_REPORT = """\
+examples:
+  synthloop report results/adult_recursive
+  synthloop report results/adult_recursive --to reports/adult
+"""
+
+EPILOG_SYNTHESIZE = """\
+examples:
+  synthloop synthesize data.csv --generator copula --schedule polynomial:1.5 --pool replace \\
+      --generations 10 --rows 1000 -o synthetic.csv
+  synthloop synthesize data.parquet --generator mvn --generations 0 -o synthetic.parquet
+"""
+
+GENERATORS = {"copula": "GaussianCopulaGenerator", "mvn": "MultivariateNormalGenerator",
+              "categorical": "CategoricalGenerator"}
+
+
+def _load_study_config(path, smoke):
+    from .study import load_config, smoke_config
+
+    cfg = load_config(path)
+    return smoke_config(cfg) if smoke else cfg
+
+
+def _study_errors(func):
+    """Map the study's usage errors (bad config, wrong results directory) to exit code 2."""
+    def wrapper(args):
+        from .study import ConfigError, StoreMismatchError
+
+        try:
+            return func(args)
+        except (ConfigError, StoreMismatchError) as exc:
+            raise UsageError(str(exc)) from exc
+    return wrapper
+
+
+@_study_errors
+def _cmd_run(args):
+    from .study import run_study
+
+    if args.scheduler and args.backend != "dask":
+        raise UsageError("--scheduler needs --backend dask")
+    cfg = _load_study_config(args.config, args.smoke)
+    out = args.out or f"results/{cfg.name}"
+    info = run_study(cfg, out, n_jobs=args.n_jobs, backend=args.backend, scheduler=args.scheduler,
+                     progress=not args.quiet)
+    print(f"{info['n_run']} cells run, {info['n_skipped']} already stored, {info['n_cells']} in all "
+          f"(config hash {info['config_hash']}).")
+    print(f"results: {info['out_dir']}")
+    print(f"report:  synthloop report {info['out_dir']}")
+    return info
+
+
+def _cmd_report(args):
+    from .study import make_report
+
+    try:
+        index = make_report(args.results, args.to)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"report: {index}")
+
+
+@_study_errors
+def _cmd_reproduce(args):
+    from .study import REPRODUCTIONS, bundled_config_path, make_report, run_study
+
+    cfg = _load_study_config(bundled_config_path(args.name), args.smoke)
+    short = args.name if args.name in ("adult", "german-credit") else REPRODUCTIONS[args.name]
+    out = args.out or f"results/{cfg.name}"
+    report_dir = args.report_dir or (f"reports/{short}" + ("-smoke" if args.smoke else ""))
+    info = run_study(cfg, out, n_jobs=args.n_jobs, progress=not args.quiet)
+    print(f"{info['n_run']} cells run, {info['n_skipped']} already stored; results: {info['out_dir']}")
+    index = make_report(out, report_dir)
+    print(f"report: {index.resolve()}")
+
+
+def _cmd_synthesize(args):
+    from pathlib import Path
+
+    import pandas as pd
+
+    import synthloop
+
+    path = Path(args.data)
+    if path.suffix.lower() not in (".csv", ".parquet"):
+        raise UsageError(f"DATA must be a .csv or .parquet file; got {args.data!r}")
+    if not path.is_file():
+        raise UsageError(f"data file {args.data!r} does not exist")
+    if Path(args.output).suffix.lower() not in (".csv", ".parquet"):
+        raise UsageError(f"-o/--output must end in .csv or .parquet; got {args.output!r}")
+    try:
+        frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+    except Exception as exc:  # noqa: BLE001 - one clear line
+        raise RuntimeError(f"cannot read {args.data!r} as a table: {type(exc).__name__}: {exc}") from None
+    for col in frame.columns:
+        if pd.api.types.is_string_dtype(frame[col].dtype) or frame[col].dtype == object:
+            frame[col] = frame[col].astype("category")
+    generator = getattr(synthloop, GENERATORS[args.generator])()
+    rs = synthloop.RecursiveSynthesizer(generator, n_generations=args.generations, schedule=args.schedule,
+                                        pool=args.pool, random_state=args.random_state).fit(frame)
+    rows = len(frame) if args.rows is None else args.rows
+    out = rs.sample(rows, random_state=args.random_state)
+    if args.output.lower().endswith(".parquet"):
+        out.to_parquet(args.output, index=False)
+    else:
+        out.to_csv(args.output, index=False)
+    print(f"wrote {len(out):,} rows x {out.shape[1]} columns from generation {args.generations} to {args.output}")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="synthloop",
@@ -88,6 +209,65 @@ def build_parser():
     p.add_argument("--rows", type=int, default=None, help="synthetic rows per generator (default: as many as real)")
     p.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     p.set_defaults(func=_cmd_quickstart)
+
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser("run", help="run a study config (resumable)", formatter_class=fmt, epilog=EPILOG_RUN,
+                       description="Run every cell of a study config that is not yet stored in the results "
+                                   "directory, with a progress bar. Exit code 2 if the config does not "
+                                   "validate or --out holds another config's results.")
+    p.add_argument("config", metavar="CONFIG", help="a study config (.toml) or the name of a bundled one")
+    p.add_argument("--out", metavar="DIR", help="results directory (default: results/<study name>)")
+    p.add_argument("--n-jobs", type=int, default=None, metavar="N", help="cells run at once (default 1; -1 all cores)")
+    p.add_argument("--backend", choices=["loky", "dask"], default="loky", help="parallel backend (default loky)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786")
+    p.add_argument("--smoke", action="store_true", help="shrink the study to a seconds-long smoke test")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("report", help="write the HTML report of a results directory", formatter_class=fmt,
+                       epilog=EPILOG_REPORT,
+                       description="Draw the HTML report (index.html and PNG figures) of a study from its "
+                                   "stored results only; nothing is rerun.")
+    p.add_argument("results", metavar="DIR", help="results directory of `synthloop run`")
+    p.add_argument("--to", metavar="REPORT_DIR", help="where to write the report (default: DIR/report)")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
+    p.set_defaults(func=_cmd_report)
+
+    from .study._bundled import REPRODUCTIONS
+
+    p = sub.add_parser("reproduce", help="run a bundled paper reproduction or study and its report",
+                       formatter_class=fmt,
+                       epilog="examples:\n  synthloop reproduce adult            # results/adult_recursive, "
+                              "reports/adult/index.html\n  synthloop reproduce xu2025-fig3 --n-jobs 2\n"
+                              "  synthloop reproduce seddik2024-fig1 --smoke",
+                       description="Run a study bundled with synthloop (the configs of experiments/) and "
+                                   "write its report to reports/<name>/index.html.")
+    p.add_argument("name", choices=sorted(REPRODUCTIONS), metavar="NAME",
+                   help="one of: " + ", ".join(sorted(REPRODUCTIONS)))
+    p.add_argument("--out", metavar="DIR", help="results directory (default: results/<study name>)")
+    p.add_argument("--report-dir", metavar="DIR", help="report directory (default: reports/<name>)")
+    p.add_argument("--n-jobs", type=int, default=None, metavar="N", help="cells run at once (default 1; -1 all cores)")
+    p.add_argument("--smoke", action="store_true", help="shrink the study to a seconds-long smoke test")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
+    p.set_defaults(func=_cmd_reproduce)
+
+    p = sub.add_parser("synthesize", help="train a generator recursively on a table and sample from it",
+                       formatter_class=fmt, epilog=EPILOG_SYNTHESIZE,
+                       description="Fit a generator on DATA, retrain it for --generations generations on its "
+                                   "own samples, and write --rows rows of the last generation.")
+    p.add_argument("data", metavar="DATA", help="a .csv or .parquet table")
+    p.add_argument("--generator", choices=sorted(GENERATORS), default="copula", help="the model (default copula)")
+    p.add_argument("--schedule", default="constant", help="rows per generation, e.g. constant, linear, "
+                                                          "polynomial:1.5 (default constant)")
+    p.add_argument("--pool", default="replace", help="replace, augment, accumulate, ... (default replace)")
+    p.add_argument("--generations", type=int, default=10, metavar="T", help="synthetic generations (default 10)")
+    p.add_argument("--rows", type=int, default=None, help="rows to write (default: as many as DATA)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output .csv or .parquet")
+    p.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
+    p.set_defaults(func=_cmd_synthesize)
     return parser
 
 

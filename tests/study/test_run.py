@@ -1,0 +1,155 @@
+"""run_study: resumable, atomic, invariant to n_jobs and backend, refuses to mix configs."""
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pandas as pd
+import pytest
+
+import synthloop.study._store as store_module
+from synthloop.study import (StoreMismatchError, StoreWriteError, load_config, make_report, read_results,
+                             run_study)
+from synthloop.study._cells import TIMING_COLUMNS
+
+
+def _stored(cells):
+    return [p for p in cells.glob("*.parquet") if not p.name.startswith(".tmp-")] if cells.is_dir() else []
+
+
+def _canonical(frame):
+    frame = frame.drop(columns=[c for c in TIMING_COLUMNS if c in frame.columns])
+    return frame.sort_values(["cell_id", "generation"]).reset_index(drop=True)
+
+
+def test_resume_skips_finished_cells(gaussian_cfg, tmp_path):
+    first = run_study(gaussian_cfg, tmp_path, progress=False)
+    assert first["n_run"] == first["n_cells"] == 8
+    again = run_study(gaussian_cfg, tmp_path, progress=False)
+    assert again["n_run"] == 0 and again["n_skipped"] == 8
+    results, meta = read_results(tmp_path)
+    assert len(results) == 16 and (results["config_hash"] == load_config(gaussian_cfg).hash).all()
+    assert {"version:synthloop", "version:numpy", "version:scikit_learn"} <= set(results.columns)
+
+
+def test_results_do_not_depend_on_n_jobs(gaussian_cfg, tmp_path):
+    run_study(gaussian_cfg, tmp_path / "one", n_jobs=1, progress=False)
+    run_study(gaussian_cfg, tmp_path / "two", n_jobs=2, progress=False)
+    a, _ = read_results(tmp_path / "one")
+    b, _ = read_results(tmp_path / "two")
+    pd.testing.assert_frame_equal(_canonical(a), _canonical(b))
+
+
+def test_different_config_is_refused(gaussian_cfg, tmp_path):
+    run_study(gaussian_cfg, tmp_path, progress=False)
+    before = sorted(p.name for p in (tmp_path / "cells").iterdir())
+    gaussian_cfg["n_reps"] = 200
+    with pytest.raises(StoreMismatchError, match=r"holds study 'tiny' with config hash \w+, but this config "
+                                                 r"\('tiny'\) hashes to \w+; refusing to mix"):
+        run_study(gaussian_cfg, tmp_path, progress=False)
+    assert sorted(p.name for p in (tmp_path / "cells").iterdir()) == before
+
+
+def test_non_results_directory_is_refused(gaussian_cfg, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(StoreMismatchError, match="is not empty and holds no study.json"):
+        run_study(gaussian_cfg, tmp_path, progress=False)
+
+
+def test_full_disk_keeps_store_readable(gaussian_cfg, tmp_path, monkeypatch):
+    real_write = store_module._write_parquet
+    calls = {"n": 0}
+
+    def flaky(frame, path):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            tmp = path.with_name(".tmp-partial-" + path.name)
+            tmp.write_bytes(b"PAR1 half a file")  # what a full disk leaves behind
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(frame, path)
+
+    monkeypatch.setattr(store_module, "_write_parquet", flaky)
+    with pytest.raises(StoreWriteError, match=r"could not write cell .* the disk is full\. The 3 cells already "
+                                              r"stored are intact"):
+        run_study(gaussian_cfg, tmp_path, progress=False)
+    results, _ = read_results(tmp_path)  # readable: the partial file is ignored
+    assert results["cell_id"].nunique() == 3
+    monkeypatch.setattr(store_module, "_write_parquet", real_write)
+    info = run_study(gaussian_cfg, tmp_path, progress=False)
+    assert info["n_run"] == 5 and not list((tmp_path / "cells").glob(".tmp-*"))
+
+
+def test_sigkill_then_resume_equals_clean_run(tmp_path):
+    cfg = tmp_path / "study.toml"
+    cfg.write_text(textwrap.dedent("""\
+        name = "killme"
+        kind = "gaussian"
+        seeds = [0, 1, 2, 3, 4, 5]
+        n0 = 100
+        n_reps = 20000
+        generations = [100, 200]
+        schedules = ["constant", "linear"]
+        ddofs = [1]
+        """))
+    out = tmp_path / "killed"
+    script = f"from synthloop.study import run_study; run_study({str(cfg)!r}, {str(out)!r}, progress=False)"
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    cells = out / "cells"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if len(_stored(cells)) >= 2:
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "the run finished before it could be killed; make its cells slower"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    stored = len(_stored(cells))
+    assert 2 <= stored < 12
+    info = run_study(cfg, out, progress=False)
+    assert info["n_skipped"] == stored and info["n_run"] == 12 - stored
+    run_study(cfg, tmp_path / "clean", progress=False)
+    a, _ = read_results(out)
+    b, _ = read_results(tmp_path / "clean")
+    pd.testing.assert_frame_equal(_canonical(a), _canonical(b))
+
+
+def test_dask_local_cluster_equals_loky(gaussian_cfg, tmp_path):
+    pytest.importorskip("distributed")
+    run_study(gaussian_cfg, tmp_path / "loky", n_jobs=2, progress=False)
+    run_study(gaussian_cfg, tmp_path / "dask", n_jobs=2, backend="dask", progress=False)
+    a, _ = read_results(tmp_path / "loky")
+    b, _ = read_results(tmp_path / "dask")
+    pd.testing.assert_frame_equal(_canonical(a), _canonical(b))
+
+
+def test_recursive_study_and_report(recursive_cfg, tmp_path):
+    info = run_study(recursive_cfg, tmp_path / "res", progress=False)
+    assert info["n_run"] == 8
+    results, _ = read_results(tmp_path / "res")
+    assert set(results["generation"]) == {0, 1, 2}
+    assert {"synthetic:logistic_regression:roc_auc", "real:logistic_regression:roc_auc",
+            "var_ratio_median", "l1_mean", "rows_generated"} <= set(results.columns)
+    # common random numbers: every schedule and pool starts from the same generation-0 fit
+    g0 = results[(results["generation"] == 0) & (results["generator"] == "mvn")]
+    assert g0["synthetic:logistic_regression:roc_auc"].nunique() == 1
+    last = results[results["generation"] == 2].set_index(["generator", "schedule", "pool"])["rows_generated"]
+    assert last[("mvn", "constant", "replace")] * 3 == last[("mvn", "linear", "replace")] * 2  # 2n vs n + 2n
+    index = make_report(tmp_path / "res", tmp_path / "report")
+    page = index.read_text()
+    assert "Verdicts" in page and "TRTR" in page and "collapse_adult.png" in page
+    assert (tmp_path / "report" / "collapse_adult.png").stat().st_size > 1000
+
+
+def test_unreadable_csv_fails_before_any_cell(recursive_cfg, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x00\xff\xfe garbage\n\x00\x01")
+    recursive_cfg["datasets"][0] = {"name": "mine", "path": str(bad), "target": "y"}
+    with pytest.raises(ValueError, match=r"dataset 'mine': (cannot read .*bad\.csv|the target 'y' is not a column)"):
+        run_study(recursive_cfg, tmp_path / "res", progress=False)
+    assert not list((tmp_path / "res" / "cells").glob("*.parquet"))
