@@ -42,3 +42,83 @@ def test_quickstart_runs_as_installed_command():
                          capture_output=True, text=True, check=True).stdout
     assert "UCI Adult (train): 32,561 rows x 15 columns" in out
     assert "== MultivariateNormal" in out and "capital_gain" in out
+
+
+# ------------------------------------------------------------------ studies
+@pytest.mark.parametrize("command", ["run", "report", "reproduce", "synthesize"])
+def test_study_commands_have_help_with_examples(command, capsys):
+    assert main([command, "--help"]) == 0
+    assert "examples:" in capsys.readouterr().out
+
+
+def _gaussian_toml(path, n_reps=100):
+    path.write_text(f'name = "cli"\nkind = "gaussian"\nseeds = [0]\nn0 = 50\nn_reps = {n_reps}\n'
+                    'generations = [3]\nschedules = ["constant"]\nddofs = [1]\n')
+    return path
+
+
+def test_run_then_report(tmp_path, capsys):
+    cfg = _gaussian_toml(tmp_path / "c.toml")
+    assert main(["run", str(cfg), "--out", str(tmp_path / "res"), "--quiet"]) == 0
+    assert "1 cells run, 0 already stored" in capsys.readouterr().out
+    assert main(["report", str(tmp_path / "res")]) == 0
+    assert (tmp_path / "res" / "report" / "index.html").is_file()
+
+
+def test_run_bad_config_exits_2_with_one_line(tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('name = "x"\nkind = "gaussian"\nseed = [0]\n')
+    assert main(["run", str(cfg)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unknown key 'seed' (did you mean 'seeds'?)" in err[0]
+
+
+def test_run_into_other_configs_results_exits_2(tmp_path, capsys):
+    out = str(tmp_path / "res")
+    assert main(["run", str(_gaussian_toml(tmp_path / "a.toml")), "--out", out, "--quiet"]) == 0
+    assert main(["run", str(_gaussian_toml(tmp_path / "b.toml", n_reps=101)), "--out", out, "--quiet"]) == 2
+    assert "refusing to mix" in capsys.readouterr().err
+
+
+def test_scheduler_needs_dask_backend(tmp_path, capsys):
+    assert main(["run", str(_gaussian_toml(tmp_path / "a.toml")), "--scheduler", "tcp://x:1"]) == 2
+    assert "--scheduler needs --backend dask" in capsys.readouterr().err
+
+
+def test_report_of_non_results_dir_exits_2(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "not a synthloop results directory" in capsys.readouterr().err
+
+
+def test_reproduce_adult_smoke(tmp_path, capsys):
+    assert main(["reproduce", "adult", "--smoke", "--quiet", "--out", str(tmp_path / "res"),
+                 "--report-dir", str(tmp_path / "rep")]) == 0
+    assert "report: " in capsys.readouterr().out
+    assert (tmp_path / "rep" / "index.html").is_file()
+
+
+def test_synthesize_writes_rows(tmp_path, capsys):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"x": rng.normal(size=100), "c": rng.choice(["a", "b"], 100)}).to_csv(tmp_path / "d.csv",
+                                                                                       index=False)
+    out = tmp_path / "s.csv"
+    assert main(["synthesize", str(tmp_path / "d.csv"), "--generator", "copula", "--schedule", "polynomial:1.5",
+                 "--generations", "2", "--rows", "50", "-o", str(out)]) == 0
+    frame = pd.read_csv(out)
+    assert frame.shape == (50, 2) and set(frame["c"]) <= {"a", "b"}
+
+
+def test_synthesize_missing_file_exits_2(tmp_path, capsys):
+    assert main(["synthesize", str(tmp_path / "no.csv"), "-o", str(tmp_path / "o.csv")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_synthesize_unreadable_csv_exits_1(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"")
+    assert main(["synthesize", str(bad), "-o", str(tmp_path / "o.csv")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot read" in err[0]
