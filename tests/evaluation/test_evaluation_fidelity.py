@@ -149,7 +149,9 @@ def test_fidelity_report_rejects_other_columns_and_dtypes(real):
 
 
 def test_sdmetrics_missing_gives_a_clear_import_error(real, monkeypatch):
+    # Block the submodule too: another test may already have imported it.
     monkeypatch.setitem(sys.modules, "sdmetrics", None)
+    monkeypatch.setitem(sys.modules, "sdmetrics.reports", None)
     with pytest.raises(ImportError, match=r"needs the optional package sdmetrics.*pip install sdmetrics==0.32.0"):
         fidelity_report(real, real, discriminator=False, sdmetrics=True)
 
