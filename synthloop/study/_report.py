@@ -381,7 +381,7 @@ def _gaussian(results, config, report_dir, plt):
                 axes[2].plot(a["generation"], a["improve_theory"], "-", color=colors[sched], alpha=0.5)
     axes[0].set(title=f"% replications with σ̂² ≤ {eps} (x: theory)", xlabel="T", ylabel="%")
     axes[1].set(title="median population risk KL", xlabel="T", yscale="log")
-    axes[2].set(title="P(beat real-only), dots sim, lines theory", xlabel="T")
+    axes[2].set(title=f"P(mean beats real-only fit), ddof={ddofs[0]}: dots sim, lines theory (σ known)", xlabel="T")
     axes[0].legend(fontsize=7)
     axes[2].legend(fontsize=7)
     fig.tight_layout()
