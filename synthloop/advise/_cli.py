@@ -1,0 +1,91 @@
+"""The ``synthloop advise`` subcommand (registered by :mod:`synthloop.cli`).
+
+Kept beside the advisor so the command's options follow its parameters;
+:mod:`synthloop.cli` only calls :func:`add_advise_parser`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+EPILOG_ADVISE = """\
+examples:
+  synthloop advise adult --generator copula --generations 20 --tolerance 0.05
+  synthloop advise adult --generator copula --generations 5 --tolerance 0.01 --target income
+  synthloop advise table.csv --generator mvn --generations 10 --tolerance 0.02 --budget-rows 1000000
+"""
+
+_GENERATORS = {"copula": "GaussianCopulaGenerator", "mvn": "MultivariateNormalGenerator",
+               "categorical": "CategoricalGenerator"}
+_BUNDLED = {"adult": "load_adult", "german_credit": "load_german_credit"}
+
+
+def _read_table(data):
+    from pathlib import Path
+
+    import pandas as pd
+
+    from .. import datasets
+
+    if data in _BUNDLED:
+        return getattr(datasets, _BUNDLED[data])().frame
+    path = Path(data)
+    if path.suffix.lower() not in (".csv", ".parquet"):
+        raise ValueError(f"DATA must be a bundled dataset ({', '.join(_BUNDLED)}) or a .csv or .parquet file; "
+                         f"got {data!r}")
+    if not path.is_file():
+        raise ValueError(f"data file {data!r} does not exist")
+    frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+    for col in frame.columns:
+        if pd.api.types.is_string_dtype(frame[col].dtype) or frame[col].dtype == object:
+            frame[col] = frame[col].astype("category")
+    return frame
+
+
+def cmd_advise(args):
+    """Run :func:`~synthloop.advise.recommend_schedule` and print its table."""
+    import synthloop
+
+    from . import recommend_schedule
+
+    frame = _read_table(args.data)
+    generator = getattr(synthloop, _GENERATORS[args.generator])()
+    advice = recommend_schedule(
+        frame, generator=generator, n_generations=args.generations, tolerance=args.tolerance,
+        target=args.target, metric=args.metric, budget_rows=args.budget_rows,
+        families=tuple(args.families.split(",")), confidence=args.confidence, n_reps=args.n_reps,
+        random_state=args.random_state,
+    )
+    print(f"{args.data}: {frame.shape[0]:,} rows x {frame.shape[1]} columns, generator {args.generator}")
+    print(advice.summary())
+    if args.plot:
+        advice.plot().savefig(args.plot, dpi=120)
+        print(f"figure: {args.plot}")
+
+
+def add_advise_parser(sub):
+    """Add the ``advise`` subparser to an ``argparse`` subparsers object."""
+    p = sub.add_parser("advise", help="the cheapest schedule that keeps generation T within a tolerance",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG_ADVISE,
+                       description="Recommend an expansion schedule: for each family (constant, linear, "
+                                   "polynomial, geometric) the smallest setting whose generation T stays within "
+                                   "--tolerance of the model fit on DATA with probability --confidence, its "
+                                   "rows and fit time.")
+    p.add_argument("data", metavar="DATA", help="a .csv or .parquet table, or a bundled dataset (adult)")
+    p.add_argument("--generator", choices=sorted(_GENERATORS), default="copula",
+                   help="the model (default copula)")
+    p.add_argument("--generations", type=int, required=True, metavar="T", help="the generation T")
+    p.add_argument("--tolerance", type=float, required=True,
+                   help="nats of drift KL(P_T || P_0), or the utility loss with --target")
+    p.add_argument("--target", default=None, help="a column: the tolerance is on TSTR - TRTR at generation T")
+    p.add_argument("--metric", default=None, help="scorer of --target (default roc_auc / r2)")
+    p.add_argument("--budget-rows", type=int, default=None, help="largest total of synthetic rows")
+    p.add_argument("--families", default="constant,linear,polynomial,geometric",
+                   help="comma-separated schedule families")
+    p.add_argument("--confidence", type=float, default=0.9, help="promised share of runs (default 0.9)")
+    p.add_argument("--n-reps", type=int, default=1000, help="simulated replications per setting (default 1000)")
+    p.add_argument("--plot", default=None, metavar="PNG", help="also save the figure")
+    p.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
+    p.set_defaults(func=cmd_advise)
+    return p

@@ -1,0 +1,183 @@
+"""Drift models: the distribution of ``D_t = KL(P_t || P_0)`` under a schedule.
+
+A drift model is a list of independent blocks. Each block simulates the path
+``D_1..D_T`` of its own divergence exactly, from sufficient statistics, and
+measures the same divergence between two fitted parameter dictionaries, so a
+prediction and a real recursive run are compared on one definition.
+
+- :class:`GaussianBlock`: a ``d``-dimensional Gaussian refit with the sample
+  mean and covariance (``ddof``), or only its correlation (the copula's latent
+  space). ``KL(N_t || N_0)`` is affine invariant, so its law depends only on
+  ``d``, ``ddof`` and ``n_1..n_T`` (THEORY.md §2, multivariate normal): it is
+  simulated from the standard normal with :func:`synthloop.simulate.simulate_mvn`
+  started at generation 1 (``n0 = n_1``), which is the chain seen from the
+  real-fit model.
+- :class:`CategoricalBlock`: an empirical-frequency categorical ([B], THEORY.md
+  §3), the multinomial recursion ``q_t = Mult(n_t, q_{t-1}) / n_t`` of
+  :func:`synthloop.simulate.simulate_categorical`, with ``KL(q_t || q_0)``
+  recorded at every generation (finite when levels are lost).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..schedules import CallableSchedule
+
+
+def _kl_categorical(q, p):
+    """``sum q log(q / p)`` along the last axis; p > 0 wherever q > 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(q > 0, q * np.log(q / p), 0.0)
+    return terms.sum(axis=-1)
+
+
+def _kl_gaussian(m_t, S_t, m_0, S_0):
+    """``KL(N(m_t, S_t) || N(m_0, S_0))`` on the span of ``S_0``; inf when ``S_t`` is singular there.
+
+    A singular ``S_0`` (a column that is an exact function of others, such as
+    Adult's ``education`` and ``education_num`` in the copula) keeps its null
+    directions in every later generation; the divergence is taken on the
+    directions where ``S_0`` has variance.
+    """
+    w, V = np.linalg.eigh(S_0)
+    keep = w > 1e-10 * max(w.max(), 1e-300)
+    V, w = V[:, keep], w[keep]
+    A = V.T @ S_t @ V
+    sign, logdet_t = np.linalg.slogdet(A)
+    if sign <= 0:
+        return np.inf
+    z = V.T @ (m_0 - m_t)
+    tr = float(np.sum(np.diag(A) / w))
+    return float(0.5 * (tr + np.sum(z * z / w) - w.size + np.sum(np.log(w)) - logdet_t))
+
+
+def rank(S):
+    """Numerical rank of a covariance or correlation matrix (as :func:`_kl_gaussian` uses it)."""
+    w = np.linalg.eigvalsh(np.asarray(S, dtype=float))
+    return int(np.sum(w > 1e-10 * max(w.max(), 1e-300)))
+
+
+def _corr(S):
+    s = np.sqrt(np.clip(np.diag(S), 1e-300, None))
+    R = S / np.outer(s, s)
+    np.fill_diagonal(R, 1.0)
+    return R
+
+
+class GaussianBlock:
+    """Drift of a refit Gaussian; ``correlation=True`` keeps only its correlation."""
+
+    def __init__(self, name, d, ddof=1.0, *, correlation=False):
+        self.name = name
+        self.d = int(d)
+        self.ddof = float(ddof)
+        self.correlation = correlation
+        kind = "correlation" if correlation else "mean and covariance"
+        self.n_params = d * (d - 1) // 2 if correlation else d * (d + 3) // 2
+        self.description = f"Gaussian {kind} of {name} (d={d}, ddof={ddof:g})"
+
+    def min_size(self):
+        return int(max(self.d, np.floor(self.ddof))) + 1
+
+    def simulate(self, sizes, n_reps, seed):
+        from ..simulate import simulate_mvn
+
+        T = sizes.size - 1
+        out = np.zeros((n_reps, T + 1))
+        if T == 0:
+            return out
+        if np.any(sizes[1:] < self.min_size()):
+            out[:, 1:] = np.inf
+            return out
+        later = [int(x) for x in sizes[2:]]
+        schedule = CallableSchedule(lambda t: later[t - 1])
+        sim = simulate_mvn(T - 1, schedule=schedule, n0=int(sizes[1]), dim=self.d, ddof=self.ddof,
+                           n_reps=n_reps, store="full" if self.correlation else "summary",
+                           random_state=seed)
+        if self.correlation:
+            diag = np.diagonal(sim.covariances, axis1=2, axis2=3)
+            with np.errstate(divide="ignore"):
+                out[:, 1:] = 0.5 * (np.sum(np.log(diag), axis=2) - sim.logdet)
+        else:
+            sq = np.sum(sim.means**2, axis=2)
+            out[:, 1:] = 0.5 * (sim.trace + sq - self.d - sim.logdet)
+        return out
+
+    def measure(self, params_t, params_0):
+        if self.correlation:
+            R_t, R_0 = np.asarray(params_t["correlation"]), np.asarray(params_0["correlation"])
+            zero = np.zeros(R_0.shape[0])
+            return _kl_gaussian(zero, _corr(R_t), zero, _corr(R_0))
+        return _kl_gaussian(np.asarray(params_t["mean"]), np.asarray(params_t["covariance"]),
+                            np.asarray(params_0["mean"]), np.asarray(params_0["covariance"]))
+
+
+class CategoricalBlock:
+    """Drift of one empirical-frequency categorical distribution.
+
+    ``getter(params)`` returns ``{atom: probability}`` of a fitted generator,
+    so generation ``t`` and generation 0 are aligned by atom.
+    """
+
+    def __init__(self, name, p, getter=None):
+        p = np.asarray(p, dtype=np.float64)
+        self.name = name
+        self.p = p[p > 0] / p[p > 0].sum()
+        self.getter = getter
+        self.n_params = max(self.p.size - 1, 0)
+        self.description = f"categorical {name} ({self.p.size} levels)"
+
+    def min_size(self):
+        return 1
+
+    def simulate(self, sizes, n_reps, seed):
+        rng = np.random.default_rng(seed)
+        T = sizes.size - 1
+        out = np.zeros((n_reps, T + 1))
+        q = np.broadcast_to(self.p, (n_reps, self.p.size))
+        for t in range(1, T + 1):
+            n = int(sizes[t])
+            # counts / n can sum to 1 + 1e-16; numpy wants sum(pvals[:-1]) <= 1
+            q = rng.multinomial(n, np.clip(q, 0.0, 1.0)) / n
+            out[:, t] = _kl_categorical(q, self.p)
+        return out
+
+    def measure(self, params_t, params_0):
+        a, b = self.getter(params_t), self.getter(params_0)
+        keys = [k for k, v in a.items() if v > 0]
+        q = np.array([a[k] for k in keys])
+        p = np.array([b.get(k, 0.0) for k in keys])
+        if np.any(p <= 0):
+            return np.inf  # a level generation 0 never had: cannot happen for a resampling model
+        return float(_kl_categorical(q / q.sum(), p / p.sum()))
+
+
+class DriftModel:
+    """Independent blocks; the drift is the sum of the blocks' drifts."""
+
+    def __init__(self, blocks, *, method, exact, notes=(), measurable=True):
+        self.blocks = list(blocks)
+        self.method = method
+        self.exact = exact
+        self.notes = list(notes)
+        self.measurable = measurable
+        self.scale = 1.0  # calibration factor on the simulated drift
+
+    @property
+    def n_params(self):
+        return sum(b.n_params for b in self.blocks)
+
+    def min_size(self):
+        return max([b.min_size() for b in self.blocks] or [1])
+
+    def simulate(self, sizes, n_reps, seed):
+        sizes = np.asarray(sizes, dtype=np.int64)
+        total = np.zeros((n_reps, sizes.size))
+        seeds = np.random.SeedSequence(seed).generate_state(max(len(self.blocks), 1))
+        for block, s in zip(self.blocks, seeds):
+            total += block.simulate(sizes, n_reps, int(s))
+        return self.scale * total
+
+    def measure(self, params_t, params_0):
+        return float(sum(b.measure(params_t, params_0) for b in self.blocks))

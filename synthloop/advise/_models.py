@@ -1,0 +1,142 @@
+"""Which drift model describes a fitted generator (and how exactly)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._table import DISCRETE_KINDS, NUMERIC_KINDS, infer_schema
+from ._drift import CategoricalBlock, DriftModel, GaussianBlock, rank
+
+_MISSING = "<missing>"
+
+
+def _copula_getter(name):
+    def get(params):
+        m = params["marginals"][name]
+        out = dict(zip(np.asarray(m["support"]).tolist(), np.asarray(m["probabilities"], dtype=float)))
+        if m.get("missing", 0.0) > 0:
+            out[_MISSING] = float(m["missing"])
+        return out
+    return get
+
+
+def _position_getter(name):
+    def get(params):
+        return dict(enumerate(np.asarray(params["marginals"][name], dtype=float)))
+    return get
+
+
+def _mvn_model(fitted):
+    from ..generators import MultivariateNormalGenerator  # noqa: F401  (documents the dependency)
+
+    specs = fitted.schema_.columns
+    cov = fitted.covariance
+    ddof = 1.0 if cov == "unbiased" else 0.0
+    notes = []
+    exact = True
+    if cov == "ledoit-wolf":
+        exact = False
+        notes.append("the Ledoit-Wolf covariance is shrunk towards the identity; it is simulated as the "
+                     "MLE (ddof=0) and the drift calibrated on real runs")
+    rounded = [s.name for s in specs if s.kind != "float"]
+    if rounded:
+        exact = False
+        notes.append(f"integer/datetime columns {rounded} are rounded and clipped to their observed range, a "
+                     "bias the Gaussian theory leaves out; the drift is calibrated on real runs")
+    block = GaussianBlock("numeric columns", rank(fitted.covariance_), ddof)
+    method = "theory+simulation (exact sufficient-statistic simulation of the Gaussian loop)"
+    return DriftModel([block], method=method, exact=exact, notes=notes)
+
+
+def _copula_model(fitted):
+    specs = fitted.schema_.columns
+    params = fitted.get_fitted_params()
+    blocks = []
+    d = rank(params["correlation"])
+    if d > 1:
+        blocks.append(GaussianBlock("latent copula", d, 1.0, correlation=True))
+    numeric = []
+    for spec in specs:
+        m = params["marginals"][spec.name]
+        if spec.kind in DISCRETE_KINDS and "probabilities" in m:
+            p = np.append(np.asarray(m["probabilities"], dtype=float), float(m.get("missing", 0.0)))
+            blocks.append(CategoricalBlock(spec.name, p, _copula_getter(spec.name)))
+        else:
+            numeric.append(spec.name)
+    notes = ["the latent correlation is estimated from tied normal scores (Mehler inversion), noisier than "
+             "the Gaussian sample correlation it is simulated as; the drift is calibrated on real runs"]
+    if d < len(specs):
+        notes.append(f"the latent correlation has rank {d} < {len(specs)} columns (exactly dependent columns); "
+                     f"its drift is taken on its {d}-dimensional span")
+    if numeric:
+        notes.append(f"the marginals of the numeric columns {numeric} are not in the criterion (their "
+                     "empirical atoms are a bootstrap of the observed values; their drift enters only through "
+                     "the calibration)")
+    return DriftModel(blocks, method="theory+simulation+calibration (latent Gaussian correlation and [B] "
+                                     "categorical marginals)", exact=False, notes=notes)
+
+
+def _categorical_model(fitted):
+    specs = fitted.schema_.columns
+    params = fitted.get_fitted_params()
+    notes = []
+    exact = fitted.smoothing == 0
+    if not exact:
+        notes.append(f"smoothing={fitted.smoothing} pulls every generation towards uniform; simulated without "
+                     "it and calibrated on real runs")
+    if fitted.structure == "joint":
+        block = CategoricalBlock("joint table", params["joint_probabilities"])
+        notes.append("the joint table's tuples are not aligned across generations in get_fitted_params, so the "
+                     "drift is not measured on real runs (no calibration, no validation)")
+        return DriftModel([block], method="theory+simulation ([B] multinomial recursion of the joint table)",
+                          exact=exact, notes=notes, measurable=False)
+    blocks = []
+    measurable = True
+    for spec in specs:
+        getter = _position_getter(spec.name) if spec.kind == "category" else None
+        measurable &= getter is not None
+        blocks.append(CategoricalBlock(spec.name, params["marginals"][spec.name], getter))
+    if not measurable:
+        notes.append("non-category columns have generation-specific levels, so the drift is not measured on real "
+                     "runs (no calibration, no validation)")
+    if fitted.structure == "chain":
+        exact = False
+        notes.append("structure='chain': the criterion is the sum of the marginals' drifts, simulated as "
+                     "independent columns and calibrated on real runs")
+    return DriftModel(blocks, method="theory+simulation ([B] multinomial recursion of each column)",
+                      exact=exact, notes=notes, measurable=measurable)
+
+
+def _proxy_model(X, generator):
+    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+    schema = infer_schema(frame, owner="recommend_schedule", is_frame=isinstance(X, pd.DataFrame))
+    numeric = [s.name for s in schema.columns if s.kind in NUMERIC_KINDS and frame[s.name].notna().all()]
+    blocks = []
+    if numeric:
+        blocks.append(GaussianBlock(f"numeric columns {numeric}", len(numeric), 1.0))
+    for spec in schema.columns:
+        if spec.name in numeric:
+            continue
+        col = frame[spec.name]
+        freq = col.astype(object).where(col.notna(), _MISSING).value_counts(normalize=True)
+        blocks.append(CategoricalBlock(spec.name, freq.to_numpy(dtype=float)))
+    name = type(generator).__name__
+    note = (f"{name} is not a model the advisor can reason about: simulation only, of a proxy (a Gaussian on "
+            "the complete numeric columns, independent empirical categoricals for the others) fitted to X; "
+            "treat the recommendation as a lower bound on the rows that model needs")
+    return DriftModel(blocks, method=f"simulation-only (proxy model; {name} unknown)", exact=False,
+                      notes=[note], measurable=False)
+
+
+def drift_model(fitted, X):
+    """The drift model of a fitted generator; a proxy for one it does not know."""
+    from ..generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
+
+    if isinstance(fitted, MultivariateNormalGenerator):
+        return _mvn_model(fitted)
+    if isinstance(fitted, GaussianCopulaGenerator):
+        return _copula_model(fitted)
+    if isinstance(fitted, CategoricalGenerator):
+        return _categorical_model(fitted)
+    return _proxy_model(X, fitted)

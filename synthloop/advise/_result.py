@@ -1,0 +1,259 @@
+"""ScheduleAdvice: what recommend_schedule found, its figure and its check against real runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from ._search import make_schedule
+
+
+class ScheduleAdvice:
+    """Result of :func:`recommend_schedule`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per schedule family: ``family``, ``parameter`` (``n``,
+        ``power`` or ``ratio``), ``value`` (the cheapest grid setting that
+        meets the criterion; within ``budget_rows`` when one is given, else
+        the most the budget allows), ``value_low``/``value_high`` (its
+        Monte Carlo interval), ``probability`` with its 95% Wilson interval
+        ``probability_low``/``probability_high``, ``meets``, ``total_rows``
+        (``sum_{t=1..T} n_t``), ``fit_seconds`` (estimated), ``drift_mean``
+        and ``drift_quantile`` (at ``confidence``) of ``D_T``,
+        ``within_budget``, and the next cheaper grid setting
+        ``cheaper_value`` with its ``cheaper_probability`` and
+        ``cheaper_rows``.
+    recommendation : dict or None
+        The row of the cheapest family setting that meets the criterion
+        within the budget; None when none does ("none within budget").
+    closest : dict or None
+        When there is no recommendation: the row with the highest probability.
+    predicted : DataFrame
+        Per family and generation of its chosen setting: ``n_samples``,
+        ``drift_mean``, ``drift_quantile`` and, with a target,
+        ``gap_predicted`` (``-(b + a * drift_mean)``).
+    calibration : dict or None
+        ``scale`` and ``drift`` (measured vs simulated drift per run and
+        generation) when the drift was calibrated on real runs; ``utility``
+        (measured vs fitted gap), ``intercept``, ``slope``, ``metric`` and
+        ``estimator`` with a target. None when nothing was calibrated.
+    criterion : str
+    method : str
+        ``"theory+simulation ..."``, ``"... +calibration ..."`` or
+        ``"simulation-only ..."`` (a generator the advisor does not know).
+    notes : list of str
+        Every approximation made, in words.
+    threshold : float
+        The bound on ``D_T`` the criterion amounts to.
+    settings : dict
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from synthloop import MultivariateNormalGenerator
+    >>> from synthloop.advise import recommend_schedule
+    >>> X = np.random.default_rng(0).normal(size=(200, 2))
+    >>> advice = recommend_schedule(X, generator=MultivariateNormalGenerator(), n_generations=3,
+    ...                             tolerance=0.05, families=["constant", "linear"], n_reps=200,
+    ...                             random_state=0)
+    >>> list(advice.table["family"])
+    ['constant', 'linear']
+    >>> print(advice.summary().splitlines()[0])
+    criterion: P(KL(P_T || P_0) <= 0.05 nats) >= 0.9 at generation T=3
+    """
+
+    def __init__(self, *, table, recommendation, closest, predicted, calibration, criterion, method, notes,
+                 threshold, settings, model, generator, root):
+        self.table = table
+        self.recommendation = recommendation
+        self.closest = closest
+        self.predicted = predicted
+        self.calibration = calibration
+        self.criterion = criterion
+        self.method = method
+        self.notes = notes
+        self.threshold = threshold
+        self.settings = settings
+        self._model = model
+        self._generator = generator
+        self._root = root
+
+    @property
+    def schedule(self):
+        """The recommended schedule (a :class:`~synthloop.schedules.BaseSchedule`), or None.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from synthloop import MultivariateNormalGenerator
+        >>> from synthloop.advise import recommend_schedule
+        >>> X = np.random.default_rng(0).normal(size=(200, 2))
+        >>> recommend_schedule(X, generator=MultivariateNormalGenerator(), n_generations=3, tolerance=0.05,
+        ...                    families=["linear"], n_reps=200, random_state=0).schedule
+        LinearSchedule(n=200)
+        """
+        if self.recommendation is None:
+            return None
+        return make_schedule(self.recommendation["family"], self.recommendation["value"])
+
+    def __repr__(self):
+        rec = "none" if self.recommendation is None else (
+            f"{self.recommendation['family']}:{self.recommendation['parameter']}={self.recommendation['value']:g}")
+        return f"ScheduleAdvice(recommendation={rec}, criterion={self.criterion!r})"
+
+    def summary(self):
+        """The table and the recommendation as text (what ``synthloop advise`` prints).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from synthloop import MultivariateNormalGenerator
+        >>> from synthloop.advise import recommend_schedule
+        >>> X = np.random.default_rng(0).normal(size=(200, 2))
+        >>> advice = recommend_schedule(X, generator=MultivariateNormalGenerator(), n_generations=3,
+        ...                             tolerance=0.05, families=["constant"], n_reps=200, random_state=0)
+        >>> print(advice.summary().splitlines()[-1])
+        recommendation: constant schedule with n=400: 1,200 synthetic rows over T=3 generations, ...
+        """
+        cols = ["family", "parameter", "value", "value_low", "value_high", "probability", "total_rows",
+                "fit_seconds", "drift_quantile", "meets", "within_budget", "cheaper_value", "cheaper_probability"]
+        with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format",
+                               "{:.4g}".format):
+            text = self.table[cols].to_string(index=False)
+        lines = [f"criterion: {self.criterion}", f"method: {self.method}", "", text, ""]
+        if self.recommendation is not None:
+            r = self.recommendation
+            lines.append(f"recommendation: {r['family']} schedule with {r['parameter']}={r['value']:g}: "
+                         f"{int(r['total_rows']):,} synthetic rows over T={self.settings['n_generations']} "
+                         f"generations, about {r['fit_seconds']:.3g} s of fitting; P = {r['probability']:.3f} "
+                         f"[{r['probability_low']:.3f}, {r['probability_high']:.3f}]")
+        else:
+            c = self.closest
+            head = "none within budget" if self.settings["budget_rows"] is not None else "none"
+            if c is not None:
+                head += (f"; closest: {c['family']} {c['parameter']}={c['value']:g} with P = {c['probability']:.3f} "
+                         f"({int(c['total_rows']):,} rows)")
+            lines.append(f"recommendation: {head}")
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ figure
+    def plot(self, ax=None):
+        """Quantile of the drift per generation for each family's setting, against the bound.
+
+        Parameters
+        ----------
+        ax : array of two matplotlib Axes, default=None
+            Where to draw; None makes a new figure.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import numpy as np
+        >>> from synthloop import MultivariateNormalGenerator
+        >>> from synthloop.advise import recommend_schedule
+        >>> X = np.random.default_rng(0).normal(size=(200, 2))
+        >>> advice = recommend_schedule(X, generator=MultivariateNormalGenerator(), n_generations=3,
+        ...                             tolerance=0.05, families=["constant"], n_reps=200, random_state=0)
+        >>> len(advice.plot().axes)
+        2
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+        else:
+            axes = np.atleast_1d(ax)
+            fig = axes[0].figure
+        q = self.settings["confidence"]
+        for family, part in self.predicted.groupby("family", sort=False):
+            row = self.table.set_index("family").loc[family]
+            label = f"{family} {row['parameter']}={row['value']:g}"
+            axes[0].plot(part["generation"], part["drift_quantile"], marker="o", ms=3, label=label)
+        if np.isfinite(self.threshold):
+            axes[0].axhline(self.threshold, color="k", ls="--", lw=1, label="bound on the drift")
+        axes[0].set_xlabel("generation")
+        axes[0].set_ylabel(f"{q:g}-quantile of KL(P_t || P_0) [nats]")
+        axes[0].legend(fontsize=7)
+        if len(axes) > 1:
+            t = self.table
+            colors = ["tab:green" if m and b else "tab:gray" for m, b in zip(t["meets"], t["within_budget"])]
+            axes[1].bar(t["family"], t["total_rows"], color=colors)
+            axes[1].set_yscale("log")
+            axes[1].set_ylabel("total synthetic rows")
+            axes[1].set_title("green: meets the criterion", fontsize=8)
+        fig.tight_layout()
+        return fig
+
+    # -------------------------------------------------------------- validation
+    def validate(self, X, *, n_seeds=20, families=None, random_state=0):
+        """Run the chosen and the next cheaper setting for real and count the runs that meet the drift bound.
+
+        Each run is a :class:`~synthloop.RecursiveSynthesizer` of a clone of
+        the generator on ``X`` for ``T`` generations; ``D_T`` is measured
+        from ``get_fitted_params`` of generations 0 and ``T``. With a target
+        only the drift part (``D_T <= threshold``) is checked.
+
+        Returns
+        -------
+        DataFrame
+            ``family``, ``setting`` (``"chosen"`` or ``"cheaper"``), ``value``,
+            ``predicted`` (simulated probability), ``pass_rate``, ``se``
+            (binomial standard error), ``drift_mean`` (measured), ``n_seeds``,
+            ``promised``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from synthloop import MultivariateNormalGenerator
+        >>> from synthloop.advise import recommend_schedule
+        >>> X = np.random.default_rng(0).normal(size=(200, 2))
+        >>> advice = recommend_schedule(X, generator=MultivariateNormalGenerator(), n_generations=3,
+        ...                             tolerance=0.05, families=["constant"], n_reps=200, random_state=0)
+        >>> check = advice.validate(X, n_seeds=5)
+        >>> list(check["setting"])
+        ['chosen', 'cheaper']
+        """
+        from ..recursive import RecursiveSynthesizer
+        from ..utils import child_seeds
+
+        if not self._model.measurable:
+            raise ValueError(f"ScheduleAdvice.validate: the drift of this generator cannot be measured from its "
+                             f"fitted parameters ({self.method}); nothing to validate against.")
+        T = self.settings["n_generations"]
+        seeds = child_seeds(random_state, n_seeds)
+        rows = []
+        for _, row in self.table.iterrows():
+            if families is not None and row["family"] not in families:
+                continue
+            for setting, value, pred in (("chosen", row["value"], row["probability"]),
+                                         ("cheaper", row["cheaper_value"], row["cheaper_probability"])):
+                if value is None or (isinstance(value, float) and np.isnan(value)):
+                    continue
+                schedule = make_schedule(row["family"], value)
+                passed = []
+                drift = []
+                for s in seeds:
+                    rs = RecursiveSynthesizer(clone(self._generator), n_generations=T, schedule=schedule,
+                                              random_state=int(s)).fit(X)
+                    d = self._model.measure(rs.parameters_[T], rs.parameters_[0])
+                    drift.append(d)
+                    passed.append(d <= self.threshold)
+                p = float(np.mean(passed))
+                rows.append({"family": row["family"], "setting": setting, "value": value, "predicted": pred,
+                             "pass_rate": p, "se": float(np.sqrt(max(p * (1 - p), 1e-12) / n_seeds)),
+                             "drift_mean": float(np.mean(drift)), "n_seeds": n_seeds,
+                             "promised": self.settings["confidence"]})
+        return pd.DataFrame(rows)

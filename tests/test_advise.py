@@ -1,0 +1,208 @@
+"""recommend_schedule: recommendations checked against real recursive runs, bad input, fallback, figure, CLI."""
+
+import argparse
+import math
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator
+
+from synthloop import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
+from synthloop.advise import ScheduleAdvice, recommend_schedule
+from synthloop.schedules import ConstantSchedule
+
+matplotlib.use("Agg")
+
+
+def _binomial_se(p, n):
+    return math.sqrt(p * (1 - p) / n)
+
+
+@pytest.fixture(scope="module")
+def gaussian_X():
+    return np.random.default_rng(0).normal(size=(200, 2))
+
+
+@pytest.fixture(scope="module")
+def gaussian_advice(gaussian_X):
+    return recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=3,
+                              tolerance=0.03, families=["constant", "polynomial"], n_reps=2000, random_state=0)
+
+
+def test_gaussian_drift_matches_the_closed_form(gaussian_advice):
+    # E KL(P_T || P_0) ~ k/2 * sum 1/n_t with k = d(d+3)/2 = 5 parameters (small steps);
+    # the O(1/n^2) remainder is < 2% here, far below 4 Monte Carlo SE of 2000 replications.
+    row = gaussian_advice.table.set_index("family").loc["constant"]
+    n = int(row["value"])
+    expected = 5 / 2 * 3 / n
+    assert row["drift_mean"] == pytest.approx(expected, rel=0.06)
+
+
+def test_gaussian_recommendation_meets_the_promise_in_real_runs(gaussian_X, gaussian_advice):
+    advice = gaussian_advice
+    assert advice.recommendation["family"] == "constant"
+    assert isinstance(advice.schedule, ConstantSchedule)
+    n_seeds = 150
+    check = advice.validate(gaussian_X, n_seeds=n_seeds, families=["constant"], random_state=1).set_index("setting")
+    promised = advice.settings["confidence"]
+    chosen, cheaper = check.loc["chosen"], check.loc["cheaper"]
+    # The recommended setting meets the tolerance in the promised share of runs, up to
+    # 3 binomial SE of n_seeds runs at the promised rate (0.074 here) ...
+    assert chosen["pass_rate"] >= promised - 3 * _binomial_se(promised, n_seeds)
+    # ... and agrees with the simulated probability within 4 SE (the simulation is exact for MVN).
+    assert abs(chosen["pass_rate"] - chosen["predicted"]) <= 4 * _binomial_se(chosen["predicted"], n_seeds)
+    # The next cheaper grid setting (n / sqrt(2)) does not meet it.
+    assert cheaper["predicted"] < promised
+    assert cheaper["pass_rate"] < promised
+    assert abs(cheaper["pass_rate"] - cheaper["predicted"]) <= 4 * _binomial_se(cheaper["predicted"], n_seeds)
+
+
+def test_table_reports_cost_interval_and_next_cheaper(gaussian_advice):
+    t = gaussian_advice.table.set_index("family")
+    for fam in ("constant", "polynomial"):
+        row = t.loc[fam]
+        assert row["probability_low"] <= row["probability"] <= row["probability_high"]
+        assert row["value_low"] <= row["value"] <= row["value_high"]
+        assert row["cheaper_value"] < row["value"] and row["cheaper_rows"] < row["total_rows"]
+        assert row["fit_seconds"] > 0
+    assert t.loc["constant", "total_rows"] == 3 * t.loc["constant", "value"]
+    pred = gaussian_advice.predicted
+    assert set(pred["generation"]) == {0, 1, 2, 3}
+    # the drift grows with the generations (a random walk)
+    const = pred[pred["family"] == "constant"]["drift_mean"].to_numpy()
+    assert np.all(np.diff(const) > 0)
+
+
+def test_categorical_recommendation_meets_the_promise_in_real_runs():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": pd.Categorical(rng.choice(list("abcd"), 300, p=[0.5, 0.3, 0.15, 0.05])),
+                      "b": pd.Categorical(rng.choice(list("xy"), 300))})
+    advice = recommend_schedule(X, generator=CategoricalGenerator(structure="independent"), n_generations=3,
+                                tolerance=0.02, families=["constant"], n_reps=2000, random_state=0)
+    assert advice.method.startswith("theory+simulation ([B]")
+    # [B]: E KL ~ (s-1)/2 * sum 1/n_t summed over the columns: (3 + 1)/2 * 3/n
+    row = advice.table.iloc[0]
+    assert row["drift_mean"] == pytest.approx(2 * 3 / row["value"], rel=0.1)
+    n_seeds = 150
+    check = advice.validate(X, n_seeds=n_seeds, random_state=2).set_index("setting")
+    promised = advice.settings["confidence"]
+    assert check.loc["chosen", "pass_rate"] >= promised - 3 * _binomial_se(promised, n_seeds)
+    assert check.loc["cheaper", "pass_rate"] < promised
+
+
+def test_copula_singular_latent_correlation_is_handled():
+    # a column that is an exact function of another (Adult's education / education_num)
+    rng = np.random.default_rng(0)
+    level = rng.integers(0, 5, 400)
+    X = pd.DataFrame({"num": level, "cat": pd.Categorical(np.array(list("abcde"))[level]), "x": rng.normal(size=400)})
+    advice = recommend_schedule(X, generator=GaussianCopulaGenerator(categorical="order"), n_generations=2,
+                                tolerance=0.2, families=["constant"], n_reps=200, n_calibration=2, random_state=0)
+    assert any("rank 2 < 3" in n for n in advice.notes)
+    drift = advice.calibration["drift"]
+    assert np.all(np.isfinite(drift["measured"])) and advice.calibration["scale"] > 0
+    assert advice.recommendation is not None
+
+
+def test_budget_too_small_gives_none_within_budget_and_the_closest(gaussian_X):
+    advice = recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=3,
+                                tolerance=0.01, families=["constant", "linear"], budget_rows=600, n_reps=300,
+                                random_state=0)
+    assert advice.recommendation is None and advice.schedule is None
+    assert advice.closest is not None and advice.closest["total_rows"] <= 600
+    assert not advice.table["meets"].any()
+    assert "none within budget" in advice.summary()
+
+
+@pytest.mark.parametrize("tolerance", [0, -0.1, float("nan")])
+def test_tolerance_must_be_positive(gaussian_X, tolerance):
+    with pytest.raises(ValueError, match="tolerance must be a finite number > 0"):
+        recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=3, tolerance=tolerance)
+
+
+def test_budget_below_one_real_generation(gaussian_X):
+    with pytest.raises(ValueError, match=r"budget_rows=100 is smaller than one generation of real size \(200 rows\)"):
+        recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=3, tolerance=0.1,
+                           budget_rows=100)
+
+
+def test_target_not_in_X():
+    X = pd.DataFrame({"x": np.arange(50.0), "y": np.arange(50.0)})
+    with pytest.raises(ValueError, match="target 'income' is not a column of X; columns are"):
+        recommend_schedule(X, generator=MultivariateNormalGenerator(), n_generations=3, tolerance=0.1,
+                           target="income")
+
+
+def test_unknown_family_and_pool(gaussian_X):
+    with pytest.raises(ValueError, match=r"unknown schedule families \['cubic'\]"):
+        recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=3, tolerance=0.1,
+                           families=["cubic"])
+    with pytest.raises(ValueError, match="only pool='replace'"):
+        recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=3, tolerance=0.1,
+                           pool="augment")
+
+
+class _BootstrapGenerator(BaseEstimator):
+    """A generator the advisor knows nothing about: resamples the rows it was fit on."""
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        self.X_ = np.asarray(X)
+        return self
+
+    def sample(self, n_samples=1, *, random_state=None):
+        rng = np.random.default_rng(random_state)
+        return self.X_[rng.integers(0, len(self.X_), n_samples)]
+
+
+def test_unknown_generator_falls_back_to_simulation_only(gaussian_X):
+    with pytest.warns(UserWarning, match="not a model the advisor can reason about: simulation only"):
+        advice = recommend_schedule(gaussian_X, generator=_BootstrapGenerator(), n_generations=3, tolerance=0.05,
+                                    families=["constant"], n_reps=200, random_state=0)
+    assert advice.method.startswith("simulation-only")
+    assert advice.calibration is None and advice.recommendation is not None
+    with pytest.raises(ValueError, match="cannot be measured from its fitted parameters"):
+        advice.validate(gaussian_X, n_seeds=2)
+
+
+def test_target_calibrates_the_utility_gap():
+    rng = np.random.default_rng(0)
+    n = 400
+    x = rng.normal(size=(n, 2))
+    y = x[:, 0] + 0.5 * x[:, 1] + rng.normal(size=n) > 0
+    X = pd.DataFrame({"x0": x[:, 0], "x1": x[:, 1], "y": pd.Categorical(np.where(y, "yes", "no"))})
+    advice = recommend_schedule(X, generator=GaussianCopulaGenerator(), n_generations=3, tolerance=0.05,
+                                target="y", families=["constant"], n_reps=200, n_calibration=2, random_state=0)
+    cal = advice.calibration
+    assert cal["metric"] == "roc_auc" and cal["slope"] >= 0
+    assert {"drift_predicted", "gap_measured", "gap_fitted"} <= set(cal["utility"].columns)
+    assert "TSTR - TRTR roc_auc" in advice.criterion
+    assert "gap_predicted" in advice.predicted.columns
+
+
+def test_plot_renders_png(gaussian_advice, tmp_path):
+    fig = gaussian_advice.plot()
+    path = tmp_path / "advice.png"
+    fig.savefig(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(fig.axes) == 2
+    assert "ScheduleAdvice(recommendation=constant:n=" in repr(gaussian_advice)
+    assert isinstance(gaussian_advice, ScheduleAdvice)
+
+
+def test_cli_command_prints_the_table(tmp_path, capsys):
+    from synthloop.advise._cli import add_advise_parser
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150)}).to_csv(path, index=False)
+    parser = argparse.ArgumentParser(prog="synthloop")
+    add_advise_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["advise", str(path), "--generator", "mvn", "--generations", "3", "--tolerance",
+                              "0.05", "--families", "constant,linear", "--n-reps", "200"])
+    args.func(args)
+    out = capsys.readouterr().out
+    assert "recommendation: constant schedule with n=" in out and "linear" in out
