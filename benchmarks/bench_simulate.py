@@ -7,7 +7,9 @@ Three grids from the papers (THEORY.md section 5):
   ddof 1 and 0. The naive anchor draws the n_t rows of every generation with numpy,
   vectorised over replications, the way papers' code works. Where that is infeasible
   (10^11+ rows) it is run on fewer replications/generations and its per-row cost is
-  extrapolated to the full grid; the output says which.
+  extrapolated to the full grid; the output says which. The "whole grid" time is the 8
+  ``simulate_gaussian`` runs plus the ``summary`` of each at T in {100..500}: everything
+  the printed Figure-3 table needs, its exact-probability column included.
 * [B] Figure 2: categorical, s = 600, three p, n in {10, 50, 100, ..., 400}, 100 runs,
   fully synthetic until every run has collapsed (cap 40 n generations).
 * [B] Figure 3: partially synthetic, N = 100, several n, 50 generations, 100 runs, p with
@@ -40,8 +42,6 @@ from synthloop.theory import (
     drift_l1_bound,
     drift_l2_squared,
     expected_collapse_time,
-    expected_collapse_time_bounds,
-    gaussian_variance_collapse_probability,
     partially_synthetic_collision,
 )
 
@@ -147,25 +147,33 @@ def bench_gaussian(repeats, n_jobs):
         plans[name] = dict(sizes=sizes, full_rows=full_rows, R=R, T_meas=T_meas,
                            meas_rows=meas_rows, full=(R == REPS and T_meas == max(T_GRID)))
 
+    # Timed for synthloop: the two simulate_gaussian runs (ddof 1, 0) of a schedule, then
+    # their summary at T_GRID, which is that schedule's part of the Figure-3 table
+    # (simulated columns and the exact collapse probability beside them).
     t_syn = {k: [] for k in SCHEDULES}
+    t_tab = {k: [] for k in SCHEDULES}
     t_naive = {k: [] for k in SCHEDULES}
-    sims = {}
+    tables = {}
     for rep in range(repeats):
         for name in SCHEDULES:
             def run_syn():
                 return [simulate_gaussian(max(T_GRID), schedule=name, n0=N0, ddof=d,
                                           n_reps=REPS, n_jobs=n_jobs, random_state=2024 + d)
                         for d in DDOFS]
-            dt, out = _timed(run_syn)
+            dt, sims = _timed(run_syn)
             t_syn[name].append(dt)
-            sims[name] = out
+            dt, tables[name] = _timed(
+                lambda: [sim.summary(eps=0.05, generations=T_GRID) for sim in sims])
+            t_tab[name].append(dt)
+            del sims
             pl = plans[name]
             rng = np.random.default_rng(rep)
             dt, _ = _timed(lambda: naive_gaussian(pl["sizes"][: pl["T_meas"] + 1], 1, pl["R"], rng))
             t_naive[name].append(dt)
 
     rows = []
-    total_syn = np.sum([t_syn[k] for k in SCHEDULES], axis=0)
+    total_sim = np.sum([t_syn[k] for k in SCHEDULES], axis=0)
+    total_tab = np.sum([t_tab[k] for k in SCHEDULES], axis=0)
     for name in SCHEDULES:
         pl = plans[name]
         per_row = np.asarray(t_naive[name]) / pl["meas_rows"]
@@ -178,28 +186,30 @@ def bench_gaussian(repeats, n_jobs):
             "naive measured [s]": f"{np.median(t_naive[name]):.3f}",
             "naive grid [s]": ("measured " if pl["full"] else "extrapolated ")
             + f"{np.median(naive_full):.3g}",
-            "synthloop [s]": f"{np.median(t_syn[name]):.3f} [{min(t_syn[name]):.3f}, {max(t_syn[name]):.3f}]",
+            "synthloop simulate [s]": f"{np.median(t_syn[name]):.3f} [{min(t_syn[name]):.3f}, {max(t_syn[name]):.3f}]",
             "ratio (median [min, max])": f"{np.median(ratio):.3g} [{ratio.min():.3g}, {ratio.max():.3g}]",
         })
     with pd.option_context("display.width", 250, "display.max_columns", 20):
         print(pd.DataFrame(rows).to_string(index=False))
-    print(f"synthloop whole grid (4 schedules x 2 ddof, 10^4 reps, T=500): {_fmt(total_syn)}")
-    print("naive grid times are per-row cost x rows; the naive anchor was timed on the "
-          "sub-grid shown and extrapolated (none of the full grids is feasible: "
-          ">= 1e9 rows).")
+    print(f"synthloop whole grid: {_fmt(total_sim + total_tab)}  (median [min, max] of {repeats})")
+    print(f"  timed: simulate_gaussian(T={max(T_GRID)}, n0={N0}, n_reps={REPS}, n_jobs={n_jobs}) for "
+          f"{len(SCHEDULES)} schedules x ddof {DDOFS} ({len(SCHEDULES) * len(DDOFS)} runs) "
+          f"+ .summary(eps=0.05, generations={T_GRID}) of each run (the table below, with "
+          "its exact column)")
+    print(f"  of which simulate: {_fmt(total_sim)}; summaries: {_fmt(total_tab)}")
+    print("ratio = naive grid / synthloop simulate (same schedule, both ddofs). Naive grid times "
+          "are per-row cost x rows; the naive anchor was timed on the sub-grid shown and "
+          "extrapolated (none of the full grids is feasible: >= 1e9 rows).")
 
     print("\n[A] Figure 3 table: % with sigma^2_T <= 0.05 (simulated | exact), max sigma^2_T, mean KL risk")
     table = []
     for name in SCHEDULES:
-        for sim in sims[name]:
-            ddof = sim.settings["ddof"]
-            df = sim.summary(eps=0.05, generations=T_GRID)
-            exact = gaussian_variance_collapse_probability(sim.sizes, 0.05, ddof=ddof)[T_GRID]
-            for T, ex in zip(T_GRID, exact):
+        for ddof, df in zip(DDOFS, tables[name]):
+            for T in T_GRID:
                 table.append({
                     "schedule": name, "ddof": int(ddof), "T": T,
                     "% <= 0.05 sim": round(100 * df.loc[T, "frac_collapsed"], 2),
-                    "% <= 0.05 exact": round(100 * float(ex), 2),
+                    "% <= 0.05 exact": round(100 * float(df.loc[T, "frac_collapsed_theory"]), 2),
                     "max var_T": f"{df.loc[T, 'var_max']:.4g}",
                     "median var_T": f"{df.loc[T, 'var_median']:.4g}",
                     "mean KL": f"{df.loc[T, 'kl_mean']:.4g}",

@@ -79,15 +79,20 @@ def seed_record(root, n_reps):
     }
 
 
-def run_blocks(func, n_reps, n_jobs, **kwargs):
-    """Run ``func(block, size, **kwargs)`` over fixed blocks; list of results in block order."""
+def run_blocks(func, n_reps, n_jobs, *, require=None, **kwargs):
+    """Run ``func(block, size, **kwargs)`` over fixed blocks; list of results in block order.
+
+    ``require="sharedmem"`` keeps the blocks in threads even when
+    ``joblib.parallel_config`` asks for processes: for blocks that write into
+    shared output arrays.
+    """
     sizes = [min(BLOCK_SIZE, n_reps - b * BLOCK_SIZE) for b in range(-(-n_reps // BLOCK_SIZE))]
     if n_jobs in (None, 1) or len(sizes) == 1:
         return [func(b, s, **kwargs) for b, s in enumerate(sizes)]
     # numpy's bulk random draws and large ufuncs release the GIL, so threads
     # avoid process start-up and pickling of results; joblib.parallel_config
     # can still choose another backend.
-    return Parallel(n_jobs=n_jobs, prefer="threads")(
+    return Parallel(n_jobs=n_jobs, prefer="threads", require=require)(
         delayed(func)(b, s, **kwargs) for b, s in enumerate(sizes)
     )
 

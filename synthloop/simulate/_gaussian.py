@@ -33,42 +33,72 @@ def _chisquare_rows(rng, dof, size):
     return out.T
 
 
-def _gaussian_block(block, size, *, root, sizes, mean, var, ddof, pool):
+#: Rows of a block processed at a time by the replace pool: the draws, the
+#: cumulative product and the cumulative sum of a chunk stay in cache. The draws
+#: are row-major, so chunking does not change them.
+_CHUNK = 128
+
+
+def _replace_block(z_rng, w_rng, M, V, sizes, mean, var, ddof):
+    """THEORY §2 for one block, written into M, V of shape (replications, generations + 1).
+
+    ``sigma^2_t = sigma^2_{t-1} W_t`` with ``W_t = chi^2_{n_t - 1} / (n_t - ddof)``
+    (``W_0`` scaled by ``var``) and ``mu_t = mu_{t-1} + sigma_{t-1} Z_t / sqrt(n_t)``:
+    a cumulative product and a cumulative sum along each replication, in place.
+    """
+    n = sizes.astype(np.float64)
     T = sizes.size - 1
+    # chi^2_k = 2 Gamma(k / 2): numpy's chisquare draws exactly this. A scalar
+    # shape (all n_t equal, e.g. the constant schedule) gives the same variates
+    # without the cost of broadcasting a shape per generation.
+    shape = (n - 1.0) / 2.0
+    if np.all(shape == shape[0]):
+        shape = float(shape[0])
+    w_scale = 2.0 / (n - ddof)
+    w_scale[0] *= var
+    z_scale = 1.0 / np.sqrt(n)
+    z_scale[0] *= np.sqrt(var)
+    steps = np.empty((min(_CHUNK, M.shape[0]), T))
+    for r0 in range(0, M.shape[0], _CHUNK):
+        Mc, Vc = M[r0:r0 + _CHUNK], V[r0:r0 + _CHUNK]
+        z_rng.standard_normal(out=Mc)
+        w_rng.standard_gamma(shape, out=Vc)
+        Vc *= w_scale
+        np.cumprod(Vc, axis=1, out=Vc)
+        Mc *= z_scale
+        if T > 0:
+            s = np.sqrt(Vc[:, :-1], out=steps[: Mc.shape[0]])
+            Mc[:, 1:] *= s
+        Mc[:, 0] += mean
+        np.cumsum(Mc, axis=1, out=Mc)
+
+
+def _gaussian_block(block, size, *, root, sizes, mean, var, ddof, pool, out):
+    """Replications ``block * BLOCK_SIZE`` onwards, written into the rows of ``out``.
+
+    ``out`` is the (means, variances) pair of shape (n_reps, T + 1), shared by
+    the threads running the blocks.
+    """
+    T = sizes.size - 1
+    start = block * c.BLOCK_SIZE
+    M = out[0][start:start + size]
+    V = out[1][start:start + size]
     streams = c.block_generators(root, block, 4 if pool == "fresh" else 2)
+    # Variates are drawn (replication, generation), row-major, from dedicated
+    # streams, so replication r gets the same variates whatever n_reps is.
+    if pool == "replace":
+        _replace_block(streams[0], streams[1], M, V, sizes, mean, var, ddof)
+        return
     n = sizes.astype(np.float64)
     sd = np.sqrt(var)
-    # All standard variates are drawn up front from dedicated streams: they do
-    # not depend on the state, only the affine maps below do.
-    # Drawn (replication, generation) so replication r gets the same variates
-    # whatever n_reps is; used transposed, as (generation, replication).
+    # used transposed, as (generation, replication)
     z = streams[0].standard_normal((size, T + 1)).T
     chi = _chisquare_rows(streams[1], sizes - 1, size)
-
+    means, variances = M.T, V.T
     n0 = n[0]
     m_R = mean + sd * z[0] / np.sqrt(n0)
     M2_R = var * chi[0]
     v0 = M2_R / (n0 - ddof)
-
-    if pool == "replace":
-        # THEORY §2: sigma^2_t = sigma^2_{t-1} W_t and
-        # mu_t = mu_{t-1} + sigma_{t-1} Z_t / sqrt(n_t): a product and a sum,
-        # computed in place in the (generation, replication) layout.
-        v = chi
-        v[0] = v0
-        v[1:] /= n[1:, None] - ddof
-        np.cumprod(v, axis=0, out=v)
-        mu = z
-        mu[0] = m_R
-        if T > 0:
-            steps = np.sqrt(v[:-1])
-            steps /= np.sqrt(n[1:, None])
-            mu[1:] *= steps
-        np.cumsum(mu, axis=0, out=mu)
-        return mu, v
-
-    means = np.empty((T + 1, size))
-    variances = np.empty((T + 1, size))
     means[0] = m_R
     variances[0] = v0
     if pool == "fresh":
@@ -92,7 +122,6 @@ def _gaussian_block(block, size, *, root, sizes, mean, var, ddof, pool):
         m, v = m_p, M2_p / (n_p - ddof)
         means[t] = m
         variances[t] = v
-    return means, variances
 
 
 def gaussian_kl(mean, var, mean_hat, var_hat):
@@ -199,8 +228,10 @@ class GaussianSimulation:
         eps = c.check_real(eps, "eps", "GaussianSimulation.summary", low=0.0, low_open=True)
         gens = _check_generations(generations, self.n_generations)
         v = self.variances[:, gens]
-        kl = self.kl_risk()[:, gens]
-        err2 = (self.means[:, gens] - self.settings["mean"]) ** 2
+        m = self.means[:, gens]
+        s = self.settings
+        kl = gaussian_kl(s["mean"], s["var"], m, v)  # only at the requested generations
+        err2 = (m - s["mean"]) ** 2
         R = self.n_reps
         frac = np.mean(v <= eps, axis=0)
         out = {
@@ -333,13 +364,14 @@ def simulate_gaussian(
                 "with larger sizes or a pool that keeps real rows."
             )
     root = c.resolve_seed(random_state)
-    parts = c.run_blocks(
-        _gaussian_block, n_reps, n_jobs,
+    means = np.empty((n_reps, n_generations + 1))
+    variances = np.empty((n_reps, n_generations + 1))
+    # blocks write their rows of the result in place: threads only
+    c.run_blocks(
+        _gaussian_block, n_reps, n_jobs, require="sharedmem",
         root=root, sizes=sizes, mean=mean, var=var, ddof=ddof, pool=pool,
+        out=(means, variances),
     )
-    # blocks are (generation, replication); the result is (replication, generation)
-    means = np.concatenate([p[0].T for p in parts])
-    variances = np.concatenate([p[1].T for p in parts])
     settings = {
         "n_generations": n_generations, "schedule": schedule, "n0": n0, "mean": mean,
         "var": var, "ddof": ddof, "pool": pool, "n_reps": n_reps,

@@ -38,6 +38,49 @@ def test_n_jobs_invariance(pool):
     assert np.array_equal(a.means, b.means) and np.array_equal(a.variances, b.variances)
 
 
+def test_n_jobs_invariance_under_a_process_backend():
+    # blocks write into shared result arrays: a process backend set by the user
+    # must still give the same numbers (joblib falls back to threads)
+    from joblib import parallel_config
+
+    kw = dict(schedule="constant", n0=8, n_reps=2500, random_state=4)
+    a = simulate_gaussian(10, n_jobs=1, **kw)
+    with parallel_config(backend="loky"):
+        b = simulate_gaussian(10, n_jobs=2, **kw)
+    assert np.array_equal(a.means, b.means) and np.array_equal(a.variances, b.variances)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "linear"])
+@pytest.mark.parametrize("ddof", [1, 0])
+def test_replace_pool_is_the_recursion_on_its_recorded_variates(schedule, ddof):
+    # THEORY section 2 written out generation by generation, on the variates the
+    # recorded seeds give: block b draws Z from child (b, 0) and chi^2_{n_t - 1}
+    # from child (b, 1), (replication, generation) row-major. The in-place,
+    # chunked implementation must be this recursion up to rounding, for the
+    # scalar-shape (constant) and per-generation-shape (linear) draws, and
+    # across blocks and chunks (1500 replications: two blocks, the last chunk short).
+    T, n0, n_reps, mean, var = 12, 10, 1500, 1.0, 2.0
+    sim = simulate_gaussian(T, schedule=schedule, n0=n0, ddof=ddof, mean=mean, var=var,
+                            n_reps=n_reps, random_state=5)
+    n = sim.sizes.astype(float)
+    root = np.random.SeedSequence(sim.seeds["entropy"], spawn_key=sim.seeds["spawn_key"])
+    B = sim.seeds["block_size"]
+    for b, child in enumerate(root.spawn(sim.seeds["n_blocks"])):
+        z_rng, w_rng = (np.random.default_rng(s) for s in child.spawn(2))
+        rows = slice(b * B, min((b + 1) * B, n_reps))
+        k = rows.stop - rows.start
+        z = z_rng.standard_normal((k, T + 1))
+        w = w_rng.chisquare(sim.sizes - 1, size=(k, T + 1))
+        m, v = np.empty((k, T + 1)), np.empty((k, T + 1))
+        m[:, 0] = mean + np.sqrt(var) * z[:, 0] / np.sqrt(n0)
+        v[:, 0] = var * w[:, 0] / (n0 - ddof)
+        for t in range(1, T + 1):
+            m[:, t] = m[:, t - 1] + np.sqrt(v[:, t - 1]) * z[:, t] / np.sqrt(n[t])
+            v[:, t] = v[:, t - 1] * w[:, t] / (n[t] - ddof)
+        np.testing.assert_allclose(sim.variances[rows], v, rtol=1e-12)
+        np.testing.assert_allclose(sim.means[rows], m, rtol=1e-12, atol=1e-12)
+
+
 def test_seeds_reproduce():
     a = simulate_gaussian(5, n0=10, n_reps=50, random_state=None)
     ss = np.random.SeedSequence(a.seeds["entropy"], spawn_key=a.seeds["spawn_key"])
@@ -104,6 +147,8 @@ def test_summary_columns_and_theory():
         assert col in df.columns
     kl = sim.kl_risk()[:, 30]
     assert df.loc[30, "kl_mean"] == pytest.approx(kl.mean())
+    assert df.loc[30, "kl_median"] == pytest.approx(np.median(kl))
+    assert df.loc[10, "var_median"] == pytest.approx(np.median(sim.variances[:, 10]))
     assert df.loc[30, "frac_collapsed"] == pytest.approx(np.mean(sim.variances[:, 30] <= 0.3))
     assert abs(df.loc[30, "frac_collapsed"] - df.loc[30, "frac_collapsed_theory"]) < 4 * max(
         df.loc[30, "frac_collapsed_se"], 1e-3)
