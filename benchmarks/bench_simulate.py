@@ -152,6 +152,7 @@ def bench_gaussian(repeats, n_jobs):
     # (simulated columns and the exact collapse probability beside them).
     t_syn = {k: [] for k in SCHEDULES}
     t_tab = {k: [] for k in SCHEDULES}
+    c_syn = {k: [] for k in SCHEDULES}  # CPU time of the process, all threads
     t_naive = {k: [] for k in SCHEDULES}
     tables = {}
     for rep in range(repeats):
@@ -160,11 +161,13 @@ def bench_gaussian(repeats, n_jobs):
                 return [simulate_gaussian(max(T_GRID), schedule=name, n0=N0, ddof=d,
                                           n_reps=REPS, n_jobs=n_jobs, random_state=2024 + d)
                         for d in DDOFS]
+            cpu = time.process_time()
             dt, sims = _timed(run_syn)
             t_syn[name].append(dt)
             dt, tables[name] = _timed(
                 lambda: [sim.summary(eps=0.05, generations=T_GRID) for sim in sims])
             t_tab[name].append(dt)
+            c_syn[name].append(time.process_time() - cpu)
             del sims
             pl = plans[name]
             rng = np.random.default_rng(rep)
@@ -197,6 +200,9 @@ def bench_gaussian(repeats, n_jobs):
           f"+ .summary(eps=0.05, generations={T_GRID}) of each run (the table below, with "
           "its exact column)")
     print(f"  of which simulate: {_fmt(total_sim)}; summaries: {_fmt(total_tab)}")
+    total_cpu = np.sum([c_syn[k] for k in SCHEDULES], axis=0)
+    print(f"  CPU time of the same (all threads): {_fmt(total_cpu)}; wall time near CPU time / "
+          f"n_jobs means the cores were free, near CPU time that they were busy with other work")
     print("ratio = naive grid / synthloop simulate (same schedule, both ddofs). Naive grid times "
           "are per-row cost x rows; the naive anchor was timed on the sub-grid shown and "
           "extrapolated (none of the full grids is feasible: >= 1e9 rows).")

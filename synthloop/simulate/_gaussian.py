@@ -313,8 +313,10 @@ def simulate_gaussian(
     n_reps : int, default=10_000
         Independent replications.
     n_jobs : int or None, default=None
-        Parallel jobs over blocks of 1024 replications (joblib, threads by
-        default). Results do not depend on it.
+        Parallel jobs over blocks of 1024 replications (joblib threads: the
+        blocks write into the result arrays, so a process backend set with
+        ``joblib.parallel_config`` falls back to threads). Results do not
+        depend on it.
     random_state : None, int, RandomState, Generator or SeedSequence
         Seed of the root ``SeedSequence``; every block and stream is spawned
         from it.
@@ -328,7 +330,9 @@ def simulate_gaussian(
     Notes
     -----
     Memory: the result holds two float64 arrays of ``n_reps * (T + 1)``
-    entries; a block in flight holds a few ``1024 * (T + 1)`` arrays.
+    entries. The replace pool draws its variates straight into them, 128
+    replications at a time (one ``128 * T`` scratch array per block in
+    flight); the other pools hold a few ``1024 * (T + 1)`` arrays per block.
     The replace pool needs ``n_t >= 2`` and ``n_t > ddof`` at every
     generation (a variance needs two rows).
 
