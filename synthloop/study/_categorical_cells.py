@@ -209,7 +209,7 @@ def _report_collapse_time(res, report_dir, plt, save, table):
         ax.plot(g["param"], g["upper"], "--", color=color, alpha=0.5, label="Theorem 1 upper bound")
     ax.set(xlabel="n (samples per generation)", ylabel="mean collapse time (generations)", yscale="log")
     ax.legend(fontsize=6)
-    shown = pd.DataFrame({"support": agg["support"], "n": agg["param"], "S0": agg["S0"].map("{:.3f}".format),
+    shown = pd.DataFrame({"support": agg["support"].astype(int), "n": agg["param"].astype(int), "S0": agg["S0"].map("{:.3f}".format),
                           "collapsed": agg["frac"].map("{:.2f}".format),
                           "mean T (sim)": [f"{m:.1f} ± {2 * s:.1f}" for m, s in zip(agg["mean"], agg["se"])],
                           "approx": agg["approx"].map("{:.1f}".format), "lower": agg["lower"].map("{:.1f}".format),
