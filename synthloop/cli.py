@@ -268,6 +268,10 @@ def build_parser():
     p.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
     p.set_defaults(func=_cmd_synthesize)
+
+    from .advise._cli import add_advise_parser  # `synthloop advise`: options live beside the advisor
+
+    add_advise_parser(sub)
     return parser
 
 

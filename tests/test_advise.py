@@ -1,6 +1,5 @@
 """recommend_schedule: recommendations checked against real recursive runs, bad input, fallback, figure, CLI."""
 
-import argparse
 import math
 
 import matplotlib
@@ -193,16 +192,25 @@ def test_plot_renders_png(gaussian_advice, tmp_path):
     assert isinstance(gaussian_advice, ScheduleAdvice)
 
 
-def test_cli_command_prints_the_table(tmp_path, capsys):
-    from synthloop.advise._cli import add_advise_parser
+def test_cli_advise_prints_the_table(tmp_path, capsys):
+    from synthloop.cli import main
 
     rng = np.random.default_rng(0)
     path = tmp_path / "t.csv"
     pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150)}).to_csv(path, index=False)
-    parser = argparse.ArgumentParser(prog="synthloop")
-    add_advise_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["advise", str(path), "--generator", "mvn", "--generations", "3", "--tolerance",
-                              "0.05", "--families", "constant,linear", "--n-reps", "200"])
-    args.func(args)
+    code = main(["advise", str(path), "--generator", "mvn", "--generations", "3", "--tolerance", "0.05",
+                 "--families", "constant,linear", "--n-reps", "200", "--plot", str(tmp_path / "a.png")])
     out = capsys.readouterr().out
+    assert code == 0
     assert "recommendation: constant schedule with n=" in out and "linear" in out
+    assert (tmp_path / "a.png").is_file()
+
+
+def test_cli_advise_bad_tolerance_is_one_line(tmp_path, capsys):
+    from synthloop.cli import main
+
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) ** 2}).to_csv(path, index=False)
+    assert main(["advise", str(path), "--generator", "mvn", "--generations", "3", "--tolerance", "0"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "tolerance must be a finite number > 0" in err[0]
