@@ -165,3 +165,21 @@ def test_bundled_reproductions_smoke(name, tmp_path):
     assert pngs and (tmp_path / "rep" / "index.html").is_file()
     results, meta = read_results(tmp_path / "res")
     assert meta["name"].endswith("-smoke") and len(results)
+
+
+def test_dask_existing_scheduler_address(gaussian_cfg, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        info = run_study(gaussian_cfg, tmp_path / "dask", n_jobs=2, backend="dask",
+                         scheduler=cluster.scheduler_address, progress=False)
+    assert info["n_run"] == 8
+    run_study(gaussian_cfg, tmp_path / "serial", progress=False)
+    a, _ = read_results(tmp_path / "dask")
+    b, _ = read_results(tmp_path / "serial")
+    pd.testing.assert_frame_equal(_canonical(a), _canonical(b))
+
+
+def test_scheduler_without_dask_backend_is_refused(gaussian_cfg, tmp_path):
+    with pytest.raises(ValueError, match="a scheduler address needs backend='dask'"):
+        run_study(gaussian_cfg, tmp_path, scheduler="tcp://127.0.0.1:1", progress=False)
