@@ -68,8 +68,9 @@ def _corr(S):
 class GaussianBlock:
     """Drift of a refit Gaussian; ``correlation=True`` keeps only its correlation."""
 
-    def __init__(self, name, d, ddof=1.0, *, correlation=False):
+    def __init__(self, name, d, ddof=1.0, *, correlation=False, exact=True):
         self.name = name
+        self.exact = exact
         self.d = int(d)
         self.ddof = float(ddof)
         self.correlation = correlation
@@ -120,9 +121,10 @@ class CategoricalBlock:
     so generation ``t`` and generation 0 are aligned by atom.
     """
 
-    def __init__(self, name, p, getter=None):
+    def __init__(self, name, p, getter=None, *, exact=True):
         p = np.asarray(p, dtype=np.float64)
         self.name = name
+        self.exact = exact
         self.p = p[p > 0] / p[p > 0].sum()
         self.getter = getter
         self.n_params = max(self.p.size - 1, 0)
@@ -154,7 +156,15 @@ class CategoricalBlock:
 
 
 class DriftModel:
-    """Independent blocks; the drift is the sum of the blocks' drifts."""
+    """Independent blocks; the drift is the sum of the blocks' drifts.
+
+    Blocks marked ``exact=False`` are simulated by a model that is only
+    approximately right; :meth:`calibrate` fits, on drifts measured in real
+    runs, a map of their simulated sum ``S`` to
+    ``scale * (mean(S) + spread * (S - mean(S)))`` (mean over replications,
+    per generation), plus ``bias * t``: ``scale`` and ``bias`` match the mean
+    and ``spread`` the coefficient of variation.
+    """
 
     def __init__(self, blocks, *, method, exact, notes=(), measurable=True):
         self.blocks = list(blocks)
@@ -162,7 +172,9 @@ class DriftModel:
         self.exact = exact
         self.notes = list(notes)
         self.measurable = measurable
-        self.scale = 1.0  # calibration factor on the simulated drift
+        self.scale = 1.0
+        self.spread = 1.0
+        self.bias = 0.0
 
     @property
     def n_params(self):
@@ -171,13 +183,35 @@ class DriftModel:
     def min_size(self):
         return max([b.min_size() for b in self.blocks] or [1])
 
-    def simulate(self, sizes, n_reps, seed):
+    def _parts(self, sizes, n_reps, seed):
         sizes = np.asarray(sizes, dtype=np.int64)
-        total = np.zeros((n_reps, sizes.size))
+        exact = np.zeros((n_reps, sizes.size))
+        approx = np.zeros((n_reps, sizes.size))
         seeds = np.random.SeedSequence(seed).generate_state(max(len(self.blocks), 1))
         for block, s in zip(self.blocks, seeds):
-            total += block.simulate(sizes, n_reps, int(s))
-        return self.scale * total
+            path = block.simulate(sizes, n_reps, int(s))
+            if block.exact:
+                exact += path
+            else:
+                approx += path
+        return exact, approx
+
+    def simulate(self, sizes, n_reps, seed):
+        exact, approx = self._parts(sizes, n_reps, seed)
+        if self.scale != 1.0 or self.spread != 1.0:
+            with np.errstate(invalid="ignore"):
+                centre = approx.mean(axis=0)
+                approx = self.scale * (centre + self.spread * (approx - centre))
+        if self.bias:
+            approx = approx + self.bias * np.arange(approx.shape[1])
+        return exact + approx
+
+    def simulate_approximate(self, sizes, n_reps, seed):
+        """The uncalibrated simulated sum of the approximate blocks."""
+        return self._parts(sizes, n_reps, seed)[1]
 
     def measure(self, params_t, params_0):
         return float(sum(b.measure(params_t, params_0) for b in self.blocks))
+
+    def measure_approximate(self, params_t, params_0):
+        return float(sum(b.measure(params_t, params_0) for b in self.blocks if not b.exact))

@@ -44,7 +44,7 @@ def _mvn_model(fitted):
         exact = False
         notes.append(f"integer/datetime columns {rounded} are rounded and clipped to their observed range, a "
                      "bias the Gaussian theory leaves out; the drift is calibrated on real runs")
-    block = GaussianBlock("numeric columns", rank(fitted.covariance_), ddof)
+    block = GaussianBlock("numeric columns", rank(fitted.covariance_), ddof, exact=exact)
     method = "theory+simulation (exact sufficient-statistic simulation of the Gaussian loop)"
     return DriftModel([block], method=method, exact=exact, notes=notes)
 
@@ -55,7 +55,7 @@ def _copula_model(fitted):
     blocks = []
     d = rank(params["correlation"])
     if d > 1:
-        blocks.append(GaussianBlock("latent copula", d, 1.0, correlation=True))
+        blocks.append(GaussianBlock("latent copula", d, 1.0, correlation=True, exact=False))
     numeric = []
     for spec in specs:
         m = params["marginals"][spec.name]
@@ -86,7 +86,7 @@ def _categorical_model(fitted):
         notes.append(f"smoothing={fitted.smoothing} pulls every generation towards uniform; simulated without "
                      "it and calibrated on real runs")
     if fitted.structure == "joint":
-        block = CategoricalBlock("joint table", params["joint_probabilities"])
+        block = CategoricalBlock("joint table", params["joint_probabilities"], exact=exact)
         notes.append("the joint table's tuples are not aligned across generations in get_fitted_params, so the "
                      "drift is not measured on real runs (no calibration, no validation)")
         return DriftModel([block], method="theory+simulation ([B] multinomial recursion of the joint table)",
@@ -96,7 +96,8 @@ def _categorical_model(fitted):
     for spec in specs:
         getter = _position_getter(spec.name) if spec.kind == "category" else None
         measurable &= getter is not None
-        blocks.append(CategoricalBlock(spec.name, params["marginals"][spec.name], getter))
+        blocks.append(CategoricalBlock(spec.name, params["marginals"][spec.name], getter,
+                                       exact=exact and fitted.structure == "independent"))
     if not measurable:
         notes.append("non-category columns have generation-specific levels, so the drift is not measured on real "
                      "runs (no calibration, no validation)")
@@ -125,6 +126,8 @@ def _proxy_model(X, generator):
     note = (f"{name} is not a model the advisor can reason about: simulation only, of a proxy (a Gaussian on "
             "the complete numeric columns, independent empirical categoricals for the others) fitted to X; "
             "treat the recommendation as a lower bound on the rows that model needs")
+    for block in blocks:
+        block.exact = False
     return DriftModel(blocks, method=f"simulation-only (proxy model; {name} unknown)", exact=False,
                       notes=[note], measurable=False)
 

@@ -84,26 +84,56 @@ def _time_generator(generator, X, seed):
 
 
 def _calibrate_drift(model, generator, X, n_generations, n_runs, n_reps, root):
-    """Scale the simulated drift to real recursive runs at the real size (constant schedule)."""
+    """Fit the approximate blocks' drift to real recursive runs at two sizes.
+
+    Model: ``measured D_t = scale * mean(S_t) + bias * t`` over the runs at
+    constant ``n = n_real`` and ``n = 2 n_real`` (``S_t`` the simulated drift,
+    proportional to ``sum 1/n``; ``bias * t`` a drift per generation that does
+    not shrink with ``n``, the estimator-bias case of THEORY.md §2), least
+    squares with both coefficients >= 0; ``spread`` is the median ratio of the
+    measured to the scaled simulated standard deviation over the cells.
+    """
     from ..recursive import RecursiveSynthesizer
 
     n_real = _n_rows(X)
     T_cal = min(n_generations, 3)
-    rows = []
-    for r in range(n_runs):
-        rs = RecursiveSynthesizer(clone(generator), n_generations=T_cal, schedule=ConstantSchedule(n=n_real),
-                                  random_state=_seed(root, 1, r)).fit(X)
-        for t in range(1, T_cal + 1):
-            rows.append({"run": r, "generation": t, "n_samples": n_real,
-                         "measured": model.measure(rs.parameters_[t], rs.parameters_[0])})
+    rows, sims = [], {}
+    for k, factor in enumerate((1, 2)):
+        n = factor * n_real
+        for r in range(n_runs):
+            rs = RecursiveSynthesizer(clone(generator), n_generations=T_cal, schedule=ConstantSchedule(n=n),
+                                      random_state=_seed(root, 1, k, r)).fit(X)
+            for t in range(1, T_cal + 1):
+                rows.append({"n_samples": n, "run": r, "generation": t,
+                             "measured": model.measure_approximate(rs.parameters_[t], rs.parameters_[0])})
+        sims[n] = model.simulate_approximate(np.array([n_real] + [n] * T_cal), n_reps, _seed(root, 2, k))[:, 1:]
     measured = pd.DataFrame(rows)
-    pred = model.simulate(np.full(T_cal + 1, n_real), n_reps, _seed(root, 2)).mean(axis=0)
-    measured["predicted"] = pred[measured["generation"].to_numpy()]
-    scale = float(measured["measured"].mean() / measured["predicted"].mean())
+    cells = measured.groupby(["n_samples", "generation"])["measured"].agg(["mean", "std"]).reset_index()
+    sim_mean = np.array([sims[n][:, t - 1].mean() for n, t in zip(cells["n_samples"], cells["generation"])])
+    sim_sd = np.array([sims[n][:, t - 1].std(ddof=1) for n, t in zip(cells["n_samples"], cells["generation"])])
+    t_col = cells["generation"].to_numpy(dtype=float)
+    y = cells["mean"].to_numpy()
+    from scipy.optimize import nnls
+
+    (scale, bias), _ = nnls(np.column_stack([sim_mean, t_col]), y)
     if not np.isfinite(scale) or scale <= 0:
         scale = 1.0
-    measured["predicted_calibrated"] = scale * measured["predicted"]
-    return scale, measured
+    spread = 1.0
+    if n_runs >= 2:
+        ratio = (cells["std"].to_numpy() / (scale * sim_sd))
+        spread = float(np.median(ratio[np.isfinite(ratio)])) if np.any(np.isfinite(ratio)) else 1.0
+    if not np.isfinite(spread) or spread <= 0:
+        spread = 1.0
+    summary = pd.DataFrame({"n_samples": cells["n_samples"], "generation": cells["generation"],
+                            "measured_mean": y, "measured_sd": cells["std"], "simulated_mean": sim_mean,
+                            "simulated_sd": sim_sd, "calibrated_mean": scale * sim_mean + bias * t_col,
+                            "calibrated_sd": scale * spread * sim_sd})
+    return float(scale), float(spread), float(bias), measured, summary
+
+
+def threshold_hint(tolerance, target):
+    """The drift bound before the utility calibration (the tolerance itself without a target)."""
+    return tolerance if target is None else np.inf
 
 
 def _task(y):
@@ -153,7 +183,7 @@ def _calibrate_utility(model, generator, X, target, metric, n_generations, n_rep
 
 
 def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, metric=None, budget_rows=None,
-                       families=FAMILIES, pool="replace", confidence=0.9, n_reps=1000, n_calibration=3,
+                       families=FAMILIES, pool="replace", confidence=0.9, n_reps=1000, n_calibration=6,
                        random_state=None):
     r"""The cheapest expansion schedule that keeps generation ``T`` within a tolerance.
 
@@ -184,13 +214,17 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
       complete numeric columns and an empirical categorical per other
       column), with a warning.
 
-    Where the simulation is only approximate (copula, clipped integer
-    columns, shrinkage or smoothing), ``n_calibration`` real recursive runs
-    of ``generator`` at the real size (constant schedule, up to 3
-    generations) measure ``D_t`` from ``get_fitted_params`` and the simulated
-    drift is rescaled by ``mean(measured) / mean(simulated)``
-    (``result.calibration["scale"]``); only the mean is calibrated, the
-    spread is the simulation's.
+    Where the simulation is only approximate (the copula's latent
+    correlation, clipped integer columns, shrinkage or smoothing),
+    ``n_calibration`` real recursive runs of ``generator`` at each of two
+    sizes (constant ``n = n_real`` and ``2 n_real``, up to 3 generations)
+    measure the drift of those parts from ``get_fitted_params``; their
+    simulated drift ``S_t`` is mapped to
+    ``scale * (mean(S_t) + spread * (S_t - mean(S_t))) + bias * t``:
+    ``scale`` and ``bias`` (a drift per generation that does not shrink with
+    ``n``, [A]'s biased estimator) are a non-negative least-squares fit of the
+    measured means, ``spread`` matches the measured coefficient of variation
+    (``result.calibration``). The exact parts are not touched.
 
     **Criterion.** Without ``target``: ``D_T <= tolerance`` (nats) with
     probability at least ``confidence``. With ``target``: the utility loss
@@ -241,8 +275,8 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
         The promised share of runs that meet the tolerance.
     n_reps : int >= 20, default=1000
         Simulated replications per setting.
-    n_calibration : int >= 0, default=3
-        Real recursive runs of the drift calibration (0: none).
+    n_calibration : int >= 0, default=6
+        Real recursive runs per calibration size (0: none; 1: the mean only).
     random_state : None, int or SeedSequence
         Root of every seed (simulation, calibration runs, evaluator).
 
@@ -281,12 +315,18 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
         warnings.warn(f"{_WHO}: {notes[0]}", UserWarning, stacklevel=2)
     calibration = {}
     if not model.exact and model.measurable and n_calibration > 0:
-        scale, measured = _calibrate_drift(model, generator, X, n_generations, n_calibration,
-                                           min(n_reps, 500), root)
-        model.scale = scale
-        calibration.update(scale=scale, drift=measured)
-        notes.append(f"the simulated drift is multiplied by {scale:.3g}, the ratio of the drift measured in "
-                     f"{n_calibration} real recursive runs to the simulated one")
+        scale, spread, bias, measured, summary = _calibrate_drift(model, generator, X, n_generations,
+                                                                  n_calibration, min(n_reps, 500), root)
+        model.scale, model.spread, model.bias = scale, spread, bias
+        calibration.update(scale=scale, spread=spread, bias=bias, drift=measured, drift_summary=summary)
+        approx = ", ".join(b.description for b in model.blocks if not b.exact)
+        notes.append(f"calibrated on 2 x {n_calibration} real recursive runs (constant n = n_real and 2 n_real, "
+                     f"{min(n_generations, 3)} generations): the simulated drift of {approx} is multiplied by "
+                     f"{scale:.3g}, its spread around the mean by a further {spread:.3g}, plus {bias:.3g} nats per "
+                     f"generation that do not shrink with n (estimator bias)")
+        if bias > 0 and bias * n_generations >= threshold_hint(tolerance, target):
+            notes.append(f"the bias alone drifts {bias * n_generations:.3g} nats by generation {n_generations}: "
+                         "no number of rows can meet the tolerance; use fewer generations or a pool with real rows")
     threshold = float(tolerance)
     criterion = (f"P(KL(P_T || P_0) <= {tolerance:g} nats) >= {confidence:g} at generation T={n_generations}")
     if target is not None:

@@ -36,8 +36,11 @@ class ScheduleAdvice:
         ``drift_mean``, ``drift_quantile`` and, with a target,
         ``gap_predicted`` (``-(b + a * drift_mean)``).
     calibration : dict or None
-        ``scale`` and ``drift`` (measured vs simulated drift per run and
-        generation) when the drift was calibrated on real runs; ``utility``
+        When the drift was calibrated on real runs: ``scale``, ``spread`` and
+        ``bias`` (see :func:`recommend_schedule`), ``drift`` (the measured
+        drift of every run and generation) and ``drift_summary`` (measured
+        and calibrated mean and standard deviation per size and generation).
+        With a target: ``utility
         (measured vs fitted gap), ``intercept``, ``slope``, ``metric`` and
         ``estimator`` with a target. None when nothing was calibrated.
     criterion : str
