@@ -214,3 +214,20 @@ def test_cli_advise_bad_tolerance_is_one_line(tmp_path, capsys):
     assert main(["advise", str(path), "--generator", "mvn", "--generations", "3", "--tolerance", "0"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "tolerance must be a finite number > 0" in err[0]
+
+
+def test_copula_reservoir_caps_the_rows_that_reduce_the_correlation_drift():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    X["c"] = X["a"] + rng.normal(size=300)
+
+    def drift(reservoir):
+        advice = recommend_schedule(X, generator=GaussianCopulaGenerator(reservoir_size=reservoir), n_generations=2,
+                                    tolerance=0.01, families=["constant"], n_reps=200, n_calibration=0,
+                                    random_state=0)
+        return advice
+
+    capped, free = drift(300), drift(None)
+    assert any("reservoir_size=300" in n for n in capped.notes)
+    # beyond the reservoir more rows do not help, so the capped copula needs a larger n (or cannot meet it)
+    assert (not capped.table["meets"].iloc[0]) or capped.table["value"].iloc[0] > free.table["value"].iloc[0]

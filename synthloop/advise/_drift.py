@@ -68,9 +68,10 @@ def _corr(S):
 class GaussianBlock:
     """Drift of a refit Gaussian; ``correlation=True`` keeps only its correlation."""
 
-    def __init__(self, name, d, ddof=1.0, *, correlation=False, exact=True):
+    def __init__(self, name, d, ddof=1.0, *, correlation=False, exact=True, max_rows=None):
         self.name = name
         self.exact = exact
+        self.max_rows = max_rows  # the estimator sees at most this many rows (a reservoir)
         self.d = int(d)
         self.ddof = float(ddof)
         self.correlation = correlation
@@ -88,6 +89,8 @@ class GaussianBlock:
         out = np.zeros((n_reps, T + 1))
         if T == 0:
             return out
+        if self.max_rows is not None:
+            sizes = np.minimum(sizes, self.max_rows)
         if np.any(sizes[1:] < self.min_size()):
             out[:, 1:] = np.inf
             return out

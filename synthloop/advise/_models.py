@@ -55,7 +55,8 @@ def _copula_model(fitted):
     blocks = []
     d = rank(params["correlation"])
     if d > 1:
-        blocks.append(GaussianBlock("latent copula", d, 1.0, correlation=True, exact=False))
+        blocks.append(GaussianBlock("latent copula", d, 1.0, correlation=True, exact=False,
+                                    max_rows=fitted.reservoir_size))
     numeric = []
     for spec in specs:
         m = params["marginals"][spec.name]
@@ -66,6 +67,9 @@ def _copula_model(fitted):
             numeric.append(spec.name)
     notes = ["the latent correlation is estimated from tied normal scores (Mehler inversion), noisier than "
              "the Gaussian sample correlation it is simulated as; the drift is calibrated on real runs"]
+    if fitted.reservoir_size is not None:
+        notes.append(f"the latent correlation is estimated from at most reservoir_size={fitted.reservoir_size:,} "
+                     "rows per generation: rows beyond it do not reduce its drift")
     if d < len(specs):
         notes.append(f"the latent correlation has rank {d} < {len(specs)} columns (exactly dependent columns); "
                      f"its drift is taken on its {d}-dimensional span")

@@ -40,9 +40,9 @@ class ScheduleAdvice:
         ``bias`` (see :func:`recommend_schedule`), ``drift`` (the measured
         drift of every run and generation) and ``drift_summary`` (measured
         and calibrated mean and standard deviation per size and generation).
-        With a target: ``utility
-        (measured vs fitted gap), ``intercept``, ``slope``, ``metric`` and
-        ``estimator`` with a target. None when nothing was calibrated.
+        With a target: ``utility`` (measured vs fitted gap), ``intercept``,
+        ``slope``, ``metric`` and ``estimator``. None when nothing was
+        calibrated.
     criterion : str
     method : str
         ``"theory+simulation ..."``, ``"... +calibration ..."`` or
@@ -204,6 +204,8 @@ class ScheduleAdvice:
     def validate(self, X, *, n_seeds=20, families=None, random_state=0):
         """Run the chosen and the next cheaper setting for real and count the runs that meet the drift bound.
 
+        Families whose grid has no setting meeting the criterion are skipped.
+
         Each run is a :class:`~synthloop.RecursiveSynthesizer` of a clone of
         the generator on ``X`` for ``T`` generations; ``D_T`` is measured
         from ``get_fitted_params`` of generations 0 and ``T``. With a target
@@ -239,8 +241,8 @@ class ScheduleAdvice:
         seeds = child_seeds(random_state, n_seeds)
         rows = []
         for _, row in self.table.iterrows():
-            if families is not None and row["family"] not in families:
-                continue
+            if (families is not None and row["family"] not in families) or not row["meets"]:
+                continue  # a family that cannot meet the tolerance has no setting to check
             for setting, value, pred in (("chosen", row["value"], row["probability"]),
                                          ("cheaper", row["cheaper_value"], row["cheaper_probability"])):
                 if value is None or (isinstance(value, float) and np.isnan(value)):
