@@ -355,6 +355,10 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     rows, predicted = [], []
     searches = {}
     for family in families:
+        if threshold == -np.inf:  # nothing can meet it: do not search the grids to their (absurd) ends
+            rows.append({"family": family, "parameter": PARAMETER[family], "probability": 0.0, "meets": False,
+                         "within_budget": True})
+            continue
         grid = family_grid(family, n_real, model.min_size())
         search = FamilySearch(family, grid, evaluate, n_generations, n_real, confidence)
         searches[family] = search
@@ -399,8 +403,10 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     recommendation, closest = None, None
     if len(ok):
         recommendation = ok.sort_values("total_rows").iloc[0].to_dict()
-    elif len(table):
-        closest = table.sort_values(["probability", "total_rows"], ascending=[False, True]).iloc[0].to_dict()
+    elif len(table) and table["total_rows"].notna().any():
+        candidates = table.dropna(subset=["total_rows"])
+        closest = candidates.sort_values(["probability", "total_rows"], ascending=[False, True]).iloc[0].to_dict()
+    if recommendation is None:
         notes.append("none within budget" if budget_rows is not None else "no setting of the searched grids meets "
                      "the tolerance")
     return ScheduleAdvice(
