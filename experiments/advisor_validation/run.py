@@ -41,13 +41,15 @@ def _generator(name):
             "copula": GaussianCopulaGenerator()}[name]
 
 
-def run(config, config_hash):
+def run(config, config_hash, only=None):
     import synthloop
     from synthloop.advise import recommend_schedule
 
     adv = config["advisor"]
     rows = []
     for case in config["case"]:
+        if only and case["name"] not in only:
+            continue
         X = _data(case["data"])
         start = time.perf_counter()
         advice = recommend_schedule(X, generator=_generator(case["generator"]), n_generations=case["n_generations"],
@@ -74,6 +76,11 @@ def run(config, config_hash):
                          "advise_seconds": advise_s, "config_hash": config_hash,
                          "synthloop": synthloop.__version__, "numpy": np.__version__})
     out = pd.DataFrame(rows)
+    if only and (HERE / "results.csv").is_file():  # keep the stored rows of the other cases
+        old = pd.read_csv(HERE / "results.csv")
+        out = pd.concat([old[~old["case"].isin(only)], out], ignore_index=True)
+        order = {c["name"]: i for i, c in enumerate(config["case"])}
+        out = out.sort_values("case", key=lambda s: s.map(order), kind="stable")
     out.to_csv(HERE / "results.csv", index=False)
     return out
 
@@ -107,14 +114,29 @@ def figure(results):
     fig.savefig(HERE / "validation.png", dpi=110)
 
 
+def table(results):
+    """The validation table (markdown), from stored results only."""
+    lines = ["| case | family | setting | value | total rows | predicted P | measured share (± SE) | seeds |",
+             "|---|---|---|---|---|---|---|---|"]
+    for _, r in results.iterrows():
+        star = " (recommended)" if r["recommended"] and r["setting"] == "chosen" else ""
+        lines.append(f"| {r['case']} | {r['family']} | {r['setting']}{star} | {r['parameter']}={r['value']:g} | "
+                     f"{int(r['total_rows']):,} | {r['predicted']:.3f} | {r['pass_rate']:.3f} ± {r['se']:.3f} | "
+                     f"{int(r['n_seeds'])} |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--figure", action="store_true", help="only redraw validation.png from results.csv")
+    parser.add_argument("--cases", nargs="*", default=None, help="run only these cases (keep the others' rows)")
     args = parser.parse_args(argv)
     raw = (HERE / "config.toml").read_bytes()
     if not args.figure:
-        run(tomllib.loads(raw.decode()), hashlib.sha256(raw).hexdigest()[:12])
-    figure(pd.read_csv(HERE / "results.csv"))
+        run(tomllib.loads(raw.decode()), hashlib.sha256(raw).hexdigest()[:12], only=args.cases)
+    results = pd.read_csv(HERE / "results.csv")
+    figure(results)
+    print(table(results))
     return 0
 
 
