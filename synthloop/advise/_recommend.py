@@ -380,6 +380,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
         row.update(value=search.grid[chosen], probability=p, probability_low=lo, probability_high=hi,
                    meets=bool(p >= confidence), total_rows=search.rows(chosen),
                    fit_seconds=search.rows(chosen) * sec_per_row, drift_mean=float(np.mean(path[:, -1])),
+                   drift_sd=float(np.std(path[:, -1], ddof=1)),
                    drift_quantile=float(np.quantile(path[:, -1], confidence)),
                    within_budget=budget_rows is None or search.rows(chosen) <= budget_rows)
         if chosen > 0:
@@ -396,7 +397,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
                 entry["gap_predicted"] = -(calibration["intercept"] + calibration["slope"] * entry["drift_mean"])
             predicted.append(entry)
     columns = ["family", "parameter", "value", "value_low", "value_high", "probability", "probability_low",
-               "probability_high", "meets", "total_rows", "fit_seconds", "drift_mean", "drift_quantile",
+               "probability_high", "meets", "total_rows", "fit_seconds", "drift_mean", "drift_sd", "drift_quantile",
                "within_budget", "cheaper_value", "cheaper_probability", "cheaper_rows"]
     table = pd.DataFrame(rows).reindex(columns=columns)
     ok = table[table["meets"] & table["within_budget"]]

@@ -21,8 +21,9 @@ class ScheduleAdvice:
         the most the budget allows), ``value_low``/``value_high`` (its
         Monte Carlo interval), ``probability`` with its 95% Wilson interval
         ``probability_low``/``probability_high``, ``meets``, ``total_rows``
-        (``sum_{t=1..T} n_t``), ``fit_seconds`` (estimated), ``drift_mean``
-        and ``drift_quantile`` (at ``confidence``) of ``D_T``,
+        (``sum_{t=1..T} n_t``), ``fit_seconds`` (estimated), ``drift_mean``,
+        ``drift_sd`` (over the ``n_reps`` replications) and
+        ``drift_quantile`` (at ``confidence``) of ``D_T``,
         ``within_budget``, and the next cheaper grid setting
         ``cheaper_value`` with its ``cheaper_probability`` and
         ``cheaper_rows``.
