@@ -165,7 +165,7 @@ def bench_gaussian(repeats, n_jobs):
             dt, sims = _timed(run_syn)
             t_syn[name].append(dt)
             dt, tables[name] = _timed(
-                lambda: [sim.summary(eps=0.05, generations=T_GRID) for sim in sims])
+                lambda sims=sims: [sim.summary(eps=0.05, generations=T_GRID) for sim in sims])
             t_tab[name].append(dt)
             c_syn[name].append(time.process_time() - cpu)
             del sims

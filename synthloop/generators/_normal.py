@@ -1,12 +1,10 @@
 """MultivariateNormalGenerator: a Gaussian fitted from weighted sufficient statistics."""
 
-from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
 from ..base import BaseGenerator
-from ..exceptions import SchemaError
 
 __all__ = ["MultivariateNormalGenerator"]
 

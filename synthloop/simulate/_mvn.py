@@ -94,7 +94,7 @@ def _mvn_block(block, size, *, root, sizes, mu, L_true, ddof, pool, keep_cov):
             L = LA / np.sqrt(n - ddof)
             diag_A = np.diagonal(A, axis1=1, axis2=2)
             # accumulate log-determinants so they stay finite after collapse
-            ld = ld + 2 * np.sum(np.log(diag_A), axis=1) - d * np.log((n - ddof))
+            ld = ld + 2 * np.sum(np.log(diag_A), axis=1) - d * np.log(n - ddof)
         else:
             M2_s = LA @ np.swapaxes(LA, 1, 2)
             if pool == "augment":

@@ -12,7 +12,6 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from .._table import DISCRETE_KINDS
 
 __all__ = ["check_generator", "parametrize_with_generator_checks", "make_check_table"]
 
