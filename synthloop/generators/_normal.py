@@ -22,7 +22,9 @@ class MultivariateNormalGenerator(BaseGenerator):
     covariance : {"unbiased", "mle", "ledoit-wolf"}, default="unbiased"
         The covariance estimator: ``"unbiased"`` divides by ``n - 1`` (ddof=1),
         ``"mle"`` by ``n`` (ddof=0, the biased estimator whose collapse is
-        faster), ``"ledoit-wolf"`` shrinks the MLE towards a scaled identity.
+        faster), ``"ledoit-wolf"`` shrinks the MLE towards a scaled identity
+        with the Rao-Blackwellised Ledoit-Wolf intensity (RBLW, Chen et al.
+        2010), which needs only the covariance, so it streams.
         With weights, ``n`` is the sum of the weights.
     random_state : int, RandomState instance or None, default=None
         Seeds the sampling stream.
@@ -137,9 +139,10 @@ class MultivariateNormalGenerator(BaseGenerator):
 
 
 def _ledoit_wolf_shrink(emp_cov, n):
-    # The Ledoit-Wolf shrinkage intensity needs the rows; from sufficient
-    # statistics we use the Oracle-free closed form of the Rao-Blackwellised
-    # estimator (Chen et al. 2010, RBLW), exact for Gaussian data.
+    # Ledoit and Wolf's own intensity needs fourth moments of the rows; the
+    # Rao-Blackwellised form (Chen et al. 2010, RBLW) needs only the sample
+    # covariance, so it works from streamed sufficient statistics, and it
+    # dominates Ledoit-Wolf for Gaussian data.
     d = emp_cov.shape[0]
     mu = np.trace(emp_cov) / d
     tr_s2 = np.sum(emp_cov**2)
