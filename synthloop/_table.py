@@ -230,7 +230,7 @@ def _infer_column(name, values, owner):
     if pdt.is_string_dtype(dtype) or dtype == object:
         inferred = pd.api.types.infer_dtype(values, skipna=True)
         if inferred in ("string", "empty"):
-            observed = pd.unique(values.dropna().astype(object))
+            observed = np.asarray(values.dropna().unique(), dtype=object)
             return ColumnSpec(name, "string", dtype, levels=np.array(sorted(observed), dtype=object))
         raise SchemaError(
             f"column {name!r} is an object column of {inferred} values; {owner} needs one type "
@@ -263,24 +263,26 @@ def _codes(values, spec, *, update, owner):
                 f"column {spec.name!r} has dtype {values.dtype}; {owner} was fitted with {spec.dtype}."
             )
         return values.cat.codes.to_numpy(dtype=np.int64)
-    obj = values.to_numpy(dtype=object, na_value=None)
-    missing = pd.isna(values).to_numpy()
     if spec.kind == "bool":
+        obj = values.to_numpy(dtype=object, na_value=None)
+        missing = pd.isna(values).to_numpy()
         codes = np.full(len(obj), -1, dtype=np.int64)
         codes[~missing] = np.asarray(obj[~missing], dtype=bool).astype(np.int64)
         return codes
-    # Hash-based lookup into the known levels; unseen values get code -1.
-    codes = pd.Index(spec.levels, dtype=object).get_indexer(obj).astype(np.int64)
-    codes[missing] = -1
-    unseen = (codes < 0) & ~missing
+    # Factorise once (hash-based, fast on Arrow strings), then map the few
+    # distinct values to the level codes; missing values keep code -1.
+    row_codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    lookup = pd.Index(spec.levels, dtype=object).get_indexer(uniques)
+    unseen = lookup < 0
     if unseen.any():
-        new = pd.unique(obj[unseen])
+        new = uniques[unseen]
         if not update:
             raise SchemaError(f"column {spec.name!r} has levels {list(new)[:5]} never seen at fit.")
         spec.levels = np.concatenate([spec.levels, np.array(sorted(new), dtype=object)])
-        codes = pd.Index(spec.levels, dtype=object).get_indexer(obj).astype(np.int64)
-        codes[missing] = -1
-    return codes
+        lookup = pd.Index(spec.levels, dtype=object).get_indexer(uniques)
+    lookup = np.append(lookup, -1).astype(np.int64)  # row code -1 (missing) reads the last entry
+    return lookup[row_codes]
 
 
 def _restore(arr, spec):
