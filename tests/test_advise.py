@@ -238,3 +238,27 @@ def test_copula_reservoir_caps_the_rows_that_reduce_the_correlation_drift():
     assert any("reservoir_size=300" in n for n in capped.notes)
     # beyond the reservoir more rows do not help, so the capped copula needs a larger n (or cannot meet it)
     assert (not capped.table["meets"].iloc[0]) or capped.table["value"].iloc[0] > free.table["value"].iloc[0]
+
+
+def test_copula_past_the_reservoir_counts_as_measured_effective_rows():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    X["c"] = X["a"] + rng.normal(size=300)
+    advice = recommend_schedule(X, generator=GaussianCopulaGenerator(reservoir_size=300), n_generations=2,
+                                tolerance=0.01, families=["constant"], n_reps=200, n_calibration=2, random_state=0)
+    cal = advice.calibration
+    assert 1 <= cal["reservoir_effective_rows"] <= 300
+    assert cal["reservoir_ratio"] > 0 and len(cal["reservoir_runs"]) == 2
+    assert any("past reservoir_size=300 rows" in n for n in advice.notes)
+
+
+def test_search_scans_when_the_most_expensive_setting_fails():
+    from synthloop.advise._search import FamilySearch
+
+    # passes only for the 3rd and 4th settings (a generation past a reservoir can drift more)
+    def evaluate(sizes):
+        ok = 300 <= sizes[1] <= 700
+        return np.full(10, ok), np.zeros((10, sizes.size))
+
+    search = FamilySearch("constant", [100, 200, 400, 600, 800, 1600], evaluate, 2, 100, 0.9)
+    assert search.search() == 2

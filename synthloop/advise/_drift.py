@@ -72,6 +72,10 @@ class GaussianBlock:
         self.name = name
         self.exact = exact
         self.max_rows = max_rows  # the estimator sees at most this many rows (a reservoir)
+        # Beyond max_rows a generation is simulated as ``effective_rows`` rows:
+        # measured once, on demand, by ``measure_effective_rows()`` (None: max_rows).
+        self.effective_rows = None
+        self.measure_effective_rows = None
         self.d = int(d)
         self.ddof = float(ddof)
         self.correlation = correlation
@@ -89,8 +93,11 @@ class GaussianBlock:
         out = np.zeros((n_reps, T + 1))
         if T == 0:
             return out
-        if self.max_rows is not None:
-            sizes = np.minimum(sizes, self.max_rows)
+        if self.max_rows is not None and np.any(sizes[1:] > self.max_rows):
+            if self.effective_rows is None and self.measure_effective_rows is not None:
+                self.effective_rows = int(self.measure_effective_rows())
+            eff = self.max_rows if self.effective_rows is None else self.effective_rows
+            sizes = np.where(sizes > self.max_rows, eff, sizes)
         if np.any(sizes[1:] < self.min_size()):
             out[:, 1:] = np.inf
             return out

@@ -69,7 +69,9 @@ def _copula_model(fitted):
              "the Gaussian sample correlation it is simulated as; the drift is calibrated on real runs"]
     if fitted.reservoir_size is not None:
         notes.append(f"the latent correlation is estimated from at most reservoir_size={fitted.reservoir_size:,} "
-                     "rows per generation: rows beyond it do not reduce its drift")
+                     "rows per generation: rows beyond it do not reduce its drift, and such a generation is noisier than a "
+                     "fit of reservoir_size rows (a priority sample scored against all rows' marginals); with "
+                     "n_calibration > 0 the excess is measured when a setting goes past it")
     if d < len(specs):
         notes.append(f"the latent correlation has rank {d} < {len(specs)} columns (exactly dependent columns); "
                      f"its drift is taken on its {d}-dimensional span")

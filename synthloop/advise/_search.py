@@ -86,12 +86,19 @@ class FamilySearch:
         return self.cache[i][0]
 
     def search(self):
-        """Index of the cheapest setting with ``P >= confidence`` (None if none); bisection on the grid."""
+        """Index of the cheapest setting with ``P >= confidence`` (None if none).
+
+        Bisection on the grid when its most expensive setting passes; a scan
+        from the cheapest when it does not (the probability need not grow
+        with the rows past a copula's reservoir).
+        """
         if not self.grid:
             return None
         lo, hi = 0, len(self.grid) - 1
         if self.prob(hi) < self.confidence:
-            return None
+            # Not monotone (e.g. a copula generation past its reservoir drifts more than one just
+            # below it): scan from the cheapest setting instead.
+            return next((i for i in range(len(self.grid)) if self.prob(i) >= self.confidence), None)
         if self.prob(lo) >= self.confidence:
             return lo
         while hi - lo > 1:
