@@ -3,7 +3,7 @@
     OMP_NUM_THREADS=1 PYTHONPATH=. python experiments/advisor_validation/reservoir.py linear 46049 20 200 [100000|None]
 """
 from pathlib import Path
-import sys, time, numpy as np, pandas as pd
+import sys, time, pandas as pd
 from sklearn.base import clone
 from synthloop import GaussianCopulaGenerator, RecursiveSynthesizer
 from synthloop.datasets import load_adult

@@ -3,8 +3,7 @@ the 100,000-row reservoir (mean, its SE, number of infinite values).
 
     OMP_NUM_THREADS=1 PYTHONPATH=. python experiments/advisor_validation/reservoir_onestep.py 12
 """
-import sys, numpy as np, pandas as pd
-from sklearn.base import clone
+import sys, numpy as np
 from synthloop import GaussianCopulaGenerator
 from synthloop.datasets import load_adult
 from synthloop.advise._models import drift_model

@@ -14,7 +14,7 @@ from ..schedules import ConstantSchedule
 from ..utils._random import as_seed_sequence
 from ._models import drift_model
 from ._result import ScheduleAdvice
-from ._search import FAMILIES, PARAMETER, FamilySearch, family_grid, make_schedule, wilson
+from ._search import FAMILIES, PARAMETER, FamilySearch, family_grid, wilson
 
 _WHO = "recommend_schedule"
 
