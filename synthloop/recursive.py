@@ -36,7 +36,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._table import DISCRETE_KINDS, infer_schema
 from .pools import check_pool
 from .schedules import check_schedule
-from .utils._random import as_seed_sequence, child_seeds
+from .utils._random import child_seeds, make_rng
 
 __all__ = ["RecursiveSynthesizer", "BLOCK_SIZE", "block_seed", "sample_blocks"]
 
@@ -505,7 +505,7 @@ class RecursiveSynthesizer(BaseEstimator):
         n_rows = table.shape[0]
         sizes = schedule.sizes(self.n_generations, n_rows)
         pool.validate(sizes)
-        seeds = child_seeds(as_seed_sequence(self.random_state), len(sizes))
+        seeds = child_seeds(self.random_state, len(sizes))
         chunk_rows = self._chunk_rows(table.shape[1])
         needs = {}
         for t in range(len(sizes)):
@@ -619,8 +619,6 @@ class RecursiveSynthesizer(BaseEstimator):
         else:
             gen = copy.deepcopy(models[plan.base]).set_params(random_state=seed)
             if hasattr(gen, "random_state_"):
-                from .utils._random import make_rng
-
                 gen.random_state_ = make_rng(seed)
         for X, wt in pieces:
             if weighted:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..utils._random import as_seed_sequence
 from . import _common as c
 from ._theory import categorical_collapse_time_theory, categorical_theory_columns
 
@@ -351,7 +352,7 @@ def simulate_categorical(
             )
     n_real = c.check_int(n_real, "n_real", 1, _CALLER)
     sizes = schedule.sizes(n_generations, n_real)
-    root = c.resolve_seed(random_state)
+    root = as_seed_sequence(random_state)
     parts = c.run_blocks(
         _categorical_block, n_reps, n_jobs, root=root, p=p, sizes=sizes, pool=pool
     )

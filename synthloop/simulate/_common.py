@@ -16,34 +16,6 @@ BLOCK_SIZE = 1024
 POOLS = ("replace", "augment", "fresh", "accumulate")
 
 
-def resolve_seed(random_state):
-    """One root SeedSequence from what sklearn's ``check_random_state`` accepts.
-
-    None draws fresh OS entropy (recorded, so the run can still be replayed); an
-    int seeds directly; a RandomState or Generator is asked for one integer seed
-    (advancing it, as sklearn does when it derives seeds); a SeedSequence is
-    used as is.
-    """
-    if random_state is None:
-        return np.random.SeedSequence()
-    if isinstance(random_state, np.random.SeedSequence):
-        return random_state
-    if isinstance(random_state, (bool, np.bool_)):
-        pass
-    elif isinstance(random_state, Integral):
-        if random_state < 0:
-            raise ValueError(f"random_state must be a non-negative int; got {random_state}.")
-        return np.random.SeedSequence(int(random_state))
-    elif isinstance(random_state, np.random.RandomState):
-        return np.random.SeedSequence(int(random_state.randint(np.iinfo(np.int32).max)))
-    elif isinstance(random_state, np.random.Generator):
-        return np.random.SeedSequence(int(random_state.integers(2**63)))
-    raise TypeError(
-        "random_state must be None, an int, a numpy RandomState, Generator or SeedSequence; "
-        f"got {random_state!r} ({type(random_state).__name__})."
-    )
-
-
 def block_generators(root, block, n_streams):
     """Independent generators of one block: child ``(block, k)`` of ``root``.
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..utils._random import as_seed_sequence
 from . import _common as c
 from ._theory import gaussian_theory_columns
 
@@ -367,7 +368,7 @@ def simulate_gaussian(
                 f"generation; the schedule gives n_{t} = {int(sizes[t])}. Use a schedule "
                 "with larger sizes or a pool that keeps real rows."
             )
-    root = c.resolve_seed(random_state)
+    root = as_seed_sequence(random_state)
     means = np.empty((n_reps, n_generations + 1))
     variances = np.empty((n_reps, n_generations + 1))
     # blocks write their rows of the result in place: threads only

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..utils._random import as_seed_sequence
 from . import _common as c
 from ._theory import mvn_theory_columns
 
@@ -330,7 +331,7 @@ def simulate_mvn(
                 f"generation (a full-rank covariance); the schedule gives n_{t} = {int(sizes[t])}."
             )
     keep_cov = store == "full" or (store == "auto" and n_reps * (n_generations + 1) * d * d <= _FULL_LIMIT)
-    root = c.resolve_seed(random_state)
+    root = as_seed_sequence(random_state)
     parts = c.run_blocks(
         _mvn_block, n_reps, n_jobs, root=root, sizes=sizes, mu=mu, L_true=L_true,
         ddof=ddof, pool=pool, keep_cov=keep_cov,

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ..evaluation import ks_distance
 from ..utils._random import child_seeds
 
 __all__ = ["compare_generators"]
@@ -76,7 +77,7 @@ def _column_stats(real, synth):
         s = synth.dropna().to_numpy(dtype=float)
         out.update(kind="numeric", real_mean=r.mean(), synthetic_mean=s.mean() if s.size else np.nan,
                    real_std=r.std(ddof=1), synthetic_std=s.std(ddof=1) if s.size > 1 else np.nan,
-                   real_levels=np.nan, synthetic_levels=np.nan, distance=_ks(r, s))
+                   real_levels=np.nan, synthetic_levels=np.nan, distance=ks_distance(r, s))
     else:
         pr = real.astype(object).value_counts(normalize=True, dropna=False)
         ps = synth.astype(object).value_counts(normalize=True, dropna=False)
@@ -86,11 +87,3 @@ def _column_stats(real, synth):
                    distance=0.5 * float(np.abs(pr - ps).sum()))
     return out
 
-
-def _ks(a, b):
-    if not a.size or not b.size:
-        return np.nan
-    grid = np.union1d(a, b)
-    fa = np.searchsorted(np.sort(a), grid, side="right") / a.size
-    fb = np.searchsorted(np.sort(b), grid, side="right") / b.size
-    return float(np.abs(fa - fb).max())

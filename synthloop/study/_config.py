@@ -17,6 +17,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..pools import check_pool
+from ..schedules import check_schedule
+
 __all__ = ["ConfigError", "StudyConfig", "load_config", "smoke_config", "KINDS", "GENERATOR_MODELS"]
 
 KINDS = ("recursive", "gaussian", "categorical")
@@ -88,26 +91,20 @@ def _list(item, *, nonempty=True, unique=True):
     return check
 
 
-def _schedule(v, where, source):
-    from ..schedules import check_schedule
+def _resolvable(resolve):
+    """A string that ``resolve`` (``check_schedule``, ``check_pool``) accepts."""
+    def check(v, where, source):
+        _str()(v, where, source)
+        try:
+            resolve(v)
+        except (ValueError, TypeError) as exc:
+            raise _err(source, where, str(exc)) from None
+        return v
+    return check
 
-    _str()(v, where, source)
-    try:
-        check_schedule(v)
-    except (ValueError, TypeError) as exc:
-        raise _err(source, where, str(exc)) from None
-    return v
 
-
-def _pool(v, where, source):
-    from ..pools import check_pool
-
-    _str()(v, where, source)
-    try:
-        check_pool(v)
-    except (ValueError, TypeError) as exc:
-        raise _err(source, where, str(exc)) from None
-    return v
+_schedule = _resolvable(check_schedule)
+_pool = _resolvable(check_pool)
 
 
 def _table(schema):
