@@ -181,7 +181,7 @@ class BaseGenerator(BaseEstimator):
             if not reset:
                 schema = self.schema_
                 _check_same_dtypes(X, schema, owner)
-            self._check_missing(X.isna().sum(), owner)
+            self._check_missing(X, owner)
             return schema.encode(X, update=True, owner=owner)
         if isinstance(X, pd.Series):
             raise SchemaError(f"{owner} expects a 2-D table; got a Series. Use `s.to_frame()`.")
@@ -194,8 +194,11 @@ class BaseGenerator(BaseEstimator):
             schema = self.schema_
         return schema.encode(frame, update=True, owner=owner)
 
-    def _check_missing(self, counts, owner):
-        if self._allow_missing or not counts.any():
+    def _check_missing(self, X, owner):
+        if self._allow_missing:
+            return
+        counts = X.isna().sum()
+        if not counts.any():
             return
         listed = ", ".join(f"{name!r} ({int(k)} missing)" for name, k in counts.items() if k)
         raise SchemaError(
