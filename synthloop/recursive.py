@@ -38,7 +38,7 @@ from .pools import check_pool
 from .schedules import check_schedule
 from .utils._random import child_seeds, make_rng
 
-__all__ = ["RecursiveSynthesizer", "BLOCK_SIZE", "block_seed", "sample_blocks"]
+__all__ = ["RecursiveSynthesizer", "BLOCK_SIZE", "block_seed", "default_chunk_rows", "sample_blocks"]
 
 #: Rows per sampling block. Each block has its own seed, so the synthetic rows
 #: do not depend on ``chunk_size`` or ``n_jobs``.
@@ -53,6 +53,12 @@ _BYTES_PER_CELL = 64
 #: ``get_fitted_params`` does not expose them.
 STATS_SAMPLE_SIZE = 10_000
 _STATS_TAG = 0x5747
+
+
+def default_chunk_rows(n_columns):
+    """Rows per ``fit``/``partial_fit`` call when ``chunk_size=None``: about 512 MiB, whole blocks."""
+    rows = _CHUNK_BYTES // (_BYTES_PER_CELL * max(1, int(n_columns)))
+    return max(BLOCK_SIZE, rows // BLOCK_SIZE * BLOCK_SIZE)
 
 
 def block_seed(seed, part, block):
@@ -489,8 +495,7 @@ class RecursiveSynthesizer(BaseEstimator):
     def _chunk_rows(self, n_columns):
         if self.chunk_size is not None:
             return int(self.chunk_size)
-        rows = _CHUNK_BYTES // (_BYTES_PER_CELL * max(1, n_columns))
-        return max(BLOCK_SIZE, rows // BLOCK_SIZE * BLOCK_SIZE)
+        return default_chunk_rows(n_columns)
 
     def _prepare(self, table):
         """Resolve and check everything; raise before any model is fit."""

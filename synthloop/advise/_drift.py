@@ -52,6 +52,27 @@ def _kl_gaussian(m_t, S_t, m_0, S_0):
     return float(0.5 * (tr + np.sum(z * z / w) - w.size + np.sum(np.log(w)) - logdet_t))
 
 
+def effective_rows(sizes, reservoir_size, chunk_rows):
+    """Rows a plain fit would need to match a chunked copula fit of ``sizes`` rows.
+
+    A generation of ``N > chunk_rows`` rows is fit in calls of ``chunk_rows``;
+    the last call estimates the correlation from its own ``c`` rows (weight 1)
+    and ``reservoir_size`` held rows standing for the ``N - c`` earlier ones
+    (weight ``(N - c) / reservoir_size`` each). Kish's effective size of those
+    weights, ``N**2 / ((N - c)**2 / reservoir_size + c)``, is the plain fit
+    with the same variance. ``N <= chunk_rows`` is one ``fit``: all rows.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if reservoir_size is None:
+        return sizes
+    n = sizes.astype(np.float64)
+    last = n - chunk_rows * np.floor((n - 1) / chunk_rows)
+    earlier = n - last
+    held = np.minimum(earlier, reservoir_size)
+    kish = n**2 / (earlier**2 / np.maximum(held, 1) + last)
+    return np.where(sizes > chunk_rows, np.minimum(np.floor(kish), sizes), sizes).astype(np.int64)
+
+
 def rank(S):
     """Numerical rank of a covariance or correlation matrix (as :func:`_kl_gaussian` uses it)."""
     w = np.linalg.eigvalsh(np.asarray(S, dtype=float))
@@ -68,14 +89,13 @@ def _corr(S):
 class GaussianBlock:
     """Drift of a refit Gaussian; ``correlation=True`` keeps only its correlation."""
 
-    def __init__(self, name, d, ddof=1.0, *, correlation=False, exact=True, max_rows=None):
+    def __init__(self, name, d, ddof=1.0, *, correlation=False, exact=True, reservoir=None):
         self.name = name
         self.exact = exact
-        self.max_rows = max_rows  # the estimator sees at most this many rows (a reservoir)
-        # Beyond max_rows a generation is simulated as ``effective_rows`` rows:
-        # measured once, on demand, by ``measure_effective_rows()`` (None: max_rows).
-        self.effective_rows = None
-        self.measure_effective_rows = None
+        # (reservoir_size, chunk_rows) of a copula fit by RecursiveSynthesizer:
+        # a generation larger than one chunk is fit with partial_fit, whose
+        # correlation sees the last chunk and a reservoir for the earlier rows.
+        self.reservoir = reservoir
         self.d = int(d)
         self.ddof = float(ddof)
         self.correlation = correlation
@@ -93,11 +113,8 @@ class GaussianBlock:
         out = np.zeros((n_reps, T + 1))
         if T == 0:
             return out
-        if self.max_rows is not None and np.any(sizes[1:] > self.max_rows):
-            if self.effective_rows is None and self.measure_effective_rows is not None:
-                self.effective_rows = int(self.measure_effective_rows())
-            eff = self.max_rows if self.effective_rows is None else self.effective_rows
-            sizes = np.where(sizes > self.max_rows, eff, sizes)
+        if self.reservoir is not None:
+            sizes = effective_rows(sizes, *self.reservoir)
         if np.any(sizes[1:] < self.min_size()):
             out[:, 1:] = np.inf
             return out

@@ -55,8 +55,11 @@ def _copula_model(fitted):
     blocks = []
     d = rank(params["correlation"])
     if d > 1:
-        blocks.append(GaussianBlock("latent copula", d, 1.0, correlation=True, exact=False,
-                                    max_rows=fitted.reservoir_size))
+        from ..recursive import default_chunk_rows
+
+        reservoir = None if fitted.reservoir_size is None else (fitted.reservoir_size,
+                                                                default_chunk_rows(len(specs)))
+        blocks.append(GaussianBlock("latent copula", d, 1.0, correlation=True, exact=False, reservoir=reservoir))
     numeric = []
     for spec in specs:
         m = params["marginals"][spec.name]
@@ -68,10 +71,12 @@ def _copula_model(fitted):
     notes = ["the latent correlation is estimated from tied normal scores (Mehler inversion), noisier than "
              "the Gaussian sample correlation it is simulated as; the drift is calibrated on real runs"]
     if fitted.reservoir_size is not None:
-        notes.append(f"the latent correlation is estimated from at most reservoir_size={fitted.reservoir_size:,} "
-                     "rows per generation: rows beyond it do not reduce its drift, and such a generation is noisier than a "
-                     "fit of reservoir_size rows (a priority sample scored against all rows' marginals); with "
-                     "n_calibration > 0 the excess is measured when a setting goes past it")
+        from ..recursive import default_chunk_rows
+
+        notes.append(f"a generation of more than {default_chunk_rows(len(specs)):,} rows (RecursiveSynthesizer's "
+                     "default chunk) is fit with partial_fit, whose latent correlation sees the last chunk and "
+                     f"reservoir_size={fitted.reservoir_size:,} rows for the earlier ones; it is simulated as a fit "
+                     "of Kish's effective number of rows")
     if d < len(specs):
         notes.append(f"the latent correlation has rank {d} < {len(specs)} columns (exactly dependent columns); "
                      f"its drift is taken on its {d}-dimensional span")

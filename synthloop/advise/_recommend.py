@@ -131,36 +131,6 @@ def _calibrate_drift(model, generator, X, n_generations, n_runs, n_reps, root):
     return float(scale), float(spread), float(bias), measured, summary
 
 
-def _reservoir_rows(block, fitted, generator, n_runs, root, record):
-    """Rows of a plain fit whose latent-correlation drift equals one fit past the reservoir.
-
-    Past ``reservoir_size = k`` rows the copula estimates its correlation from
-    a priority sample of ``k`` rows against marginals of all the rows, which is
-    noisier than a fit of ``k`` rows alone. ``n_runs`` pairs: ``2 k`` rows drawn
-    from the generation-0 model, fit with the reservoir, and their first ``k``
-    rows fit without it; the one-step drift ratio ``r`` gives ``k / r`` rows
-    (at most ``k``).
-    """
-    k = int(block.max_rows)
-    p0 = fitted.get_fitted_params()
-    res, plain = [], []
-    for r in range(n_runs):
-        Y = fitted.sample(2 * k, random_state=_seed(root, 6, r, 0))
-        a = clone(generator)
-        b = clone(generator).set_params(reservoir_size=None)
-        if "random_state" in a.get_params():
-            a.set_params(random_state=_seed(root, 6, r, 1))
-            b.set_params(random_state=_seed(root, 6, r, 2))
-        res.append(block.measure(a.fit(Y).get_fitted_params(), p0))
-        plain.append(block.measure(b.fit(Y[:k]).get_fitted_params(), p0))
-    ratio = float(np.mean(res) / np.mean(plain)) if np.mean(plain) > 0 else 1.0
-    rows = int(np.clip(np.floor(k / max(ratio, 1.0)), 1, k))
-    record.update(reservoir_size=k, reservoir_ratio=ratio, reservoir_effective_rows=rows,
-                  reservoir_runs=pd.DataFrame({"run": np.arange(n_runs), "drift_reservoir_2k": res,
-                                               "drift_plain_k": plain}))
-    return rows
-
-
 def threshold_hint(tolerance, target):
     """The drift bound before the utility calibration (the tolerance itself without a target)."""
     return tolerance if target is None else np.inf
@@ -255,11 +225,10 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     ``n``, [A]'s biased estimator) are a non-negative least-squares fit of the
     measured means, ``spread`` matches the measured coefficient of variation
     (``result.calibration``). The exact parts are not touched. A copula
-    generation past ``reservoir_size`` rows is noisier than a fit of that many
-    rows; when a simulated setting goes past it, ``n_calibration`` one-step
-    fits (``2 k`` rows with the reservoir vs ``k`` rows without) measure the
-    excess and such generations are simulated as ``k / ratio`` rows
-    (``result.calibration["reservoir_effective_rows"]``).
+    generation too large for one :class:`~synthloop.RecursiveSynthesizer`
+    chunk is fit with ``partial_fit`` and its correlation sees the last chunk
+    plus ``reservoir_size`` rows; it is simulated as Kish's effective number
+    of rows.
 
     **Criterion.** Without ``target``: ``D_T <= tolerance`` (nats) with
     probability at least ``confidence``. With ``target``: the utility loss
@@ -349,12 +318,6 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     if not model.measurable and model.method.startswith("simulation-only"):
         warnings.warn(f"{_WHO}: {notes[0]}", UserWarning, stacklevel=2)
     calibration = {}
-    reservoir_blocks = [b for b in model.blocks if getattr(b, "max_rows", None) is not None]
-    if n_calibration > 0 and model.measurable:
-        for block in reservoir_blocks:  # measured only if a simulated generation goes past the reservoir
-            block.measure_effective_rows = (
-                lambda block=block: _reservoir_rows(block, fitted, generator, max(2, n_calibration), root,
-                                                    calibration))
     if not model.exact and model.measurable and n_calibration > 0:
         scale, spread, bias, measured, summary = _calibrate_drift(model, generator, X, n_generations,
                                                                   n_calibration, min(n_reps, 500), root)
@@ -448,12 +411,6 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     elif len(table) and table["total_rows"].notna().any():
         candidates = table.dropna(subset=["total_rows"])
         closest = candidates.sort_values(["probability", "total_rows"], ascending=[False, True]).iloc[0].to_dict()
-    for block in reservoir_blocks:
-        if block.effective_rows is not None:
-            notes.append(f"past reservoir_size={block.max_rows:,} rows the latent correlation drifts "
-                         f"{calibration['reservoir_ratio']:.2g}x as much as a fit of {block.max_rows:,} rows "
-                         f"(measured on 2 x {max(2, n_calibration)} one-step fits): such generations count as "
-                         f"{block.effective_rows:,} rows")
     if recommendation is None:
         notes.append("none within budget" if budget_rows is not None else "no setting of the searched grids meets "
                      "the tolerance")

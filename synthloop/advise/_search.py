@@ -90,13 +90,13 @@ class FamilySearch:
 
         Bisection on the grid when its most expensive setting passes; a scan
         from the cheapest when it does not (the probability need not grow
-        with the rows past a copula's reservoir).
+        with the rows past one chunk of a copula fit by RecursiveSynthesizer).
         """
         if not self.grid:
             return None
         lo, hi = 0, len(self.grid) - 1
         if self.prob(hi) < self.confidence:
-            # Not monotone (e.g. a copula generation past its reservoir drifts more than one just
+            # Not monotone (e.g. a copula generation just past one chunk drifts more than one just
             # below it): scan from the cheapest setting instead.
             return next((i for i in range(len(self.grid)) if self.prob(i) >= self.confidence), None)
         if self.prob(lo) >= self.confidence:
