@@ -187,6 +187,15 @@ def test_target_calibrates_the_utility_gap():
     assert {"drift_predicted", "gap_measured", "gap_fitted"} <= set(cal["utility"].columns)
     assert "TSTR - TRTR roc_auc" in advice.criterion
     assert "gap_predicted" in advice.predicted.columns
+    # The evaluator's noise is in the criterion: loss = b + a D + e with a, D >= 0,
+    # so no setting passes more often than generation 0 would, Phi((tol - b) / sd)
+    # (up to 3 Monte Carlo SE of the 200 replications).
+    from scipy.stats import norm
+
+    assert 0 < cal["noise_sd"] < 0.2 and "N(0, " in advice.criterion
+    ceiling = norm.cdf((0.05 - cal["intercept"]) / cal["noise_sd"])
+    p = advice.table["probability"].dropna().to_numpy()
+    assert np.all(p <= ceiling + 3 * np.sqrt(ceiling * (1 - ceiling) / 200) + 1e-12), (p, ceiling)
 
 
 def test_plot_renders_png(gaussian_advice, tmp_path):

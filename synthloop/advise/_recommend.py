@@ -157,13 +157,17 @@ def _calibrate_utility(model, generator, X, target, metric, n_generations, n_rep
     n_train = int(np.floor(_n_rows(X) * (1 - test_size)))
     T_cal = min(n_generations, 2)
     evaluator = UtilityEvaluator(target, estimators={name: estimator}, scoring=[metric], test_size=test_size,
-                                 n_repeats=2, fidelity=False, random_state=_seed(root, 3))
+                                 n_repeats=3, fidelity=False, random_state=_seed(root, 3))
     rows = []
+    within = []  # per (setting, generation): the repeats' losses, whose spread is the evaluator's noise
     for k, div in enumerate((4, 16)):
         n_cal = max(n_train // div, model.min_size())
         rs = RecursiveSynthesizer(clone(generator), n_generations=T_cal, schedule=ConstantSchedule(n=n_cal),
                                   keep="all")
-        summary = evaluator.evaluate(rs, X).summary()
+        report = evaluator.evaluate(rs, X)
+        summary = report.summary()
+        syn = report.scores[report.scores["train_on"] == "synthetic"]
+        within += [g.dropna().to_numpy() for _, g in syn.groupby("generation")["gap"]]
         pred = model.simulate(np.array([n_train] + [n_cal] * T_cal), n_reps, _seed(root, 4, k)).mean(axis=0)
         for _, row in summary.iterrows():
             g = int(row["generation"])
@@ -179,7 +183,12 @@ def _calibrate_utility(model, generator, X, target, metric, n_generations, n_rep
     den = float(np.sum(x[later] ** 2))
     a = max(0.0, float(np.sum(x[later] * (loss[later] - b)) / den)) if den > 0 else 0.0
     table["gap_fitted"] = -(b + a * x)
-    return {"metric": metric, "estimator": name, "intercept": b, "slope": a, "table": table}
+    # The evaluator's own noise (split, downstream fit, synthetic sample) at a
+    # fixed generator: the pooled within-cell standard deviation of the losses.
+    df = sum(max(v.size - 1, 0) for v in within)
+    noise = float(np.sqrt(sum(np.sum((v - v.mean()) ** 2) for v in within if v.size > 1) / df)) if df else 0.0
+    return {"metric": metric, "estimator": name, "intercept": b, "slope": a, "noise_sd": noise,
+            "noise_df": int(df), "table": table}
 
 
 def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, metric=None, budget_rows=None,
@@ -234,12 +243,16 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     probability at least ``confidence``. With ``target``: the utility loss
     ``-(TSTR - TRTR)`` of :class:`~synthloop.UtilityEvaluator` at generation
     ``T`` is at most ``tolerance`` with probability at least ``confidence``;
-    the loss is modelled as ``b + a * D_T`` with ``b`` the measured loss of
-    generation 0 and ``a >= 0`` a least-squares slope on two small real
+    the loss is modelled as ``b + a * D_T + e`` with ``b`` the measured loss of
+    generation 0, ``a >= 0`` a least-squares slope on two small real
     calibration settings (constant ``n = n_train/4`` and ``n_train/16``, two
-    generations, two repeats, the first default estimator). This is an
-    approximation: the utility noise is not modelled, only the drift's, and
-    ``result.calibration["utility"]`` shows the fit.
+    generations, three repeats, the first default estimator) and ``e`` the
+    evaluator's own noise at a fixed generator (one split, one downstream
+    fit), normal with the pooled standard deviation of the repeats. The
+    promise is about one evaluation of generation ``T`` as
+    :class:`~synthloop.UtilityEvaluator` with ``n_repeats=1`` makes it;
+    ``result.calibration["utility"]`` shows the fit and
+    ``result.calibration["noise_sd"]`` the noise.
 
     **Search.** For each family the settings are a grid, cheapest first:
     ``n`` for constant (``n_t = n``) and linear (``n_t = n t``) in factors of
@@ -336,25 +349,35 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     if target is not None:
         util = _calibrate_utility(model, generator, X, target, metric, n_generations, min(n_reps, 500), root)
         calibration["utility"] = util["table"]
-        calibration.update(intercept=util["intercept"], slope=util["slope"], metric=util["metric"],
-                           estimator=util["estimator"])
-        a, b = util["slope"], util["intercept"]
+        calibration.update(intercept=util["intercept"], slope=util["slope"], noise_sd=util["noise_sd"],
+                           metric=util["metric"], estimator=util["estimator"])
+        a, b, sd = util["slope"], util["intercept"], util["noise_sd"]
         criterion = (f"P(-(TSTR - TRTR {util['metric']}) <= {tolerance:g}) >= {confidence:g} at generation "
-                     f"T={n_generations}, with loss = {b:.4g} + {a:.4g} * drift (calibrated)")
+                     f"T={n_generations}, with loss = {b:.4g} + {a:.4g} * drift + N(0, {sd:.3g}^2) "
+                     "(calibrated)")
+        notes.append(f"the evaluator's own noise (one split; pooled over {util['noise_df']} degrees of freedom of "
+                     f"the calibration repeats) has standard deviation {sd:.3g}: even generation 0 meets the "
+                     f"tolerance only with probability Phi((tolerance - {b:.3g}) / {sd:.3g})")
         if b >= tolerance:
             threshold = -np.inf
             notes.append(f"generation 0 already loses {b:.4g} > tolerance: no schedule meets it")
         elif a <= 0:
             threshold = np.inf
-            notes.append("no utility loss grew with the drift in the calibration runs: every schedule meets the "
-                         "tolerance as far as the calibration can tell")
+            notes.append("no utility loss grew with the drift in the calibration runs: only the evaluator's noise "
+                         "decides, whatever the schedule")
         else:
             threshold = (tolerance - b) / a
     sim_seed = _seed(root, 5)
+    # One evaluator-noise draw per replication, the same for every setting
+    # (common random numbers, like the simulated drift paths).
+    noise = np.random.default_rng(_seed(root, 7)).standard_normal(n_reps)
 
     def evaluate(sizes):
         path = model.simulate(sizes, n_reps, sim_seed)
-        return path[:, -1] <= threshold, path
+        if target is None or threshold == -np.inf:
+            return path[:, -1] <= threshold, path
+        loss = calibration["intercept"] + calibration["slope"] * path[:, -1] + calibration["noise_sd"] * noise
+        return loss <= tolerance, path
 
     rows, predicted = [], []
     searches = {}
