@@ -144,9 +144,15 @@ def test_unknown_family_and_pool(gaussian_X):
     with pytest.raises(ValueError, match=r"unknown schedule families \['cubic'\]"):
         recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=3, tolerance=0.1,
                            families=["cubic"])
-    with pytest.raises(ValueError, match="only pool='replace'"):
+
+
+@pytest.mark.parametrize("pool", ["fresh", "fresh:0.5", "window", "augment:0.618", "accumulate-subsample", None])
+def test_unsupported_pool_is_one_clear_line(gaussian_X, pool):
+    with pytest.raises(ValueError, match=r"pool must be one of \['replace', 'augment', 'accumulate'\]") as err:
         recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=3, tolerance=0.1,
-                           pool="augment")
+                           pool=pool)
+    assert "\n" not in str(err.value)
+    assert ("'fresh' splits the real rows into T+1 chunks" in str(err.value)) == str(pool).startswith("fresh")
 
 
 class _BootstrapGenerator(BaseEstimator):
@@ -282,3 +288,103 @@ def test_search_scans_when_the_most_expensive_setting_fails():
 
     search = FamilySearch("constant", [100, 200, 400, 600, 800, 1600], evaluate, 2, 100, 0.9)
     assert search.search() == 2
+
+
+# ---------------------------------------------------------------- pools that keep the real rows
+# A polynomial schedule keeps n_1 = n_real, the size where real and synthetic rows share the pool
+# evenly and augment/accumulate differ most from replace (whose drift is 3-8 times larger here).
+_POOL_CASES = {
+    ("mvn", "augment"): 0.035, ("mvn", "accumulate"): 0.04,
+    ("categorical", "augment"): 0.022, ("categorical", "accumulate"): 0.025,
+}
+
+
+def _tiny(kind):
+    rng = np.random.default_rng(0)
+    if kind == "mvn":
+        return rng.normal(size=(40, 2)), MultivariateNormalGenerator(), 3
+    X = pd.DataFrame({"a": pd.Categorical(rng.choice(list("abc"), 40, p=[0.5, 0.3, 0.2])),
+                      "b": pd.Categorical(rng.choice(list("xy"), 40))})
+    return X, CategoricalGenerator(structure="independent"), 2
+
+
+@pytest.mark.parametrize("kind,pool", list(_POOL_CASES))
+def test_pool_with_real_rows_prediction_matches_real_runs(kind, pool):
+    X, generator, T = _tiny(kind)
+    n_reps, n_seeds = 2000, 150
+    advice = recommend_schedule(X, generator=generator, n_generations=T, tolerance=_POOL_CASES[kind, pool],
+                                families=["polynomial"], pool=pool, n_reps=n_reps, random_state=0)
+    assert advice.settings["pool"] == pool and f"pool={pool!r}" in advice.criterion
+    row = advice.table.iloc[0]
+    check = advice.validate(X, n_seeds=n_seeds, random_state=1).set_index("setting")
+    assert list(check.index) == ["chosen", "cheaper"]
+    # Both simulators are exact for these pools, so the real share of runs within the tolerance
+    # (150 RecursiveSynthesizer runs with the same pool) matches the simulated probability (2000
+    # replications) within 4 standard errors of their difference, for the chosen and the cheaper setting.
+    for setting in ("chosen", "cheaper"):
+        p = check.loc[setting, "predicted"]
+        se = math.sqrt(p * (1 - p) * (1 / n_seeds + 1 / n_reps))
+        assert abs(check.loc[setting, "pass_rate"] - p) <= 4 * se, (setting, check.loc[setting].to_dict())
+    # The measured mean drift of the chosen setting matches the simulated one within 4 SE (the simulated
+    # SD for both samples); the fully synthetic loop would drift 3-8 times more.
+    se = row["drift_sd"] * math.sqrt(1 / n_seeds + 1 / n_reps)
+    assert abs(check.loc["chosen", "drift_mean"] - row["drift_mean"]) <= 4 * se
+
+
+def test_augment_drifts_less_than_replace_and_stays_bounded(gaussian_X):
+    from synthloop.advise._models import drift_model
+
+    fitted = MultivariateNormalGenerator().fit(gaussian_X)
+    sizes = ConstantSchedule(n=200).sizes(10, 200)
+    n_reps = 2000
+    D = {pool: drift_model(fitted, gaussian_X, pool).simulate(sizes, n_reps, 0) for pool in ("replace", "augment")}
+
+    def mean_se(x):
+        return x.mean(), x.std(ddof=1) / math.sqrt(n_reps)
+
+    # Same schedule, same generations: keeping the real rows drifts less, by more than 4 SE of the difference.
+    diff, se = mean_se(D["replace"][:, 5] - D["augment"][:, 5])
+    assert diff > 4 * se
+    # Replace is a random walk, E D_10 = 2 E D_5 exactly for a constant schedule (THEORY.md §2); augment
+    # with n = n_real halves the distance to the real fit every generation, so by generation 5 it is
+    # stationary (the remaining change, 4**-5 of the drift, is far below the 4 SE allowed here).
+    diff, se = mean_se(D["replace"][:, 10] - 2 * D["replace"][:, 5])
+    assert abs(diff) <= 4 * se
+    diff, se = mean_se(D["augment"][:, 10] - D["augment"][:, 5])
+    assert abs(diff) <= 4 * se
+    assert D["augment"][:, 10].mean() < 0.25 * D["replace"][:, 10].mean()
+
+
+def test_pool_with_real_rows_every_setting_passes_gives_the_cheapest(gaussian_X):
+    from synthloop.advise._search import family_grid
+
+    advice = recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=5,
+                                tolerance=0.05, families=["constant"], pool="accumulate", n_reps=200, random_state=0)
+    row = advice.table.iloc[0]
+    assert row["value"] == family_grid("constant", 200, 3)[0] == 3 and row["probability"] == 1.0
+    assert np.isnan(row["cheaper_value"])
+    assert any("cheapest grid setting (n=3) already meets the tolerance" in n for n in advice.notes)
+    assert "with pool='accumulate'" in advice.summary()
+
+
+def test_pool_with_real_rows_below_one_real_generation_reports_none(gaussian_X):
+    # Polynomial and geometric schedules start with n_1 = n_real, whose augment step alone drifts
+    # about 0.003 nats (90% quantile 0.006 by T = 3): 0.002 cannot be met by any of their settings.
+    advice = recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=3,
+                                tolerance=0.002, families=["polynomial", "geometric"], pool="augment", n_reps=200,
+                                random_state=0)
+    assert advice.recommendation is None and advice.schedule is None
+    assert not advice.table["meets"].any() and advice.closest is not None
+    assert "recommendation: none; closest" in advice.summary()
+
+
+def test_cli_advise_pool_option(tmp_path, capsys):
+    from synthloop.cli import main
+
+    path = tmp_path / "t.csv"
+    pd.DataFrame(np.random.default_rng(0).normal(size=(150, 2)), columns=["a", "b"]).to_csv(path, index=False)
+    code = main(["advise", str(path), "--generator", "mvn", "--generations", "3", "--tolerance", "0.05",
+                 "--families", "constant", "--n-reps", "200", "--pool", "augment"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "pool='augment'" in out and "recommendation: constant schedule with n=3:" in out

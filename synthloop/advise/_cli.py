@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 
+from ._drift import POOLS
+
 EPILOG_ADVISE = """\
 examples:
   synthloop advise adult --generator copula --generations 20 --tolerance 0.05
   synthloop advise adult --generator copula --generations 5 --tolerance 0.01 --target income
   synthloop advise table.csv --generator mvn --generations 10 --tolerance 0.02 --budget-rows 1000000
+  synthloop advise adult --generator copula --generations 20 --tolerance 0.01 --pool augment
 """
 
 _GENERATORS = {"copula": "GaussianCopulaGenerator", "mvn": "MultivariateNormalGenerator",
@@ -53,8 +56,8 @@ def cmd_advise(args):
     advice = recommend_schedule(
         frame, generator=generator, n_generations=args.generations, tolerance=args.tolerance,
         target=args.target, metric=args.metric, budget_rows=args.budget_rows,
-        families=tuple(args.families.split(",")), confidence=args.confidence, n_reps=args.n_reps,
-        random_state=args.random_state,
+        families=tuple(args.families.split(",")), pool=args.pool, confidence=args.confidence,
+        n_reps=args.n_reps, random_state=args.random_state,
     )
     print(f"{args.data}: {frame.shape[0]:,} rows x {frame.shape[1]} columns, generator {args.generator}")
     print(advice.summary())
@@ -82,6 +85,9 @@ def add_advise_parser(sub):
     p.add_argument("--budget-rows", type=int, default=None, help="largest total of synthetic rows")
     p.add_argument("--families", default="constant,linear,polynomial,geometric",
                    help="comma-separated schedule families")
+    p.add_argument("--pool", choices=POOLS, default="replace",
+                   help="what each generation trains on: the synthetic rows only (replace, default), plus the "
+                        "real rows (augment), plus the real and all earlier synthetic rows (accumulate)")
     p.add_argument("--confidence", type=float, default=0.9, help="promised share of runs (default 0.9)")
     p.add_argument("--n-reps", type=int, default=1000, help="simulated replications per setting (default 1000)")
     p.add_argument("--plot", default=None, metavar="PNG", help="also save the figure")

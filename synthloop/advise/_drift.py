@@ -16,6 +16,13 @@ prediction and a real recursive run are compared on one definition.
   §3), the multinomial recursion ``q_t = Mult(n_t, q_{t-1}) / n_t`` of
   :func:`synthloop.simulate.simulate_categorical`, with ``KL(q_t || q_0)``
   recorded at every generation (finite when levels are lost).
+
+``pool`` (:data:`POOLS`) is what generation ``t`` trains on, as the default
+pool objects of :class:`~synthloop.RecursiveSynthesizer` (every row weight 1):
+``"replace"`` the ``n_t`` synthetic rows only; ``"augment"`` the real rows plus
+``n_t`` rows of generation ``t - 1``; ``"accumulate"`` the real rows plus every
+synthetic row drawn so far ([B] partially synthetic, Gerstgrasser et al.). With
+real rows in the pool the drift stays bounded whatever the schedule.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..schedules import CallableSchedule
+
+#: Pools the blocks simulate (the unweighted default pools of RecursiveSynthesizer).
+POOLS = ("replace", "augment", "accumulate")
 
 
 def _kl_categorical(q, p):
@@ -106,13 +116,15 @@ class GaussianBlock:
     def min_size(self):
         return int(max(self.d, np.floor(self.ddof))) + 1
 
-    def simulate(self, sizes, n_reps, seed):
+    def simulate(self, sizes, n_reps, seed, pool="replace"):
         from ..simulate import simulate_mvn
 
         T = sizes.size - 1
         out = np.zeros((n_reps, T + 1))
         if T == 0:
             return out
+        if pool != "replace":
+            return self._simulate_pooled(sizes, n_reps, seed, pool)
         if self.reservoir is not None:
             sizes = effective_rows(sizes, *self.reservoir)
         if np.any(sizes[1:] < self.min_size()):
@@ -130,6 +142,44 @@ class GaussianBlock:
         else:
             sq = np.sum(sim.means**2, axis=2)
             out[:, 1:] = 0.5 * (sim.trace + sq - self.d - sim.logdet)
+        return out
+
+    def _simulate_pooled(self, sizes, n_reps, seed, pool):
+        """``KL(P_t || P_0)`` when the real rows stay in the pool.
+
+        The fit of generation 0 is no longer the start of a chain that forgets
+        it: it is part of every later pool. By affine invariance the law of
+        ``KL(P_t || P_0)`` given the real rows does not depend on them, so the
+        loop is simulated from the standard normal with ``n0 = n_real`` and the
+        divergence is taken per replication against that replication's own
+        generation-0 fit. ``reservoir`` is ignored: every pool is simulated as
+        one plain fit of all its rows (see the advisor's notes). Every fitted
+        covariance is kept, ``n_reps * (T + 1) * d**2`` floats, as the
+        correlation block of the replace pool already does.
+        """
+        from ..simulate import simulate_mvn
+
+        if np.any(sizes[1:] < self.min_size()):
+            out = np.full((n_reps, sizes.size), np.inf)
+            out[:, 0] = 0.0
+            return out
+        later = [int(x) for x in sizes[1:]]
+        sim = simulate_mvn(sizes.size - 1, schedule=CallableSchedule(lambda t: later[t - 1]), n0=int(sizes[0]),
+                           dim=self.d, ddof=self.ddof, pool=pool, n_reps=n_reps, store="full",
+                           random_state=seed)
+        S, logdet = sim.covariances, sim.logdet
+        if self.correlation:
+            diag = np.diagonal(S, axis1=2, axis2=3)
+            S = S / np.sqrt(diag[..., :, None] * diag[..., None, :])
+            logdet = logdet - np.sum(np.log(diag), axis=2)
+        inv0 = np.linalg.inv(S[:, 0])
+        tr = np.einsum("rij,rtji->rt", inv0, S)
+        out = tr - self.d + logdet[:, :1] - logdet
+        if not self.correlation:
+            z = sim.means - sim.means[:, :1]
+            out = out + np.einsum("rti,rij,rtj->rt", z, inv0, z)
+        out = 0.5 * out
+        out[:, 0] = 0.0  # exactly, not up to rounding
         return out
 
     def measure(self, params_t, params_0):
@@ -160,15 +210,24 @@ class CategoricalBlock:
     def min_size(self):
         return 1
 
-    def simulate(self, sizes, n_reps, seed):
+    def simulate(self, sizes, n_reps, seed, pool="replace"):
         rng = np.random.default_rng(seed)
         T = sizes.size - 1
         out = np.zeros((n_reps, T + 1))
         q = np.broadcast_to(self.p, (n_reps, self.p.size))
+        # The real rows' counts: p is the fit on them, so n_real * p up to rounding.
+        pooled, total = self.p * float(sizes[0]), float(sizes[0])
         for t in range(1, T + 1):
             n = int(sizes[t])
             # counts / n can sum to 1 + 1e-16; numpy wants sum(pvals[:-1]) <= 1
-            q = rng.multinomial(n, np.clip(q, 0.0, 1.0)) / n
+            counts = rng.multinomial(n, np.clip(q, 0.0, 1.0))
+            if pool == "replace":
+                q = counts / n
+            elif pool == "augment":
+                q = (self.p * float(sizes[0]) + counts) / (float(sizes[0]) + n)
+            else:  # accumulate: every synthetic row drawn so far stays in the pool
+                pooled, total = pooled + counts, total + n
+                q = pooled / total
             out[:, t] = _kl_categorical(q, self.p)
         return out
 
@@ -199,6 +258,7 @@ class DriftModel:
         self.exact = exact
         self.notes = list(notes)
         self.measurable = measurable
+        self.pool = "replace"  # one of POOLS: what each generation trains on
         self.scale = 1.0
         self.spread = 1.0
         self.bias = 0.0
@@ -216,7 +276,7 @@ class DriftModel:
         approx = np.zeros((n_reps, sizes.size))
         seeds = np.random.SeedSequence(seed).generate_state(max(len(self.blocks), 1))
         for block, s in zip(self.blocks, seeds):
-            path = block.simulate(sizes, n_reps, int(s))
+            path = block.simulate(sizes, n_reps, int(s), pool=self.pool)
             if block.exact:
                 exact += path
             else:

@@ -143,14 +143,25 @@ def _proxy_model(X, generator):
                       notes=[note], measurable=False)
 
 
-def drift_model(fitted, X):
+def drift_model(fitted, X, pool="replace"):
     """The drift model of a fitted generator; a proxy for one it does not know."""
     from ..generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
 
     if isinstance(fitted, MultivariateNormalGenerator):
-        return _mvn_model(fitted)
-    if isinstance(fitted, GaussianCopulaGenerator):
-        return _copula_model(fitted)
-    if isinstance(fitted, CategoricalGenerator):
-        return _categorical_model(fitted)
-    return _proxy_model(X, fitted)
+        model = _mvn_model(fitted)
+    elif isinstance(fitted, GaussianCopulaGenerator):
+        model = _copula_model(fitted)
+    elif isinstance(fitted, CategoricalGenerator):
+        model = _categorical_model(fitted)
+    else:
+        model = _proxy_model(X, fitted)
+    model.pool = pool
+    if pool != "replace" and any(getattr(b, "reservoir", None) for b in model.blocks):
+        # The Kish correction models one generation fit in chunks from scratch. With real rows kept, a pool
+        # past reservoir_size (accumulate continues the previous fit with partial_fit) reuses a reservoir of
+        # rows from earlier generations, which no size vector describes; only the calibration sees it.
+        model.notes = [n for n in model.notes if "Kish" not in n]
+        model.notes.append(f"pool={pool!r}: the copula's reservoir is ignored; every pool is simulated as one "
+                           "plain fit of all its rows (real and synthetic), which understates the drift of pools "
+                           "past reservoir_size rows; the calibration runs use the same pool")
+    return model

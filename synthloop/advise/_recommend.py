@@ -12,6 +12,7 @@ from sklearn.base import clone
 
 from ..schedules import ConstantSchedule
 from ..utils._random import as_seed_sequence
+from ._drift import POOLS
 from ._models import drift_model
 from ._result import ScheduleAdvice
 from ._search import FAMILIES, PARAMETER, FamilySearch, family_grid, wilson
@@ -63,9 +64,11 @@ def _check_inputs(X, generator, n_generations, tolerance, target, budget_rows, f
     bad = [f for f in families if f not in FAMILIES]
     if bad or not families:
         raise ValueError(f"{_WHO}: unknown schedule families {bad}; valid options are {list(FAMILIES)}.")
-    if pool != "replace":
-        raise ValueError(f"{_WHO}: only pool='replace' (fully synthetic) is supported; got {pool!r}. Pools that "
-                         "keep real rows do not collapse, so their drift is bounded by any schedule.")
+    if not (isinstance(pool, str) and pool in POOLS):
+        why = (" ('fresh' splits the real rows into T+1 chunks, so generation 0 is not the fit on X the drift is "
+               "measured from)" if isinstance(pool, str) and pool.startswith("fresh") else "")
+        raise ValueError(f"{_WHO}: pool must be one of {list(POOLS)} (unweighted, as RecursiveSynthesizer's "
+                         f"defaults); got {pool!r}{why}.")
     for name, value, low in (("n_reps", n_reps, 20), ("n_calibration", n_calibration, 0)):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < low:
             raise ValueError(f"{_WHO}: {name} must be an int >= {low}; got {value!r}.")
@@ -83,7 +86,7 @@ def _time_generator(generator, X, seed):
     return gen, (time.perf_counter() - start) / _n_rows(X)
 
 
-def _calibrate_drift(model, generator, X, n_generations, n_runs, n_reps, root):
+def _calibrate_drift(model, generator, X, n_generations, n_runs, n_reps, root, pool="replace"):
     """Fit the approximate blocks' drift to real recursive runs at two sizes.
 
     Model: ``measured D_t = scale * mean(S_t) + bias * t`` over the runs at
@@ -91,7 +94,9 @@ def _calibrate_drift(model, generator, X, n_generations, n_runs, n_reps, root):
     proportional to ``sum 1/n``; ``bias * t`` a drift per generation that does
     not shrink with ``n``, the estimator-bias case of THEORY.md §2), least
     squares with both coefficients >= 0; ``spread`` is the median ratio of the
-    measured to the scaled simulated standard deviation over the cells.
+    measured to the scaled simulated standard deviation over the cells. With
+    real rows in the pool an estimator bias settles instead of growing like
+    ``t``, so ``bias`` is 0 and only ``scale`` is fitted.
     """
     from ..recursive import RecursiveSynthesizer
 
@@ -102,7 +107,7 @@ def _calibrate_drift(model, generator, X, n_generations, n_runs, n_reps, root):
         n = factor * n_real
         for r in range(n_runs):
             rs = RecursiveSynthesizer(clone(generator), n_generations=T_cal, schedule=ConstantSchedule(n=n),
-                                      random_state=_seed(root, 1, k, r)).fit(X)
+                                      pool=pool, random_state=_seed(root, 1, k, r)).fit(X)
             for t in range(1, T_cal + 1):
                 rows.append({"n_samples": n, "run": r, "generation": t,
                              "measured": model.measure_approximate(rs.parameters_[t], rs.parameters_[0])})
@@ -115,7 +120,11 @@ def _calibrate_drift(model, generator, X, n_generations, n_runs, n_reps, root):
     y = cells["mean"].to_numpy()
     from scipy.optimize import nnls
 
-    (scale, bias), _ = nnls(np.column_stack([sim_mean, t_col]), y)
+    if pool == "replace":
+        (scale, bias), _ = nnls(np.column_stack([sim_mean, t_col]), y)
+    else:
+        (scale,), _ = nnls(sim_mean[:, None], y)
+        bias = 0.0
     if not np.isfinite(scale) or scale <= 0:
         scale = 1.0
     spread = 1.0
@@ -143,7 +152,7 @@ def _task(y):
     return "binary" if values.nunique() == 2 else "multiclass"
 
 
-def _calibrate_utility(model, generator, X, target, metric, n_generations, n_reps, root):
+def _calibrate_utility(model, generator, X, target, metric, n_generations, n_reps, root, pool="replace"):
     """Map the predicted drift to the measured TSTR - TRTR gap: loss = b + a * drift."""
     from ..evaluation import UtilityEvaluator
     from ..evaluation._metrics import default_estimators
@@ -163,7 +172,7 @@ def _calibrate_utility(model, generator, X, target, metric, n_generations, n_rep
     for k, div in enumerate((4, 16)):
         n_cal = max(n_train // div, model.min_size())
         rs = RecursiveSynthesizer(clone(generator), n_generations=T_cal, schedule=ConstantSchedule(n=n_cal),
-                                  keep="all")
+                                  pool=pool, keep="all")
         report = evaluator.evaluate(rs, X)
         summary = report.summary()
         syn = report.scores[report.scores["train_on"] == "synthetic"]
@@ -197,9 +206,11 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     r"""The cheapest expansion schedule that keeps generation ``T`` within a tolerance.
 
     **Drift.** Let ``P_0`` be the model fitted on the real rows ``X`` and
-    ``P_t`` the model of generation ``t`` of the fully synthetic loop
-    (``pool="replace"``; generation ``t`` fits ``n_t`` rows sampled from
-    generation ``t - 1``). The drift of generation ``t`` is the divergence
+    ``P_t`` the model of generation ``t`` of the recursive loop with ``pool``
+    (``"replace"``: generation ``t`` fits ``n_t`` rows sampled from
+    generation ``t - 1``; ``"augment"``: those rows plus the real rows;
+    ``"accumulate"``: the real rows plus every synthetic row of generations
+    ``1..t``). The drift of generation ``t`` is the divergence
     ``D_t = KL(P_t || P_0)`` in nats: the mean log-likelihood ratio of a
     generation-``t`` row under the two models. For a model made of
     independent parts it is the sum of the parts' divergences:
@@ -208,9 +219,10 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
       of the numeric columns. Its law depends only on ``d``, the estimator's
       ``ddof`` and ``n_1..n_T`` (affine invariance), and is simulated exactly
       from sufficient statistics (:func:`synthloop.simulate.simulate_mvn`,
-      THEORY.md §2). For small steps ``E D_T ~ k/2 * sum_t 1/n_t`` with
-      ``k = d(d+3)/2`` parameters: the random walk of [A] whose step is the
-      estimator's asymptotic covariance over ``n_t``.
+      THEORY.md §2). For small steps and ``pool="replace"``,
+      ``E D_T ~ k/2 * sum_t 1/n_t`` with ``k = d(d+3)/2`` parameters: the
+      random walk of [A] whose step is the estimator's asymptotic covariance
+      over ``n_t``.
     - ``CategoricalGenerator``: each column's frequencies (``"independent"``)
       or the joint table (``"joint"``), the multinomial recursion of [B]
       (THEORY.md §3), ``E D_T ~ (s-1)/2 * sum_t 1/n_t`` while no level is
@@ -237,7 +249,23 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     generation too large for one :class:`~synthloop.RecursiveSynthesizer`
     chunk is fit with ``partial_fit`` and its correlation sees the last chunk
     plus ``reservoir_size`` rows; it is simulated as Kish's effective number
-    of rows.
+    of rows (``pool="replace"`` only; other pools are simulated as one plain
+    fit of all their rows, see ``result.notes``).
+
+    **Pools with real rows.** With ``"augment"`` or ``"accumulate"`` every
+    pool holds the real rows, so the drift stays bounded as ``T`` grows
+    ([B] Theorem 2, THEORY.md §3; Gerstgrasser et al.). The drift is then small
+    both for few synthetic rows (the real rows dominate the pool) and for very
+    many (each generation reproduces the last), largest near ``n_t ~ n_real``:
+    the cheapest grid setting usually passes, and a tolerance below the drift
+    of one generation of real size cannot be met by the polynomial or
+    geometric families. The simulation is exact as for ``"replace"``
+    (:func:`~synthloop.simulate.simulate_mvn` with the same pool, from the
+    standard normal by affine invariance; for categorical columns the real
+    counts ``n_real * p`` plus ``Mult(n_t, q_{t-1})``); the calibration and
+    :meth:`ScheduleAdvice.validate` run :class:`~synthloop.RecursiveSynthesizer`
+    with the same pool, and a calibrated ``bias`` is 0 (an estimator bias
+    settles instead of growing like ``t``).
 
     **Criterion.** Without ``target``: ``D_T <= tolerance`` (nats) with
     probability at least ``confidence``. With ``target``: the utility loss
@@ -267,7 +295,8 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     cheapest grid values whose Wilson upper, and lower, bound reach
     ``confidence``). Cost: total synthetic rows ``sum_{t=1..T} n_t`` and the
     estimated seconds, rows times the measured seconds per row of one fit and
-    sample of ``generator`` on ``X``.
+    sample of ``generator`` on ``X`` (with ``pool="augment"`` plus the
+    ``T * n_real`` real rows refit every generation).
 
     Parameters
     ----------
@@ -287,7 +316,11 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     budget_rows : int, default=None
         Largest total of synthetic rows; at least one generation of real size.
     families : sequence of str, default=("constant", "linear", "polynomial", "geometric")
-    pool : {"replace"}, default="replace"
+    pool : {"replace", "augment", "accumulate"}, default="replace"
+        What each generation trains on, as the same string given to
+        :class:`~synthloop.RecursiveSynthesizer` (unweighted pools; see
+        :mod:`synthloop.pools`). ``"fresh"`` is not supported: it splits the
+        real rows into ``T + 1`` chunks, so generation 0 is not fit on ``X``.
     confidence : float in (0, 1), default=0.9
         The promised share of runs that meet the tolerance.
     n_reps : int >= 20, default=1000
@@ -305,7 +338,8 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     ------
     ValueError
         ``tolerance <= 0``, ``budget_rows`` below the real size, a ``target``
-        not in ``X``, an unknown family or pool.
+        not in ``X``, an unknown family, a pool other than ``"replace"``,
+        ``"augment"`` or ``"accumulate"``.
 
     Examples
     --------
@@ -321,39 +355,52 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     ConstantSchedule(n=566)
     >>> advice.table.loc[0, ["total_rows", "cheaper_value"]].tolist()
     [2830, 400]
+
+    Keeping the real rows in every pool bounds the drift: the cheapest grid
+    setting passes.
+
+    >>> augment = recommend_schedule(X, generator=MultivariateNormalGenerator(), n_generations=5,
+    ...                              tolerance=0.05, families=["constant"], pool="augment", n_reps=200,
+    ...                              random_state=0)
+    >>> augment.schedule
+    ConstantSchedule(n=3)
     """
     families, n_real = _check_inputs(X, generator, n_generations, tolerance, target, budget_rows, families, pool,
                                      confidence, n_reps, n_calibration)
     root = as_seed_sequence(random_state)
     fitted, sec_per_row = _time_generator(generator, X, _seed(root, 0))
-    model = drift_model(fitted, X)
+    model = drift_model(fitted, X, pool)
     notes = list(model.notes)
     if not model.measurable and model.method.startswith("simulation-only"):
         warnings.warn(f"{_WHO}: {notes[0]}", UserWarning, stacklevel=2)
     calibration = {}
     if not model.exact and model.measurable and n_calibration > 0:
         scale, spread, bias, measured, summary = _calibrate_drift(model, generator, X, n_generations,
-                                                                  n_calibration, min(n_reps, 500), root)
+                                                                  n_calibration, min(n_reps, 500), root, pool)
         model.scale, model.spread, model.bias = scale, spread, bias
         calibration.update(scale=scale, spread=spread, bias=bias, drift=measured, drift_summary=summary)
         approx = ", ".join(b.description for b in model.blocks if not b.exact)
-        notes.append(f"calibrated on 2 x {n_calibration} real recursive runs (constant n = n_real and 2 n_real, "
-                     f"{min(n_generations, 3)} generations): the simulated drift of {approx} is multiplied by "
-                     f"{scale:.3g}, its spread around the mean by a further {spread:.3g}, plus {bias:.3g} nats per "
-                     f"generation that do not shrink with n (estimator bias)")
+        notes.append(f"calibrated on 2 x {n_calibration} real recursive runs (pool={pool!r}, constant n = n_real "
+                     f"and 2 n_real, {min(n_generations, 3)} generations): the simulated drift of {approx} is "
+                     f"multiplied by {scale:.3g}, its spread around the mean by a further {spread:.3g}, plus "
+                     f"{bias:.3g} nats per generation that do not shrink with n (estimator bias)")
         if bias > 0 and bias * n_generations >= threshold_hint(tolerance, target):
             notes.append(f"the bias alone drifts {bias * n_generations:.3g} nats by generation {n_generations}: "
                          "no number of rows can meet the tolerance; use fewer generations or a pool with real rows")
     threshold = float(tolerance)
-    criterion = (f"P(KL(P_T || P_0) <= {tolerance:g} nats) >= {confidence:g} at generation T={n_generations}")
+    # replace is the loop the criterion was first written for; name any other pool in it
+    on_pool = "" if pool == "replace" else f", pool={pool!r}"
+    criterion = (f"P(KL(P_T || P_0) <= {tolerance:g} nats) >= {confidence:g} at generation T={n_generations}"
+                 f"{on_pool}")
     if target is not None:
-        util = _calibrate_utility(model, generator, X, target, metric, n_generations, min(n_reps, 500), root)
+        util = _calibrate_utility(model, generator, X, target, metric, n_generations, min(n_reps, 500), root,
+                                  pool)
         calibration["utility"] = util["table"]
         calibration.update(intercept=util["intercept"], slope=util["slope"], noise_sd=util["noise_sd"],
                            metric=util["metric"], estimator=util["estimator"])
         a, b, sd = util["slope"], util["intercept"], util["noise_sd"]
         criterion = (f"P(-(TSTR - TRTR {util['metric']}) <= {tolerance:g}) >= {confidence:g} at generation "
-                     f"T={n_generations}, with loss = {b:.4g} + {a:.4g} * drift + N(0, {sd:.3g}^2) "
+                     f"T={n_generations}{on_pool}, with loss = {b:.4g} + {a:.4g} * drift + N(0, {sd:.3g}^2) "
                      "(calibrated)")
         notes.append(f"the evaluator's own noise (one split; pooled over {util['noise_df']} degrees of freedom of "
                      f"the calibration repeats) has standard deviation {sd:.3g}: even generation 0 meets the "
@@ -379,6 +426,8 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
         loss = calibration["intercept"] + calibration["slope"] * path[:, -1] + calibration["noise_sd"] * noise
         return loss <= tolerance, path
 
+    # augment refits the real rows every generation (accumulate adds only the new rows with partial_fit)
+    real_rows = n_generations * n_real if pool == "augment" else 0
     rows, predicted = [], []
     searches = {}
     for family in families:
@@ -406,10 +455,15 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
         lo, hi = wilson(k, n)
         row.update(value=search.grid[chosen], probability=p, probability_low=lo, probability_high=hi,
                    meets=bool(p >= confidence), total_rows=search.rows(chosen),
-                   fit_seconds=search.rows(chosen) * sec_per_row, drift_mean=float(np.mean(path[:, -1])),
+                   fit_seconds=(search.rows(chosen) + real_rows) * sec_per_row,
+                   drift_mean=float(np.mean(path[:, -1])),
                    drift_sd=float(np.std(path[:, -1], ddof=1)),
                    drift_quantile=float(np.quantile(path[:, -1], confidence)),
                    within_budget=budget_rows is None or search.rows(chosen) <= budget_rows)
+        if chosen == 0 and i == 0 and pool != "replace":
+            notes.append(f"{family}: the cheapest grid setting ({PARAMETER[family]}={search.grid[0]:g}) already "
+                         f"meets the tolerance: with pool={pool!r} few synthetic rows barely move the fit of the "
+                         "real rows")
         if chosen > 0:
             search.prob(chosen - 1)
             row.update(cheaper_value=search.grid[chosen - 1], cheaper_probability=search.cache[chosen - 1][0],

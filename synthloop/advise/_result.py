@@ -132,12 +132,13 @@ class ScheduleAdvice:
                                "{:.4g}".format):
             text = self.table[cols].to_string(index=False)
         lines = [f"criterion: {self.criterion}", f"method: {self.method}", "", text, ""]
+        on_pool = "" if self.settings["pool"] == "replace" else f" with pool={self.settings['pool']!r}"
         if self.recommendation is not None:
             r = self.recommendation
             lines.append(f"recommendation: {r['family']} schedule with {r['parameter']}={r['value']:g}: "
                          f"{int(r['total_rows']):,} synthetic rows over T={self.settings['n_generations']} "
-                         f"generations, about {r['fit_seconds']:.3g} s of fitting; P = {r['probability']:.3f} "
-                         f"[{r['probability_low']:.3f}, {r['probability_high']:.3f}]")
+                         f"generations{on_pool}, about {r['fit_seconds']:.3g} s of fitting; "
+                         f"P = {r['probability']:.3f} [{r['probability_low']:.3f}, {r['probability_high']:.3f}]")
         else:
             c = self.closest
             head = "none within budget" if self.settings["budget_rows"] is not None else "none"
@@ -208,7 +209,8 @@ class ScheduleAdvice:
         Families whose grid has no setting meeting the criterion are skipped.
 
         Each run is a :class:`~synthloop.RecursiveSynthesizer` of a clone of
-        the generator on ``X`` for ``T`` generations; ``D_T`` is measured
+        the generator on ``X`` for ``T`` generations with the advised pool
+        (``settings["pool"]``); ``D_T`` is measured
         from ``get_fitted_params`` of generations 0 and ``T``. With a target
         only the drift part (``D_T <= threshold``) is checked.
 
@@ -253,7 +255,7 @@ class ScheduleAdvice:
                 drift = []
                 for s in seeds:
                     rs = RecursiveSynthesizer(clone(self._generator), n_generations=T, schedule=schedule,
-                                              random_state=int(s)).fit(X)
+                                              pool=self.settings["pool"], random_state=int(s)).fit(X)
                     d = self._model.measure(rs.parameters_[T], rs.parameters_[0])
                     drift.append(d)
                     passed.append(d <= self.threshold)

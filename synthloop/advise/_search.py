@@ -91,6 +91,11 @@ class FamilySearch:
         Bisection on the grid when its most expensive setting passes; a scan
         from the cheapest when it does not (the probability need not grow
         with the rows past one chunk of a copula fit by RecursiveSynthesizer).
+        With real rows in the pool (augment, accumulate) the drift is small
+        for few and for very many synthetic rows and largest in between; when
+        the cheapest setting fails so does every one up to that peak, so the
+        passing settings still form one run up to the most expensive and the
+        bisection finds its start.
         """
         if not self.grid:
             return None
