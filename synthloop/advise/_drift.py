@@ -216,7 +216,9 @@ class CategoricalBlock:
         out = np.zeros((n_reps, T + 1))
         q = np.broadcast_to(self.p, (n_reps, self.p.size))
         # The real rows' counts: p is the fit on them, so n_real * p up to rounding.
-        pooled, total = self.p * float(sizes[0]), float(sizes[0])
+        n_real = float(sizes[0])
+        real = self.p * n_real
+        pooled, total = real, n_real
         for t in range(1, T + 1):
             n = int(sizes[t])
             # counts / n can sum to 1 + 1e-16; numpy wants sum(pvals[:-1]) <= 1
@@ -224,7 +226,7 @@ class CategoricalBlock:
             if pool == "replace":
                 q = counts / n
             elif pool == "augment":
-                q = (self.p * float(sizes[0]) + counts) / (float(sizes[0]) + n)
+                q = (real + counts) / (n_real + n)
             else:  # accumulate: every synthetic row drawn so far stays in the pool
                 pooled, total = pooled + counts, total + n
                 q = pooled / total

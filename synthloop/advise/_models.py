@@ -49,16 +49,16 @@ def _mvn_model(fitted):
     return DriftModel([block], method=method, exact=exact, notes=notes)
 
 
-def _copula_model(fitted):
+def _copula_model(fitted, pool):
+    from ..recursive import default_chunk_rows
+
     specs = fitted.schema_.columns
     params = fitted.get_fitted_params()
     blocks = []
     d = rank(params["correlation"])
+    chunk = default_chunk_rows(len(specs))
     if d > 1:
-        from ..recursive import default_chunk_rows
-
-        reservoir = None if fitted.reservoir_size is None else (fitted.reservoir_size,
-                                                                default_chunk_rows(len(specs)))
+        reservoir = None if fitted.reservoir_size is None else (fitted.reservoir_size, chunk)
         blocks.append(GaussianBlock("latent copula", d, 1.0, correlation=True, exact=False, reservoir=reservoir))
     numeric = []
     for spec in specs:
@@ -70,13 +70,18 @@ def _copula_model(fitted):
             numeric.append(spec.name)
     notes = ["the latent correlation is estimated from tied normal scores (Mehler inversion), noisier than "
              "the Gaussian sample correlation it is simulated as; the drift is calibrated on real runs"]
-    if fitted.reservoir_size is not None:
-        from ..recursive import default_chunk_rows
-
-        notes.append(f"a generation of more than {default_chunk_rows(len(specs)):,} rows (RecursiveSynthesizer's "
+    if fitted.reservoir_size is not None and pool == "replace":
+        notes.append(f"a generation of more than {chunk:,} rows (RecursiveSynthesizer's "
                      "default chunk) is fit with partial_fit, whose latent correlation sees the last chunk and "
                      f"reservoir_size={fitted.reservoir_size:,} rows for the earlier ones; it is simulated as a fit "
                      "of Kish's effective number of rows")
+    elif fitted.reservoir_size is not None and d > 1:
+        # The Kish correction models one generation fit in chunks from scratch. With real rows kept, a pool
+        # past reservoir_size (accumulate continues the previous fit with partial_fit) reuses a reservoir of
+        # rows from earlier generations, which no size vector describes; only the calibration sees it.
+        notes.append(f"pool={pool!r}: the copula's reservoir is ignored; every pool is simulated as one "
+                     "plain fit of all its rows (real and synthetic), which understates the drift of pools "
+                     "past reservoir_size rows; the calibration runs use the same pool")
     if d < len(specs):
         notes.append(f"the latent correlation has rank {d} < {len(specs)} columns (exactly dependent columns); "
                      f"its drift is taken on its {d}-dimensional span")
@@ -150,18 +155,10 @@ def drift_model(fitted, X, pool="replace"):
     if isinstance(fitted, MultivariateNormalGenerator):
         model = _mvn_model(fitted)
     elif isinstance(fitted, GaussianCopulaGenerator):
-        model = _copula_model(fitted)
+        model = _copula_model(fitted, pool)
     elif isinstance(fitted, CategoricalGenerator):
         model = _categorical_model(fitted)
     else:
         model = _proxy_model(X, fitted)
     model.pool = pool
-    if pool != "replace" and any(getattr(b, "reservoir", None) for b in model.blocks):
-        # The Kish correction models one generation fit in chunks from scratch. With real rows kept, a pool
-        # past reservoir_size (accumulate continues the previous fit with partial_fit) reuses a reservoir of
-        # rows from earlier generations, which no size vector describes; only the calibration sees it.
-        model.notes = [n for n in model.notes if "Kish" not in n]
-        model.notes.append(f"pool={pool!r}: the copula's reservoir is ignored; every pool is simulated as one "
-                           "plain fit of all its rows (real and synthetic), which understates the drift of pools "
-                           "past reservoir_size rows; the calibration runs use the same pool")
     return model
