@@ -310,3 +310,25 @@ def test_sample_weight_equals_repeated_rows():
 def test_parameter_validation_message():
     with pytest.raises(ValueError, match=r"The 'marginals' parameter of GaussianCopulaGenerator must be"):
         GaussianCopulaGenerator(marginals="kde").fit(_table(50))
+
+
+def test_weakly_identified_pair_takes_the_repair_alone():
+    # Adult's capital_gain and capital_loss are never both non-zero: every latent rho below about -0.6
+    # gives the same scores, and their pairwise estimate (-0.82) makes the matrix indefinite. The repair
+    # moves that entry only; every other entry is its own pairwise estimate (a two-column fit), and the
+    # result is a correlation matrix on the boundary of the positive semi-definite cone.
+    from synthloop.datasets import load_adult
+
+    X = load_adult().frame[["age", "capital_gain", "capital_loss", "income", "marital_status"]]
+    R = GaussianCopulaGenerator().fit(X).correlation_
+    cols = list(X.columns)
+    for a, b in [("age", "income"), ("capital_gain", "income"), ("capital_loss", "income"),
+                 ("capital_gain", "marital_status")]:
+        pair = GaussianCopulaGenerator().fit(X[[a, b]]).correlation_[0, 1]
+        assert R[cols.index(a), cols.index(b)] == pytest.approx(pair, abs=1e-12)
+    weak = R[cols.index("capital_gain"), cols.index("capital_loss")]
+    alone = GaussianCopulaGenerator().fit(X[["capital_gain", "capital_loss"]]).correlation_[0, 1]
+    assert alone < -0.7 and -0.7 < weak < alone + 0.5
+    eig = np.linalg.eigvalsh(R)
+    assert eig[0] > -1e-10 and eig[0] < 1e-6
+    np.testing.assert_allclose(np.diag(R), 1.0)
