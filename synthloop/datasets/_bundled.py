@@ -1,7 +1,8 @@
 """Loaders of the real tables shipped inside synthloop (no network, no extras).
 
 The files under ``data/`` are built by ``datasets/build_datasets.py`` from the
-raw UCI files; ``datasets/DATASHEET.md`` records their provenance.
+raw UCI and Palmer penguins files; ``datasets/DATASHEET.md`` records their
+provenance.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def _read_table(name: str, file: str) -> pd.DataFrame:
     for col in columns:
         if col["dtype"] == "category":
             dtypes[col["name"]] = pd.CategoricalDtype(col["categories"], ordered=False)
+        elif col["dtype"] == "float64":
+            dtypes[col["name"]] = "float64"
         else:
             # Read as nullable; narrowed to int64 below when nothing is missing.
             dtypes[col["name"]] = "Int64"
@@ -109,7 +112,7 @@ def load_adult(*, split="train", as_frame=True, return_X_y=False):
 
     See Also
     --------
-    load_german_credit : The other bundled table.
+    load_german_credit, load_penguins : The other bundled tables.
     list_datasets : All bundled datasets with their sizes and licences.
 
     Notes
@@ -197,7 +200,7 @@ def load_german_credit(*, as_frame=True, return_X_y=False):
 
     See Also
     --------
-    load_adult : The other bundled table.
+    load_adult, load_penguins : The other bundled tables.
 
     Notes
     -----
@@ -227,6 +230,95 @@ def load_german_credit(*, as_frame=True, return_X_y=False):
     )
 
 
+def load_penguins(*, as_frame=True, return_X_y=False):
+    """Load the Palmer penguins table bundled with synthloop.
+
+    344 penguins of three species (Adelie, Chinstrap, Gentoo) observed on
+    three islands of the Palmer Archipelago, Antarctica, in 2007-2009
+    (Gorman, Williams & Fraser 2014; R package palmerpenguins by Horst,
+    Hill & Gorman 2020; CC0 1.0). Eight columns: ``species``, ``island``,
+    four body measurements, ``sex`` and ``year``. There is no prescribed
+    target; ``species`` is the one used for ``target`` and ``return_X_y``,
+    so the 7 other columns are the features. Missing values are kept (19
+    cells in 11 rows). Read from files inside the package: no network
+    access, no extra dependency.
+
+    Parameters
+    ----------
+    as_frame : bool, default=True
+        If True, ``data`` is a DataFrame and ``target`` a Series, with
+        ``category`` columns (sorted categories) for ``species``, ``island``
+        and ``sex``, ``float64`` for the four measurements and ``int64`` for
+        ``year``; missing values are NaN. If False, ``data`` is an object
+        ndarray of the same values (missing as ``np.nan``), ``target`` an
+        object ndarray of labels and ``frame`` is None.
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with attributes
+
+        frame : DataFrame of shape (344, 8) or None
+            Features and target together, in the raw file's column order
+            (None when ``as_frame=False``).
+        data : DataFrame or ndarray of shape (344, 7)
+            The features: ``island``, ``bill_length_mm``, ``bill_depth_mm``,
+            ``flipper_length_mm``, ``body_mass_g``, ``sex``, ``year``.
+        target : Series or ndarray of shape (344,)
+            ``species``, a category with categories
+            ``["Adelie", "Chinstrap", "Gentoo"]``.
+        feature_names : list of str
+            The 7 feature names.
+        target_names : list of str
+            ``["species"]``, the target column name.
+        DESCR : str
+            Description of the dataset, its licence and citation.
+
+    (data, target) : tuple if ``return_X_y`` is True
+
+    See Also
+    --------
+    load_adult, load_german_credit : The other bundled tables.
+
+    Notes
+    -----
+    ``flipper_length_mm`` and ``body_mass_g`` are whole numbers in the raw
+    file but are ``float64`` here, as the bill measurements, because two
+    rows have no measurement at all. ``sex`` is missing in 11 rows (those
+    two included).
+
+    Examples
+    --------
+    >>> from synthloop.datasets import load_penguins
+    >>> penguins = load_penguins()
+    >>> penguins.frame.shape
+    (344, 8)
+    >>> penguins.target.value_counts().sort_index()
+    species
+    Adelie       152
+    Chinstrap     68
+    Gentoo       124
+    Name: count, dtype: int64
+    >>> penguins.frame.isna().sum().loc[lambda n: n > 0]
+    bill_length_mm        2
+    bill_depth_mm         2
+    flipper_length_mm     2
+    body_mass_g           2
+    sex                  11
+    dtype: int64
+    >>> X, y = load_penguins(return_X_y=True)
+    >>> X.shape, str(X["body_mass_g"].dtype), str(X["year"].dtype)
+    ((344, 7), 'float64', 'int64')
+    """
+    func = "load_penguins"
+    _check_bool(as_frame, "as_frame", func)
+    _check_bool(return_X_y, "return_X_y", func)
+    frame = _read_table("penguins", _schema()["penguins"]["files"]["all"])
+    return _as_bunch(frame, "species", as_frame=as_frame, return_X_y=return_X_y, descr=_descr("penguins"))
+
+
 def list_datasets():
     """List the real datasets bundled with synthloop.
 
@@ -239,7 +331,7 @@ def list_datasets():
 
     See Also
     --------
-    load_adult, load_german_credit : The loaders of these datasets.
+    load_adult, load_german_credit, load_penguins : The loaders of these datasets.
 
     Examples
     --------
@@ -248,6 +340,7 @@ def list_datasets():
                 name   rows  columns       target    licence
     0          adult  48842       15       income  CC BY 4.0
     1  german_credit   1000       21  credit_risk  CC BY 4.0
+    2       penguins    344        8      species    CC0 1.0
     """
     rows = []
     for name, meta in _schema().items():

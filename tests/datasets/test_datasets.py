@@ -1,4 +1,4 @@
-"""Bundled UCI tables and the offline OpenML loader."""
+"""Bundled tables (UCI Adult and German credit, Palmer penguins) and the offline OpenML loader."""
 
 import os
 import shutil
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthloop.datasets import list_datasets, load_adult, load_german_credit, load_openml
+from synthloop.datasets import list_datasets, load_adult, load_german_credit, load_openml, load_penguins
 
 OPENML_CACHE = Path(__file__).resolve().parent.parent / "data" / "openml_cache"
 ADULT_1590 = OPENML_CACHE / "org" / "openml" / "www" / "datasets" / "1590"
@@ -128,7 +128,7 @@ def test_adult_rejects_bad_split(split):
         load_adult(split=split)
 
 
-@pytest.mark.parametrize("loader", [load_adult, load_german_credit])
+@pytest.mark.parametrize("loader", [load_adult, load_german_credit, load_penguins])
 @pytest.mark.parametrize("param", ["as_frame", "return_X_y"])
 def test_loaders_reject_non_bool_flags(loader, param):
     with pytest.raises(TypeError, match=rf"The '{param}' parameter of {loader.__name__} must be a bool"):
@@ -138,6 +138,8 @@ def test_loaders_reject_non_bool_flags(loader, param):
 def test_loaders_take_keyword_arguments_only():
     with pytest.raises(TypeError):
         load_adult("test")
+    with pytest.raises(TypeError):
+        load_penguins(False)
 
 
 # -------------------------------------------------------- German credit
@@ -187,20 +189,135 @@ def test_german_credit_as_frame_false_and_return_X_y():
     assert y.shape == (1000,) and set(y) == {"good", "bad"}
 
 
+# ------------------------------------------------------ Palmer penguins
+
+PENGUINS_COLUMNS = [
+    "species", "island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm",
+    "body_mass_g", "sex", "year",
+]  # fmt: skip
+PENGUINS_FLOAT = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+PENGUINS_CATEGORIES = {
+    "species": ["Adelie", "Chinstrap", "Gentoo"],
+    "island": ["Biscoe", "Dream", "Torgersen"],
+    "sex": ["female", "male"],
+}
+
+
+def test_penguins_shape_columns_and_target():
+    penguins = load_penguins()
+    frame = penguins.frame
+    assert frame.shape == (344, 8)
+    assert list(frame.columns) == PENGUINS_COLUMNS
+    assert frame.index.equals(pd.RangeIndex(344))
+    assert penguins.target_names == ["species"]
+    assert penguins.feature_names == [c for c in PENGUINS_COLUMNS if c != "species"]
+    assert penguins.data.shape == (344, 7)
+    assert penguins.target.shape == (344,)
+    pd.testing.assert_series_equal(penguins.target, frame["species"])
+    assert penguins.target.value_counts().to_dict() == {"Adelie": 152, "Gentoo": 124, "Chinstrap": 68}
+    assert "CC0" in penguins.DESCR and "10.5281/zenodo.3960218" in penguins.DESCR
+    assert "10.1371/journal.pone.0090081" in penguins.DESCR
+
+
+def test_penguins_dtypes_and_categories():
+    frame = load_penguins().frame
+    for col in PENGUINS_COLUMNS:
+        expected = "category" if col in PENGUINS_CATEGORIES else "float64" if col in PENGUINS_FLOAT else "int64"
+        assert str(frame[col].dtype) == expected, col
+    for col, cats in PENGUINS_CATEGORIES.items():
+        assert list(frame[col].cat.categories) == cats, col
+        assert not frame[col].cat.ordered
+    assert frame["island"].value_counts().to_dict() == {"Biscoe": 168, "Dream": 124, "Torgersen": 52}
+    assert frame["sex"].value_counts().to_dict() == {"male": 168, "female": 165}
+    assert frame["year"].value_counts().sort_index().to_dict() == {2007: 110, 2008: 114, 2009: 120}
+    # Flipper length and body mass are whole numbers (float64 only for the NaNs).
+    for col in ["flipper_length_mm", "body_mass_g"]:
+        values = frame[col].dropna()
+        assert (values == values.round()).all(), col
+
+
+def test_penguins_missing_values_are_kept():
+    frame = load_penguins().frame
+    counts = frame.isna().sum()
+    assert counts[counts > 0].to_dict() == {
+        "bill_length_mm": 2, "bill_depth_mm": 2, "flipper_length_mm": 2, "body_mass_g": 2, "sex": 11,
+    }  # fmt: skip
+    assert int(counts.sum()) == 19
+    assert int(frame.isna().any(axis=1).sum()) == 11
+    # The two rows without any measurement (raw file lines 5 and 273).
+    no_measure = frame.index[frame[PENGUINS_FLOAT].isna().all(axis=1)].tolist()
+    assert no_measure == [3, 271]
+    assert frame.loc[no_measure, "sex"].isna().all()
+    assert frame[PENGUINS_FLOAT].isna().any(axis=1).sum() == 2
+
+
+def test_penguins_values_match_the_raw_file():
+    frame = load_penguins().frame
+    # penguins.csv lines 2 and 345:
+    # Adelie,Torgersen,39.1,18.7,181,3750,male,2007
+    # Chinstrap,Dream,50.2,18.7,198,3775,female,2009
+    assert frame.iloc[0].tolist() == ["Adelie", "Torgersen", 39.1, 18.7, 181.0, 3750.0, "male", 2007]
+    assert frame.iloc[-1].tolist() == ["Chinstrap", "Dream", 50.2, 18.7, 198.0, 3775.0, "female", 2009]
+    means = frame[PENGUINS_FLOAT].mean()
+    np.testing.assert_allclose(means.to_numpy(), [43.92192982, 17.15116959, 200.91520468, 4201.75438596])
+    assert (frame["bill_length_mm"].min(), frame["bill_length_mm"].max()) == (32.1, 59.6)
+    assert (frame["body_mass_g"].min(), frame["body_mass_g"].max()) == (2700.0, 6300.0)
+
+
+def test_penguins_return_X_y():
+    X, y = load_penguins(return_X_y=True)
+    bunch = load_penguins()
+    pd.testing.assert_frame_equal(X, bunch.data)
+    pd.testing.assert_series_equal(y, bunch.target)
+    assert "species" not in X.columns and y.name == "species"
+
+
+def test_penguins_as_frame_false_gives_object_arrays():
+    bunch = load_penguins(as_frame=False)
+    assert bunch.frame is None
+    assert isinstance(bunch.data, np.ndarray) and bunch.data.dtype == object
+    assert bunch.data.shape == (344, 7)
+    assert bunch.target.dtype == object and bunch.target.shape == (344,)
+    assert set(bunch.target) == {"Adelie", "Chinstrap", "Gentoo"}
+    sex = bunch.data[:, bunch.feature_names.index("sex")]
+    assert sum(isinstance(v, float) and np.isnan(v) for v in sex) == 11
+    assert bunch.data[0].tolist() == ["Torgersen", 39.1, 18.7, 181.0, 3750.0, "male", 2007]
+    X, y = load_penguins(as_frame=False, return_X_y=True)
+    assert X.shape == (344, 7) and y.shape == (344,)
+
+
+def test_penguins_fit_a_generator():
+    from synthloop import GaussianCopulaGenerator
+
+    frame = load_penguins().frame
+    sample = GaussianCopulaGenerator(random_state=0).fit(frame).sample(100)
+    assert sample.shape == (100, 8)
+    assert list(sample.columns) == PENGUINS_COLUMNS
+    assert set(sample["species"].dropna()) <= set(PENGUINS_CATEGORIES["species"])
+
+
 # --------------------------------------------------------- list_datasets
 
 
 def test_list_datasets_matches_loaders():
     table = list_datasets()
     assert list(table.columns) == ["name", "rows", "columns", "target", "licence", "source"]
-    assert table["name"].tolist() == ["adult", "german_credit"]
+    assert table["name"].tolist() == ["adult", "german_credit", "penguins"]
+    loaders = {
+        "adult": lambda: load_adult(split="all"),
+        "german_credit": load_german_credit,
+        "penguins": load_penguins,
+    }
     for row in table.itertuples():
-        loader = {"adult": lambda: load_adult(split="all"), "german_credit": load_german_credit}[row.name]
-        bunch = loader()
+        bunch = loaders[row.name]()
         assert bunch.frame.shape == (row.rows, row.columns)
         assert bunch.target_names == [row.target]
-        assert row.licence == "CC BY 4.0"
-        assert "UCI" in row.source
+        if row.name == "penguins":
+            assert row.licence == "CC0 1.0"
+            assert "palmerpenguins" in row.source and "10.5281/zenodo.3960218" in row.source
+        else:
+            assert row.licence == "CC BY 4.0"
+            assert "UCI" in row.source
 
 
 # ----------------------------------------------------------------- OpenML
