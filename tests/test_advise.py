@@ -180,19 +180,34 @@ def test_unknown_generator_falls_back_to_simulation_only(gaussian_X):
         advice.validate(gaussian_X, n_seeds=2)
 
 
-def test_target_calibrates_the_utility_gap():
+def _utility_table(n=400):
     rng = np.random.default_rng(0)
-    n = 400
     x = rng.normal(size=(n, 2))
     y = x[:, 0] + 0.5 * x[:, 1] + rng.normal(size=n) > 0
-    X = pd.DataFrame({"x0": x[:, 0], "x1": x[:, 1], "y": pd.Categorical(np.where(y, "yes", "no"))})
+    return pd.DataFrame({"x0": x[:, 0], "x1": x[:, 1], "y": pd.Categorical(np.where(y, "yes", "no"))})
+
+
+@pytest.mark.parametrize("reference", ["real", "generation0"])
+def test_target_calibrates_the_utility_gap(reference):
+    X = _utility_table()
     advice = recommend_schedule(X, generator=GaussianCopulaGenerator(), n_generations=3, tolerance=0.05,
-                                target="y", families=["constant"], n_reps=200, n_calibration=2, random_state=0)
+                                target="y", reference=reference, families=["constant"], n_reps=200,
+                                n_calibration=2, random_state=0)
     cal = advice.calibration
-    assert cal["metric"] == "roc_auc" and cal["slope"] >= 0
-    assert {"drift_predicted", "gap_measured", "gap_fitted"} <= set(cal["utility"].columns)
-    assert "TSTR - TRTR roc_auc" in advice.criterion
-    assert "gap_predicted" in advice.predicted.columns
+    assert cal["metric"] == "roc_auc" and cal["slope"] >= 0 and cal["reference"] == reference
+    assert {"drift_predicted", "loss_measured", "loss_fitted"} <= set(cal["utility"].columns)
+    against = "generation 0" if reference == "generation0" else "real-only training"
+    assert f"loss of roc_auc against {against}" in advice.criterion
+    assert "loss_predicted" in advice.predicted.columns
+    table = cal["utility"]
+    if reference == "generation0":
+        # generation 0 against itself loses exactly nothing; the intercept is 0
+        assert cal["intercept"] == 0 and np.all(table.loc[table["generation"] == 0, "loss_measured"] == 0)
+    else:
+        assert cal["intercept"] == pytest.approx(cal["loss_real_0"])
+    row = advice.table.iloc[0]
+    offset = cal["loss_real_0"] if reference == "generation0" else 0.0
+    assert row["loss_vs_real"] == pytest.approx(row["loss_mean"] + offset)
     # The evaluator's noise is in the criterion: loss = b + a D + e with a, D >= 0,
     # so no setting passes more often than generation 0 would, Phi((tol - b) / sd)
     # (up to 3 Monte Carlo SE of the 200 replications).
@@ -388,3 +403,87 @@ def test_cli_advise_pool_option(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "pool='augment'" in out and "recommendation: constant schedule with n=3:" in out
+
+
+def test_reference_without_target_and_unknown_reference(gaussian_X):
+    with pytest.raises(ValueError, match=r"reference='real' is about the utility criterion; give target="):
+        recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=2, tolerance=0.1,
+                           reference="real")
+    X = _utility_table(100)
+    with pytest.raises(ValueError, match=r"reference must be one of \['generation0', 'real'\]; got 'gen0'"):
+        recommend_schedule(X, generator=GaussianCopulaGenerator(), n_generations=2, tolerance=0.1, target="y",
+                           reference="gen0")
+
+
+def test_tolerance_below_one_refit_at_real_size_is_a_note(gaussian_X):
+    # One refit at real size drifts about k/(2n) nats; a tolerance far below it leaves only n_t > n_real.
+    advice = recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=2,
+                                tolerance=1e-4, families=["constant", "polynomial"], n_reps=200, random_state=0)
+    assert any("below the drift of one refit at real size" in n for n in advice.notes)
+    table = advice.table.set_index("family")
+    assert not table.loc["polynomial", "meets"] and table.loc["constant", "value"] > len(gaussian_X)
+
+
+def test_budget_names_the_cheapest_setting_beyond_it(gaussian_X):
+    advice = recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=3,
+                                tolerance=0.01, families=["constant"], budget_rows=len(gaussian_X), n_reps=200,
+                                random_state=0)
+    assert advice.recommendation is None
+    row = advice.table.iloc[0]
+    assert row["beyond_budget_rows"] > len(gaussian_X)
+    assert f"the cheapest setting that meets the tolerance is constant n={row['beyond_budget_value']:g}" in \
+        advice.notes[-1]
+
+
+def test_verbose_prints_the_estimate_and_a_bar(gaussian_X, capsys):
+    recommend_schedule(gaussian_X, generator=MultivariateNormalGenerator(), n_generations=2, tolerance=0.1,
+                       families=["constant"], n_reps=50, verbose=1, random_state=0)
+    err = capsys.readouterr()
+    text = err.out + err.err
+    assert "recommend_schedule: about 0 s of real runs (0 calibration runs" in text
+    assert "recommend_schedule" in err.err  # the tqdm bar
+
+
+def _cells(scale, coef, kappa, se_rel=0.02, seed=0):
+    """Calibration cells drawn from the bias rule with known parameters and a stated relative SE."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for n in (8_000, 32_000, 128_000):
+        for t in (1, 2, 3):
+            sim = 50.0 * t / n
+            mean = scale * sim + coef * t**2 * n ** (-kappa)
+            se = se_rel * mean
+            rows.append({"n_samples": n, "generation": t, "simulated_mean": sim,
+                         "measured_mean": mean + se * rng.standard_normal(), "measured_se": se})
+    return pd.DataFrame(rows)
+
+
+def test_bias_rule_recovers_a_known_exponent_with_an_interval():
+    from synthloop.advise._calibrate import fit_bias_rule
+
+    fit = fit_bias_rule(_cells(scale=2.0, coef=0.5, kappa=0.6))
+    assert fit["bias_detected"] and not fit["reaches_zero"]
+    assert fit["gamma_low"] <= 0.3 <= fit["gamma_high"] and fit["gamma_high"] - fit["gamma_low"] < 0.2
+    assert fit["scale"] == pytest.approx(2.0, rel=0.2)
+
+
+def test_bias_rule_finds_no_bias_in_a_random_walk():
+    from synthloop.advise._calibrate import fit_bias_rule
+
+    fit = fit_bias_rule(_cells(scale=1.5, coef=0.0, kappa=1.0))
+    assert not fit["bias_detected"] and fit["bias_coef"] == 0
+    assert fit["scale"] == pytest.approx(1.5, rel=0.05)
+
+
+def test_bias_rule_flags_a_bias_that_does_not_shrink():
+    from synthloop.advise._calibrate import fit_bias_rule
+
+    fit = fit_bias_rule(_cells(scale=1.0, coef=1e-3, kappa=0.0))
+    assert fit["bias_detected"] and fit["reaches_zero"] and fit["gamma_low"] <= 0.01
+
+
+def test_bias_term_adds_in_amplitude():
+    from synthloop.advise._calibrate import bias_term
+
+    sizes = np.array([100, 400, 400, 400])
+    np.testing.assert_allclose(bias_term(sizes, 2.0, 1.0), 2.0 * (np.arange(4) / 20.0) ** 2)

@@ -20,7 +20,7 @@ examples:
 
 _GENERATORS = {"copula": "GaussianCopulaGenerator", "mvn": "MultivariateNormalGenerator",
                "categorical": "CategoricalGenerator"}
-_BUNDLED = {"adult": "load_adult", "german_credit": "load_german_credit"}
+_BUNDLED = {"adult": "load_adult", "german_credit": "load_german_credit", "penguins": "load_penguins"}
 
 
 def _read_table(data):
@@ -55,7 +55,8 @@ def cmd_advise(args):
     generator = getattr(synthloop, _GENERATORS[args.generator])()
     advice = recommend_schedule(
         frame, generator=generator, n_generations=args.generations, tolerance=args.tolerance,
-        target=args.target, metric=args.metric, budget_rows=args.budget_rows,
+        target=args.target, reference=args.reference if args.target else None, metric=args.metric,
+        budget_rows=args.budget_rows, verbose=0 if args.quiet else 1,
         families=tuple(args.families.split(",")), pool=args.pool, confidence=args.confidence,
         n_reps=args.n_reps, random_state=args.random_state,
     )
@@ -74,13 +75,17 @@ def add_advise_parser(sub):
                                    "polynomial, geometric) the smallest setting whose generation T stays within "
                                    "--tolerance of the model fit on DATA with probability --confidence, its "
                                    "rows and fit time.")
-    p.add_argument("data", metavar="DATA", help="a .csv or .parquet table, or a bundled dataset (adult)")
+    p.add_argument("data", metavar="DATA", help=f"a .csv or .parquet table, or a bundled dataset "
+                                                f"({', '.join(_BUNDLED)})")
     p.add_argument("--generator", choices=sorted(_GENERATORS), default="copula",
                    help="the model (default copula)")
     p.add_argument("--generations", type=int, required=True, metavar="T", help="the generation T")
     p.add_argument("--tolerance", type=float, required=True,
                    help="nats of drift KL(P_T || P_0), or the utility loss with --target")
     p.add_argument("--target", default=None, help="a column: the tolerance is on TSTR - TRTR at generation T")
+    p.add_argument("--reference", choices=("generation0", "real"), default="generation0",
+                   help="with --target: the loss against generation 0 of the same generator (default: the loss "
+                        "the generations add) or against real-only training (real)")
     p.add_argument("--metric", default=None, help="scorer of --target (default roc_auc / r2)")
     p.add_argument("--budget-rows", type=int, default=None, help="largest total of synthetic rows")
     p.add_argument("--families", default="constant,linear,polynomial,geometric",
@@ -91,6 +96,7 @@ def add_advise_parser(sub):
     p.add_argument("--confidence", type=float, default=0.9, help="promised share of runs (default 0.9)")
     p.add_argument("--n-reps", type=int, default=1000, help="simulated replications per setting (default 1000)")
     p.add_argument("--plot", default=None, metavar="PNG", help="also save the figure")
+    p.add_argument("--quiet", action="store_true", help="no time estimate and no progress bar")
     p.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
     p.set_defaults(func=cmd_advise)

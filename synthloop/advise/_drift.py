@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..schedules import CallableSchedule
+from ._calibrate import bias_term
 
 #: Pools the blocks simulate (the unweighted default pools of RecursiveSynthesizer).
 POOLS = ("replace", "augment", "accumulate")
@@ -247,11 +248,14 @@ class DriftModel:
     """Independent blocks; the drift is the sum of the blocks' drifts.
 
     Blocks marked ``exact=False`` are simulated by a model that is only
-    approximately right; :meth:`calibrate` fits, on drifts measured in real
-    runs, a map of their simulated sum ``S`` to
-    ``scale * (mean(S) + spread * (S - mean(S)))`` (mean over replications,
-    per generation), plus ``bias * t``: ``scale`` and ``bias`` match the mean
-    and ``spread`` the coefficient of variation.
+    approximately right; the calibration (:mod:`synthloop.advise._calibrate`)
+    fits, on drifts measured in real runs, a map of their simulated sum ``S``
+    to ``scale * (mean(S) + spread * (S - mean(S)))`` (mean over
+    replications, per generation), plus [A]'s bias term
+    ``bias_coef * (sum_{s<=t} n_s^(-bias_kappa/2))**2`` (a bias
+    ``c n^-gamma``, ``kappa = 2 gamma``, that keeps its direction adds in
+    amplitude; docs/theory.rst): ``scale`` and the bias match the mean and
+    ``spread`` the coefficient of variation.
     """
 
     def __init__(self, blocks, *, method, exact, notes=(), measurable=True):
@@ -263,7 +267,8 @@ class DriftModel:
         self.pool = "replace"  # one of POOLS: what each generation trains on
         self.scale = 1.0
         self.spread = 1.0
-        self.bias = 0.0
+        self.bias_coef = 0.0
+        self.bias_kappa = 2.0
 
     @property
     def n_params(self):
@@ -291,8 +296,8 @@ class DriftModel:
             with np.errstate(invalid="ignore"):
                 centre = approx.mean(axis=0)
                 approx = self.scale * (centre + self.spread * (approx - centre))
-        if self.bias:
-            approx = approx + self.bias * np.arange(approx.shape[1])
+        if self.bias_coef:
+            approx = approx + bias_term(sizes, self.bias_coef, self.bias_kappa)
         return exact + approx
 
     def simulate_approximate(self, sizes, n_reps, seed):

@@ -10,27 +10,36 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from ..schedules import ConstantSchedule
 from ..utils._random import as_seed_sequence
+from ._calibrate import calibrate_drift, calibrate_utility, calibration_rows, calibration_sizes
 from ._drift import POOLS
 from ._models import drift_model
 from ._result import ScheduleAdvice
 from ._search import FAMILIES, PARAMETER, FamilySearch, family_grid, wilson
 
 _WHO = "recommend_schedule"
+#: What the loss of a utility criterion is measured against.
+REFERENCES = ("generation0", "real")
+# Child-seed keys of one advice (their numbers are those of earlier releases, so results are unchanged).
+_KEYS = {"timing": 0, "calibration-run": 1, "calibration-simulation": 2, "utility-evaluator": 3,
+         "utility-simulation": 4, "search": 5, "refit": 6, "noise": 7}
 
 
-def _seed(root, *key):
-    ss = np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + key, pool_size=root.pool_size)
-    return int(ss.generate_state(1, np.uint32)[0])
+def _seeder(root):
+    """``seed(name, *key)``: the 32-bit child seed of a named key under ``root``."""
+    def seed(name, *key):
+        spawn = tuple(root.spawn_key) + (_KEYS[name],) + key
+        ss = np.random.SeedSequence(root.entropy, spawn_key=spawn, pool_size=root.pool_size)
+        return int(ss.generate_state(1, np.uint32)[0])
+    return seed
 
 
 def _n_rows(X):
     return int(X.shape[0]) if hasattr(X, "shape") else len(X)
 
 
-def _check_inputs(X, generator, n_generations, tolerance, target, budget_rows, families, pool, confidence,
-                  n_reps, n_calibration):
+def _check_inputs(X, generator, n_generations, tolerance, target, reference, budget_rows, families, pool,
+                  confidence, n_reps, n_calibration):
     if not (hasattr(X, "shape") and len(getattr(X, "shape", ())) == 2):
         raise TypeError(f"{_WHO}: X must be a DataFrame or a 2-d array of the real rows; got "
                         f"{type(X).__name__}.")
@@ -60,6 +69,13 @@ def _check_inputs(X, generator, n_generations, tolerance, target, budget_rows, f
         if target not in X.columns:
             raise ValueError(f"{_WHO}: target {target!r} is not a column of X; columns are "
                              f"{list(map(str, X.columns))}.")
+    if target is None and reference is not None:
+        raise ValueError(f"{_WHO}: reference={reference!r} is about the utility criterion; give target=... "
+                         "(a column of X) or leave reference=None.")
+    if target is not None:
+        reference = "generation0" if reference is None else reference
+        if reference not in REFERENCES:
+            raise ValueError(f"{_WHO}: reference must be one of {list(REFERENCES)}; got {reference!r}.")
     families = (families,) if isinstance(families, str) else tuple(families)
     bad = [f for f in families if f not in FAMILIES]
     if bad or not families:
@@ -72,7 +88,7 @@ def _check_inputs(X, generator, n_generations, tolerance, target, budget_rows, f
     for name, value, low in (("n_reps", n_reps, 20), ("n_calibration", n_calibration, 0)):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < low:
             raise ValueError(f"{_WHO}: {name} must be an int >= {low}; got {value!r}.")
-    return families, n_real
+    return families, n_real, reference
 
 
 def _time_generator(generator, X, seed):
@@ -86,123 +102,9 @@ def _time_generator(generator, X, seed):
     return gen, (time.perf_counter() - start) / _n_rows(X)
 
 
-def _calibrate_drift(model, generator, X, n_generations, n_runs, n_reps, root, pool="replace"):
-    """Fit the approximate blocks' drift to real recursive runs at two sizes.
-
-    Model: ``measured D_t = scale * mean(S_t) + bias * t`` over the runs at
-    constant ``n = n_real`` and ``n = 2 n_real`` (``S_t`` the simulated drift,
-    proportional to ``sum 1/n``; ``bias * t`` a drift per generation that does
-    not shrink with ``n``, the estimator-bias case of THEORY.md §2), least
-    squares with both coefficients >= 0; ``spread`` is the median ratio of the
-    measured to the scaled simulated standard deviation over the cells. With
-    real rows in the pool an estimator bias settles instead of growing like
-    ``t``, so ``bias`` is 0 and only ``scale`` is fitted.
-    """
-    from ..recursive import RecursiveSynthesizer
-
-    n_real = _n_rows(X)
-    T_cal = min(n_generations, 3)
-    rows, sims = [], {}
-    for k, factor in enumerate((1, 2)):
-        n = factor * n_real
-        for r in range(n_runs):
-            rs = RecursiveSynthesizer(clone(generator), n_generations=T_cal, schedule=ConstantSchedule(n=n),
-                                      pool=pool, random_state=_seed(root, 1, k, r)).fit(X)
-            for t in range(1, T_cal + 1):
-                rows.append({"n_samples": n, "run": r, "generation": t,
-                             "measured": model.measure_approximate(rs.parameters_[t], rs.parameters_[0])})
-        sims[n] = model.simulate_approximate(np.array([n_real] + [n] * T_cal), n_reps, _seed(root, 2, k))[:, 1:]
-    measured = pd.DataFrame(rows)
-    cells = measured.groupby(["n_samples", "generation"])["measured"].agg(["mean", "std"]).reset_index()
-    sim_mean = np.array([sims[n][:, t - 1].mean() for n, t in zip(cells["n_samples"], cells["generation"])])
-    sim_sd = np.array([sims[n][:, t - 1].std(ddof=1) for n, t in zip(cells["n_samples"], cells["generation"])])
-    t_col = cells["generation"].to_numpy(dtype=float)
-    y = cells["mean"].to_numpy()
-    from scipy.optimize import nnls
-
-    if pool == "replace":
-        (scale, bias), _ = nnls(np.column_stack([sim_mean, t_col]), y)
-    else:
-        (scale,), _ = nnls(sim_mean[:, None], y)
-        bias = 0.0
-    if not np.isfinite(scale) or scale <= 0:
-        scale = 1.0
-    spread = 1.0
-    if n_runs >= 2:
-        ratio = (cells["std"].to_numpy() / (scale * sim_sd))
-        spread = float(np.median(ratio[np.isfinite(ratio)])) if np.any(np.isfinite(ratio)) else 1.0
-    if not np.isfinite(spread) or spread <= 0:
-        spread = 1.0
-    summary = pd.DataFrame({"n_samples": cells["n_samples"], "generation": cells["generation"],
-                            "measured_mean": y, "measured_sd": cells["std"], "simulated_mean": sim_mean,
-                            "simulated_sd": sim_sd, "calibrated_mean": scale * sim_mean + bias * t_col,
-                            "calibrated_sd": scale * spread * sim_sd})
-    return float(scale), float(spread), float(bias), measured, summary
-
-
-def threshold_hint(tolerance, target):
-    """The drift bound before the utility calibration (the tolerance itself without a target)."""
-    return tolerance if target is None else np.inf
-
-
-def _task(y):
-    values = pd.Series(y).dropna()
-    if values.dtype.kind == "f" and not np.all(np.mod(values.to_numpy(), 1) == 0):
-        return "regression"
-    return "binary" if values.nunique() == 2 else "multiclass"
-
-
-def _calibrate_utility(model, generator, X, target, metric, n_generations, n_reps, root, pool="replace"):
-    """Map the predicted drift to the measured TSTR - TRTR gap: loss = b + a * drift."""
-    from ..evaluation import UtilityEvaluator
-    from ..evaluation._metrics import default_estimators
-    from ..recursive import RecursiveSynthesizer
-
-    task = _task(X[target])
-    name, estimator = next(iter(default_estimators(task).items()))
-    if metric is None:
-        metric = {"binary": "roc_auc", "multiclass": "roc_auc_ovr", "regression": "r2"}[task]
-    test_size = 0.25
-    n_train = int(np.floor(_n_rows(X) * (1 - test_size)))
-    T_cal = min(n_generations, 2)
-    evaluator = UtilityEvaluator(target, estimators={name: estimator}, scoring=[metric], test_size=test_size,
-                                 n_repeats=3, fidelity=False, random_state=_seed(root, 3))
-    rows = []
-    within = []  # per (setting, generation): the repeats' losses, whose spread is the evaluator's noise
-    for k, div in enumerate((4, 16)):
-        n_cal = max(n_train // div, model.min_size())
-        rs = RecursiveSynthesizer(clone(generator), n_generations=T_cal, schedule=ConstantSchedule(n=n_cal),
-                                  pool=pool, keep="all")
-        report = evaluator.evaluate(rs, X)
-        summary = report.summary()
-        syn = report.scores[report.scores["train_on"] == "synthetic"]
-        within += [g.dropna().to_numpy() for _, g in syn.groupby("generation")["gap"]]
-        pred = model.simulate(np.array([n_train] + [n_cal] * T_cal), n_reps, _seed(root, 4, k)).mean(axis=0)
-        for _, row in summary.iterrows():
-            g = int(row["generation"])
-            rows.append({"setting": f"constant:{n_cal}", "generation": g, "n_samples": n_cal if g else n_train,
-                         "drift_predicted": float(pred[g]), "gap_measured": float(row["gap"]),
-                         "gap_ci_low": float(row["gap_ci_low"]), "gap_ci_high": float(row["gap_ci_high"])})
-    table = pd.DataFrame(rows)
-    loss = -table["gap_measured"].to_numpy()
-    x = table["drift_predicted"].to_numpy()
-    g0 = table["generation"].to_numpy() == 0
-    b = float(np.nanmean(loss[g0]))
-    later = ~g0 & np.isfinite(loss) & np.isfinite(x)
-    den = float(np.sum(x[later] ** 2))
-    a = max(0.0, float(np.sum(x[later] * (loss[later] - b)) / den)) if den > 0 else 0.0
-    table["gap_fitted"] = -(b + a * x)
-    # The evaluator's own noise (split, downstream fit, synthetic sample) at a
-    # fixed generator: the pooled within-cell standard deviation of the losses.
-    df = sum(max(v.size - 1, 0) for v in within)
-    noise = float(np.sqrt(sum(np.sum((v - v.mean()) ** 2) for v in within if v.size > 1) / df)) if df else 0.0
-    return {"metric": metric, "estimator": name, "intercept": b, "slope": a, "noise_sd": noise,
-            "noise_df": int(df), "table": table}
-
-
-def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, metric=None, budget_rows=None,
-                       families=FAMILIES, pool="replace", confidence=0.9, n_reps=1000, n_calibration=6,
-                       random_state=None):
+def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, reference=None, metric=None,
+                       budget_rows=None, families=FAMILIES, pool="replace", confidence=0.9, n_reps=1000,
+                       n_calibration=6, verbose=0, random_state=None):
     r"""The cheapest expansion schedule that keeps generation ``T`` within a tolerance.
 
     **Drift.** Let ``P_0`` be the model fitted on the real rows ``X`` and
@@ -237,20 +139,28 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
 
     Where the simulation is only approximate (the copula's latent
     correlation, clipped integer columns, shrinkage or smoothing),
-    ``n_calibration`` real recursive runs of ``generator`` at each of two
-    sizes (constant ``n = n_real`` and ``2 n_real``, up to 3 generations)
-    measure the drift of those parts from ``get_fitted_params``; their
-    simulated drift ``S_t`` is mapped to
-    ``scale * (mean(S_t) + spread * (S_t - mean(S_t))) + bias * t``:
-    ``scale`` and ``bias`` (a drift per generation that does not shrink with
-    ``n``, [A]'s biased estimator) are a non-negative least-squares fit of the
-    measured means, ``spread`` matches the measured coefficient of variation
-    (``result.calibration``). The exact parts are not touched. A copula
-    generation too large for one :class:`~synthloop.RecursiveSynthesizer`
-    chunk is fit with ``partial_fit`` and its correlation sees the last chunk
-    plus ``reservoir_size`` rows; it is simulated as Kish's effective number
-    of rows (``pool="replace"`` only; other pools are simulated as one plain
-    fit of all their rows, see ``result.notes``).
+    ``n_calibration`` real recursive runs of ``generator`` at each of three
+    sizes spanning 16x (constant ``n = n_real/4``, ``n_real`` and
+    ``4 n_real``, up to 3 generations) measure the drift of those parts from
+    ``get_fitted_params``. Their simulated drift ``S_t`` (a random walk whose
+    step is ``1/n``) is mapped to
+    ``scale * (mean(S_t) + spread * (S_t - mean(S_t))) + c * (sum_s n_s^-gamma)^2``:
+    [A]'s bias rule, docs/theory.rst ("Measuring a generator's bias
+    exponent"): noise adds in variance, a bias ``c n^-gamma`` that keeps its
+    direction adds in amplitude. ``scale``, ``c`` and ``gamma`` in (0, 1] are
+    a weighted least-squares fit of the measured means; the bias term is kept
+    only when it improves the fit beyond the 95% chi-square criterion, and
+    ``gamma`` gets a profile interval (``result.calibration["gamma_low"]``,
+    ``["gamma_high"]``). When ``gamma < 1`` the polynomial family also tries
+    [A]'s growth ``n_t ~ t^((1+s)/gamma)``; an interval reaching 0 (a bias
+    that does not shrink) is said in the notes. ``spread`` matches the
+    measured coefficient of variation. The exact parts are not touched. A
+    copula generation too large for one
+    :class:`~synthloop.RecursiveSynthesizer` chunk is fit with
+    ``partial_fit`` and its correlation sees the last chunk plus
+    ``reservoir_size`` rows; it is simulated as Kish's effective number of
+    rows (``pool="replace"`` only; other pools are simulated as one plain fit
+    of all their rows, see ``result.notes``).
 
     **Pools with real rows.** With ``"augment"`` or ``"accumulate"`` every
     pool holds the real rows, so the drift stays bounded as ``T`` grows
@@ -269,18 +179,25 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
 
     **Criterion.** Without ``target``: ``D_T <= tolerance`` (nats) with
     probability at least ``confidence``. With ``target``: the utility loss
-    ``-(TSTR - TRTR)`` of :class:`~synthloop.UtilityEvaluator` at generation
-    ``T`` is at most ``tolerance`` with probability at least ``confidence``;
-    the loss is modelled as ``b + a * D_T + e`` with ``b`` the measured loss of
-    generation 0, ``a >= 0`` a least-squares slope on two small real
-    calibration settings (constant ``n = n_train/4`` and ``n_train/16``, two
-    generations, three repeats, the first default estimator) and ``e`` the
-    evaluator's own noise at a fixed generator (one split, one downstream
+    at generation ``T`` is at most ``tolerance`` with probability at least
+    ``confidence``. ``reference="generation0"`` (the default with a target)
+    measures the loss against generation 0 of the same generator in the same
+    evaluator repeat: the loss the recursion adds, which a schedule controls.
+    ``reference="real"`` measures it against real-only training
+    (``-(TSTR - TRTR)``), which includes the generator's own gap at
+    generation 0 that no schedule changes. The loss is modelled as
+    ``b + a * D_T + e`` with ``b`` 0 (``"generation0"``) or the measured loss
+    of generation 0 (``"real"``), ``a >= 0`` a least-squares slope on two
+    small real calibration settings (constant ``n = n_train/4`` and
+    ``n_train/16``, two generations, three repeats, the first default
+    estimator) and ``e`` the evaluator's own noise (one split, one downstream
     fit), normal with the pooled standard deviation of the repeats. The
     promise is about one evaluation of generation ``T`` as
     :class:`~synthloop.UtilityEvaluator` with ``n_repeats=1`` makes it;
     ``result.calibration["utility"]`` shows the fit and
-    ``result.calibration["noise_sd"]`` the noise.
+    ``result.calibration["noise_sd"]`` the noise; the table gives both
+    losses of the chosen setting (``loss_mean`` against the reference,
+    ``loss_vs_real`` against real-only training).
 
     **Search.** For each family the settings are a grid, cheapest first:
     ``n`` for constant (``n_t = n``) and linear (``n_t = n t``) in factors of
@@ -310,6 +227,9 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
         Nats of drift, or the utility loss with ``target``.
     target : str, default=None
         A column of ``X``: switch the criterion to downstream utility.
+    reference : {"generation0", "real"}, default=None
+        What the utility loss is measured against (needs ``target``; None
+        means ``"generation0"``).
     metric : str, default=None
         Scorer of the utility criterion (default ``roc_auc``, ``roc_auc_ovr``
         or ``r2`` by task).
@@ -327,6 +247,10 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
         Simulated replications per setting.
     n_calibration : int >= 0, default=6
         Real recursive runs per calibration size (0: none; 1: the mean only).
+    verbose : int, default=0
+        Above 0: print an estimate of the seconds of real runs before they
+        start and show a progress bar over the calibration runs and the
+        family searches.
     random_state : None, int or SeedSequence
         Root of every seed (simulation, calibration runs, evaluator).
 
@@ -338,8 +262,9 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     ------
     ValueError
         ``tolerance <= 0``, ``budget_rows`` below the real size, a ``target``
-        not in ``X``, an unknown family, a pool other than ``"replace"``,
-        ``"augment"`` or ``"accumulate"``.
+        not in ``X``, ``reference`` without ``target`` or unknown, an unknown
+        family, a pool other than ``"replace"``, ``"augment"`` or
+        ``"accumulate"``.
 
     Examples
     --------
@@ -365,59 +290,77 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
     >>> augment.schedule
     ConstantSchedule(n=3)
     """
-    families, n_real = _check_inputs(X, generator, n_generations, tolerance, target, budget_rows, families, pool,
-                                     confidence, n_reps, n_calibration)
+    families, n_real, reference = _check_inputs(X, generator, n_generations, tolerance, target, reference,
+                                                budget_rows, families, pool, confidence, n_reps, n_calibration)
     root = as_seed_sequence(random_state)
-    fitted, sec_per_row = _time_generator(generator, X, _seed(root, 0))
+    seed = _seeder(root)
+    fitted, sec_per_row = _time_generator(generator, X, seed("timing"))
     model = drift_model(fitted, X, pool)
     notes = list(model.notes)
     if not model.measurable and model.method.startswith("simulation-only"):
         warnings.warn(f"{_WHO}: {notes[0]}", UserWarning, stacklevel=2)
+    calibrate = not model.exact and model.measurable and n_calibration > 0
+    sizes_cal = calibration_sizes(n_real, model.min_size()) if calibrate else []
+    steps = len(sizes_cal) * n_calibration + (2 if target is not None else 0) + len(families)
+    seconds = sec_per_row * (calibration_rows(n_real, model.min_size(), n_generations, n_calibration)
+                             if calibrate else 0)
+    if target is not None:
+        n_train = int(0.75 * n_real)
+        seconds += sec_per_row * 3 * (n_train + 2 * (n_train // 4 + n_train // 16))
+    progress = _progress(verbose, steps, seconds, len(sizes_cal) * n_calibration)
     calibration = {}
-    if not model.exact and model.measurable and n_calibration > 0:
-        scale, spread, bias, measured, summary = _calibrate_drift(model, generator, X, n_generations,
-                                                                  n_calibration, min(n_reps, 500), root, pool)
-        model.scale, model.spread, model.bias = scale, spread, bias
-        calibration.update(scale=scale, spread=spread, bias=bias, drift=measured, drift_summary=summary)
-        approx = ", ".join(b.description for b in model.blocks if not b.exact)
-        notes.append(f"calibrated on 2 x {n_calibration} real recursive runs (pool={pool!r}, constant n = n_real "
-                     f"and 2 n_real, {min(n_generations, 3)} generations): the simulated drift of {approx} is "
-                     f"multiplied by {scale:.3g}, its spread around the mean by a further {spread:.3g}, plus "
-                     f"{bias:.3g} nats per generation that do not shrink with n (estimator bias)")
-        if bias > 0 and bias * n_generations >= threshold_hint(tolerance, target):
-            notes.append(f"the bias alone drifts {bias * n_generations:.3g} nats by generation {n_generations}: "
-                         "no number of rows can meet the tolerance; use fewer generations or a pool with real rows")
+    if calibrate:
+        fit, measured, summary = calibrate_drift(model, generator, X, n_generations, n_calibration,
+                                                 min(n_reps, 500), seed, pool, progress)
+        model.scale, model.spread = fit["scale"], fit["spread"]
+        if fit["bias_detected"]:
+            model.bias_coef, model.bias_kappa = fit["bias_coef"], fit["kappa"]
+        calibration.update({k: fit[k] for k in ("scale", "spread", "bias_coef", "gamma", "gamma_low",
+                                                  "gamma_high", "bias_detected")},
+                           drift=measured, drift_summary=summary)
+        notes += _calibration_notes(model, fit, pool, sizes_cal, n_calibration, n_generations)
     threshold = float(tolerance)
     # replace is the loop the criterion was first written for; name any other pool in it
     on_pool = "" if pool == "replace" else f", pool={pool!r}"
     criterion = (f"P(KL(P_T || P_0) <= {tolerance:g} nats) >= {confidence:g} at generation T={n_generations}"
                  f"{on_pool}")
     if target is not None:
-        util = _calibrate_utility(model, generator, X, target, metric, n_generations, min(n_reps, 500), root,
-                                  pool)
+        util = calibrate_utility(model, generator, X, target, metric, n_generations, min(n_reps, 500), seed,
+                                 pool, reference, progress)
         calibration["utility"] = util["table"]
-        calibration.update(intercept=util["intercept"], slope=util["slope"], noise_sd=util["noise_sd"],
-                           metric=util["metric"], estimator=util["estimator"])
+        calibration.update({k: util[k] for k in ("intercept", "slope", "noise_sd", "metric", "estimator",
+                                                  "reference", "loss_real_0")})
         a, b, sd = util["slope"], util["intercept"], util["noise_sd"]
-        criterion = (f"P(-(TSTR - TRTR {util['metric']}) <= {tolerance:g}) >= {confidence:g} at generation "
-                     f"T={n_generations}{on_pool}, with loss = {b:.4g} + {a:.4g} * drift + N(0, {sd:.3g}^2) "
-                     "(calibrated)")
+        against = "generation 0" if reference == "generation0" else "real-only training (TRTR)"
+        criterion = (f"P(loss of {util['metric']} against {against} <= {tolerance:g}) >= {confidence:g} at "
+                     f"generation T={n_generations}{on_pool}, with loss = {b:.4g} + {a:.4g} * drift + "
+                     f"N(0, {sd:.3g}^2) (calibrated)")
+        notes.append(f"generation 0 loses {util['loss_real_0']:.4g} {util['metric']} against real-only training "
+                     f"(the generator's own gap, which no schedule changes); the criterion is against {against}")
         notes.append(f"the evaluator's own noise (one split; pooled over {util['noise_df']} degrees of freedom of "
-                     f"the calibration repeats) has standard deviation {sd:.3g}: even generation 0 meets the "
-                     f"tolerance only with probability Phi((tolerance - {b:.3g}) / {sd:.3g})")
+                     f"the calibration repeats) has standard deviation {sd:.3g}: even a generation that does not "
+                     f"drift meets the tolerance only with probability Phi((tolerance - {b:.3g}) / {sd:.3g})")
         if b >= tolerance:
             threshold = -np.inf
-            notes.append(f"generation 0 already loses {b:.4g} > tolerance: no schedule meets it")
+            notes.append(f"generation 0 already loses {b:.4g} > tolerance against real-only training: no schedule "
+                         "meets it; use reference='generation0' to bound the loss the generations add")
         elif a <= 0:
             threshold = np.inf
             notes.append("no utility loss grew with the drift in the calibration runs: only the evaluator's noise "
                          "decides, whatever the schedule")
         else:
             threshold = (tolerance - b) / a
-    sim_seed = _seed(root, 5)
+    if np.isfinite(threshold) and pool == "replace":
+        one = model.simulate(np.array([n_real, n_real]), n_reps, seed("refit"))[:, 1]
+        q1 = float(np.quantile(one, confidence))
+        if q1 > threshold:
+            notes.append(f"the tolerance is below the drift of one refit at real size (its {confidence:g}-quantile "
+                         f"is {q1:.3g} nats > {threshold:.3g}): polynomial and geometric schedules (n_1 = n_real) "
+                         "cannot meet it; constant and linear ones need n_t > n_real")
+    sim_seed = seed("search")
     # One evaluator-noise draw per replication, the same for every setting
     # (common random numbers, like the simulated drift paths).
-    noise = np.random.default_rng(_seed(root, 7)).standard_normal(n_reps)
+    noise = np.random.default_rng(seed("noise")).standard_normal(n_reps)
 
     def evaluate(sizes):
         path = model.simulate(sizes, n_reps, sim_seed)
@@ -426,62 +369,33 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
         loss = calibration["intercept"] + calibration["slope"] * path[:, -1] + calibration["noise_sd"] * noise
         return loss <= tolerance, path
 
+    # [A]'s bias rule: a bias c n^-gamma with gamma < 1 needs n_t ~ t^((1+s)/gamma)
+    extra_powers = ()
+    if calibration.get("bias_detected") and calibration["gamma"] < 1:
+        g = calibration["gamma"]
+        extra_powers = tuple(round((1 + s_) / g, 2) for s_ in (0.25, 0.5, 1.0))
+        notes.append(f"[A]'s bias rule: gamma = {g:.2g}, so the polynomial family also tries n_t ~ t^((1+s)/gamma) "
+                     f"= t^{extra_powers[0]:g}, t^{extra_powers[1]:g}, t^{extra_powers[2]:g} (s = 0.25, 0.5, 1)")
     # augment refits the real rows every generation (accumulate adds only the new rows with partial_fit)
     real_rows = n_generations * n_real if pool == "augment" else 0
     rows, predicted = [], []
-    searches = {}
     for family in families:
-        if threshold == -np.inf:  # nothing can meet it: do not search the grids to their (absurd) ends
-            rows.append({"family": family, "parameter": PARAMETER[family], "probability": 0.0, "meets": False,
-                         "within_budget": True})
-            continue
-        grid = family_grid(family, n_real, model.min_size())
-        search = FamilySearch(family, grid, evaluate, n_generations, n_real, confidence)
-        searches[family] = search
-        i = search.search()
-        row = {"family": family, "parameter": PARAMETER[family]}
-        chosen = i
-        if i is not None:
-            row["value_low"], row["value_high"] = search.interval(i)
-        if budget_rows is not None and (i is None or search.rows(i) > budget_rows):
-            affordable = [j for j in range(len(search.grid)) if search.rows(j) <= budget_rows]
-            chosen = affordable[-1] if affordable else None
-        if chosen is None and i is None:
-            chosen = len(search.grid) - 1  # the best the grid offers
-        if chosen is None:
-            continue
-        search.prob(chosen)
-        p, k, n, path = search.cache[chosen]
-        lo, hi = wilson(k, n)
-        row.update(value=search.grid[chosen], probability=p, probability_low=lo, probability_high=hi,
-                   meets=bool(p >= confidence), total_rows=search.rows(chosen),
-                   fit_seconds=(search.rows(chosen) + real_rows) * sec_per_row,
-                   drift_mean=float(np.mean(path[:, -1])),
-                   drift_sd=float(np.std(path[:, -1], ddof=1)),
-                   drift_quantile=float(np.quantile(path[:, -1], confidence)),
-                   within_budget=budget_rows is None or search.rows(chosen) <= budget_rows)
-        if chosen == 0 and i == 0 and pool != "replace":
-            notes.append(f"{family}: the cheapest grid setting ({PARAMETER[family]}={search.grid[0]:g}) already "
-                         f"meets the tolerance: with pool={pool!r} few synthetic rows barely move the fit of the "
-                         "real rows")
-        if chosen > 0:
-            search.prob(chosen - 1)
-            row.update(cheaper_value=search.grid[chosen - 1], cheaper_probability=search.cache[chosen - 1][0],
-                       cheaper_rows=search.rows(chosen - 1))
+        if progress is not None:
+            progress.set_postfix_str(f"search {family}")
+        row = _search_family(family, n_real, model, evaluate, n_generations, confidence, budget_rows, pool,
+                             extra_powers if family == "polynomial" else (), threshold, sec_per_row, real_rows,
+                             notes, predicted, target, calibration)
         rows.append(row)
-        sizes = search.sizes[chosen]
-        for t in range(n_generations + 1):
-            entry = {"family": family, "generation": t, "n_samples": int(sizes[t]),
-                     "drift_mean": float(np.mean(path[:, t])),
-                     "drift_quantile": float(np.quantile(path[:, t], confidence))}
-            if target is not None:
-                entry["gap_predicted"] = -(calibration["intercept"] + calibration["slope"] * entry["drift_mean"])
-            predicted.append(entry)
+        if progress is not None:
+            progress.update(1)
+    if progress is not None:
+        progress.close()
     columns = ["family", "parameter", "value", "value_low", "value_high", "probability", "probability_low",
                "probability_high", "meets", "total_rows", "fit_seconds", "drift_mean", "drift_sd", "drift_quantile",
-               "within_budget", "cheaper_value", "cheaper_probability", "cheaper_rows"]
+               "loss_mean", "loss_vs_real", "within_budget", "cheaper_value", "cheaper_probability", "cheaper_rows",
+               "beyond_budget_value", "beyond_budget_rows"]
     table = pd.DataFrame(rows).reindex(columns=columns)
-    ok = table[table["meets"] & table["within_budget"]]
+    ok = table[table["meets"].astype(bool) & table["within_budget"].astype(bool)]
     recommendation, closest = None, None
     if len(ok):
         recommendation = ok.sort_values("total_rows").iloc[0].to_dict()
@@ -489,14 +403,116 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, m
         candidates = table.dropna(subset=["total_rows"])
         closest = candidates.sort_values(["probability", "total_rows"], ascending=[False, True]).iloc[0].to_dict()
     if recommendation is None:
-        notes.append("none within budget" if budget_rows is not None else "no setting of the searched grids meets "
-                     "the tolerance")
+        notes.append(_why_none(table, budget_rows, calibration))
     return ScheduleAdvice(
         table=table, recommendation=recommendation, closest=closest, predicted=pd.DataFrame(predicted),
         calibration=calibration or None, criterion=criterion, method=model.method, notes=notes,
         threshold=threshold, settings=dict(n_generations=n_generations, tolerance=float(tolerance),
-                                           confidence=float(confidence), target=target, budget_rows=budget_rows,
-                                           n_real=n_real, n_reps=n_reps, pool=pool,
+                                           confidence=float(confidence), target=target, reference=reference,
+                                           budget_rows=budget_rows, n_real=n_real, n_reps=n_reps, pool=pool,
                                            seconds_per_row=sec_per_row),
         model=model, generator=generator, root=root,
     )
+
+
+def _progress(verbose, steps, seconds, n_runs):
+    """A tqdm bar over the calibration runs and the family searches (None when quiet)."""
+    if not verbose:
+        return None
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=steps, desc=_WHO, unit="step")
+    bar.write(f"{_WHO}: about {seconds:.0f} s of real runs ({n_runs} calibration runs"
+              f"{'' if seconds == 0 else ', from the timed fit and sample of one generation'}), then the search")
+    return bar
+
+
+def _calibration_notes(model, fit, pool, sizes, n_runs, n_generations):
+    approx = ", ".join(b.description for b in model.blocks if not b.exact)
+    sizes_text = ", ".join(f"{n:,}" for n in sizes)
+    out = [f"calibrated on {len(sizes)} x {n_runs} real recursive runs (pool={pool!r}, constant n = {sizes_text}, "
+           f"{min(n_generations, 3)} generations): the simulated drift of {approx} is multiplied by "
+           f"{fit['scale']:.3g}, its spread around the mean by a further {fit['spread']:.3g}"]
+    if pool != "replace":
+        out.append("with real rows in every pool an estimator bias settles instead of growing: no bias term")
+    elif not fit["bias_detected"]:
+        out.append("no bias detected: the measured drift follows the simulated 1/n random walk within the "
+                   "calibration's noise ([A]'s unbiased case, gamma >= 1)")
+    elif fit["reaches_zero"]:
+        out.append(f"a bias that does not shrink with n: its exponent gamma = {fit['gamma']:.2g}, 95% interval "
+                   f"[{fit['gamma_low']:.2g}, {fit['gamma_high']:.2g}] reaches 0, so no number of rows cures it; use "
+                   "fewer generations or a pool with real rows")
+    else:
+        out.append(f"a bias that shrinks like n^-gamma: gamma = {fit['gamma']:.2g}, 95% interval "
+                   f"[{fit['gamma_low']:.2g}, {fit['gamma_high']:.2g}] (fit of a/n + c n^-2gamma across the sizes)")
+    return out
+
+
+def _search_family(family, n_real, model, evaluate, n_generations, confidence, budget_rows, pool, extra,
+                   threshold, sec_per_row, real_rows, notes, predicted, target, calibration):
+    """Search one family's grid; its row of the table (appends its predicted path and notes)."""
+    if threshold == -np.inf:  # nothing can meet it: do not search the grids to their (absurd) ends
+        return {"family": family, "parameter": PARAMETER[family], "probability": 0.0, "meets": False,
+                "within_budget": True}
+    grid = family_grid(family, n_real, model.min_size(), extra=extra)
+    search = FamilySearch(family, grid, evaluate, n_generations, n_real, confidence)
+    i = search.search()
+    row = {"family": family, "parameter": PARAMETER[family]}
+    chosen = i
+    if i is not None:
+        row["value_low"], row["value_high"] = search.interval(i)
+    if budget_rows is not None and (i is None or search.rows(i) > budget_rows):
+        affordable = [j for j in range(len(search.grid)) if search.rows(j) <= budget_rows]
+        chosen = affordable[-1] if affordable else None
+        if i is not None:
+            row.update(beyond_budget_value=search.grid[i], beyond_budget_rows=search.rows(i))
+    if chosen is None and i is None:
+        chosen = len(search.grid) - 1  # the best the grid offers
+    if chosen is None:
+        return row
+    search.prob(chosen)
+    p, k, n, path = search.cache[chosen]
+    lo, hi = wilson(k, n)
+    row.update(value=search.grid[chosen], probability=p, probability_low=lo, probability_high=hi,
+               meets=bool(p >= confidence), total_rows=search.rows(chosen),
+               fit_seconds=(search.rows(chosen) + real_rows) * sec_per_row,
+               drift_mean=float(np.mean(path[:, -1])), drift_sd=float(np.std(path[:, -1], ddof=1)),
+               drift_quantile=float(np.quantile(path[:, -1], confidence)),
+               within_budget=budget_rows is None or search.rows(chosen) <= budget_rows)
+    if target is not None:
+        loss = calibration["intercept"] + calibration["slope"] * row["drift_mean"]
+        row.update(loss_mean=loss, loss_vs_real=loss + (calibration["loss_real_0"]
+                                                        if calibration["reference"] == "generation0" else 0.0))
+    if chosen == 0 and i == 0 and pool != "replace":
+        notes.append(f"{family}: the cheapest grid setting ({PARAMETER[family]}={search.grid[0]:g}) already "
+                     f"meets the tolerance: with pool={pool!r} few synthetic rows barely move the fit of the "
+                     "real rows")
+    if chosen > 0:
+        search.prob(chosen - 1)
+        row.update(cheaper_value=search.grid[chosen - 1], cheaper_probability=search.cache[chosen - 1][0],
+                   cheaper_rows=search.rows(chosen - 1))
+    sizes = search.sizes[chosen]
+    for t in range(n_generations + 1):
+        entry = {"family": family, "generation": t, "n_samples": int(sizes[t]),
+                 "drift_mean": float(np.mean(path[:, t])),
+                 "drift_quantile": float(np.quantile(path[:, t], confidence))}
+        if target is not None:
+            entry["loss_predicted"] = calibration["intercept"] + calibration["slope"] * entry["drift_mean"]
+        predicted.append(entry)
+    return row
+
+
+def _why_none(table, budget_rows, calibration):
+    """One line: why nothing is recommended, and what would work."""
+    beyond = table.dropna(subset=["beyond_budget_rows"]) if "beyond_budget_rows" in table else table.iloc[:0]
+    if len(beyond):
+        r = beyond.sort_values("beyond_budget_rows").iloc[0]
+        return (f"none within budget_rows={budget_rows:,}: the cheapest setting that meets the tolerance is "
+                f"{r['family']} {r['parameter']}={r['beyond_budget_value']:g} with {int(r['beyond_budget_rows']):,} "
+                "synthetic rows")
+    if calibration.get("bias_detected") and calibration.get("gamma_low", 1) <= 0.01:
+        return "no setting meets the tolerance: the generator's bias does not shrink with n (see the notes)"
+    if budget_rows is not None:
+        return f"none within budget_rows={budget_rows:,}, and no setting of the searched grids meets the tolerance"
+    return ("no setting of the searched grids meets the tolerance: use fewer generations, a larger tolerance or a "
+            "pool with real rows")

@@ -9,6 +9,16 @@ from sklearn.base import clone
 from ._search import make_schedule
 
 
+_COLOURS = {True: "tab:green", False: "tab:gray"}
+
+
+def _readable(value, parameter):
+    """A grid value as a person reads it: ``32,561`` rows, ``1.5`` for a power or a ratio."""
+    if parameter == "n":
+        return f"{value:,.0f}" if value < 1e7 else f"{value:.2e}"
+    return f"{value:g}"
+
+
 class ScheduleAdvice:
     """Result of :func:`recommend_schedule`.
 
@@ -128,6 +138,8 @@ class ScheduleAdvice:
         """
         cols = ["family", "parameter", "value", "value_low", "value_high", "probability", "total_rows",
                 "fit_seconds", "drift_quantile", "meets", "within_budget", "cheaper_value", "cheaper_probability"]
+        if self.settings.get("target") is not None:
+            cols[cols.index("drift_quantile") + 1:cols.index("drift_quantile") + 1] = ["loss_mean", "loss_vs_real"]
         with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format",
                                "{:.4g}".format):
             text = self.table[cols].to_string(index=False)
@@ -135,15 +147,21 @@ class ScheduleAdvice:
         on_pool = "" if self.settings["pool"] == "replace" else f" with pool={self.settings['pool']!r}"
         if self.recommendation is not None:
             r = self.recommendation
-            lines.append(f"recommendation: {r['family']} schedule with {r['parameter']}={r['value']:g}: "
+            lines.append(f"recommendation: {r['family']} schedule with {r['parameter']}="
+                         f"{_readable(r['value'], r['parameter'])}: "
                          f"{int(r['total_rows']):,} synthetic rows over T={self.settings['n_generations']} "
                          f"generations{on_pool}, about {r['fit_seconds']:.3g} s of fitting; "
                          f"P = {r['probability']:.3f} [{r['probability_low']:.3f}, {r['probability_high']:.3f}]")
+            if self.settings.get("target") is not None:
+                lines.append(f"predicted utility loss at T: {r['loss_mean']:.4g} against "
+                             f"{'generation 0' if self.settings['reference'] == 'generation0' else 'real-only'}, "
+                             f"{r['loss_vs_real']:.4g} against real-only training")
         else:
             c = self.closest
             head = "none within budget" if self.settings["budget_rows"] is not None else "none"
             if c is not None:
-                head += (f"; closest: {c['family']} {c['parameter']}={c['value']:g} with P = {c['probability']:.3f} "
+                head += (f"; closest: {c['family']} {c['parameter']}={_readable(c['value'], c['parameter'])} with "
+                         f"P = {c['probability']:.3f} "
                          f"({int(c['total_rows']):,} rows)")
             lines.append(f"recommendation: {head}")
         lines += [f"note: {n}" for n in self.notes]
@@ -182,23 +200,31 @@ class ScheduleAdvice:
         else:
             axes = np.atleast_1d(ax)
             fig = axes[0].figure
+        from matplotlib.ticker import MaxNLocator
+
         q = self.settings["confidence"]
+        t = self.table.set_index("family")
         for family, part in self.predicted.groupby("family", sort=False):
-            row = self.table.set_index("family").loc[family]
-            label = f"{family} {row['parameter']}={row['value']:g}"
-            axes[0].plot(part["generation"], part["drift_quantile"], marker="o", ms=3, label=label)
+            row = t.loc[family]
+            label = f"{family} {row['parameter']}={_readable(row['value'], row['parameter'])}"
+            axes[0].plot(part["generation"], part["drift_quantile"], marker="o", ms=3, label=label,
+                         color=_COLOURS[bool(row["meets"]) and bool(row["within_budget"])] if len(axes) == 1
+                         else None)
         if np.isfinite(self.threshold):
             axes[0].axhline(self.threshold, color="k", ls="--", lw=1, label="bound on the drift")
         axes[0].set_xlabel("generation")
+        axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
         axes[0].set_ylabel(f"{q:g}-quantile of KL(P_t || P_0) [nats]")
         axes[0].legend(fontsize=7)
         if len(axes) > 1:
-            t = self.table
-            colors = ["tab:green" if m and b else "tab:gray" for m, b in zip(t["meets"], t["within_budget"])]
-            axes[1].bar(t["family"], t["total_rows"], color=colors)
+            ok = self.table["meets"].astype(bool) & self.table["within_budget"].astype(bool)
+            colors = [_COLOURS[m] for m in ok]
+            axes[1].bar(self.table["family"], self.table["total_rows"], color=colors)
             axes[1].set_yscale("log")
             axes[1].set_ylabel("total synthetic rows")
-            axes[1].set_title("green: meets the criterion", fontsize=8)
+            heading = ("green: meets the criterion within the budget; grey: does not" if ok.any()
+                       else "grey: no family meets the criterion within the budget")
+            axes[1].set_title(heading, fontsize=8)
         fig.tight_layout()
         return fig
 

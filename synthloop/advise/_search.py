@@ -16,21 +16,22 @@ PARAMETER = {"constant": "n", "linear": "n", "polynomial": "power", "geometric":
 _RATIOS = (1.05, 1.1, 1.15, 1.2, 1.3, 1.4, 1.5, 1.6, 1.8, 2.0, 2.25, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 8.0)
 
 
-def family_grid(family, n_real, min_size):
+def family_grid(family, n_real, min_size, extra=()):
     """The settings a family is searched over, cheapest first.
 
     ``n`` (constant, linear) on a grid of factors ``sqrt(2)`` around the real
     size; ``power`` (polynomial, base ``n = n_real``) in steps of 0.25;
     ``ratio`` (geometric, ``n_1 = n_real``) on ``_RATIOS``. One step down is
     the "next cheaper setting" of the validation, so the steps are coarse
-    enough for real runs to tell the two apart.
+    enough for real runs to tell the two apart. ``extra`` adds polynomial
+    powers ([A]'s bias rule ``(1 + s) / gamma``).
     """
     if family in ("constant", "linear"):
         k = np.arange(-24, 61)
         values = np.unique(np.ceil(n_real * 2.0 ** (k / 2)).astype(np.int64))
         return values[values >= min_size]
     if family == "polynomial":
-        return np.round(np.arange(0.25, 6.0001, 0.25), 2)
+        return np.unique(np.concatenate([np.round(np.arange(0.25, 6.0001, 0.25), 2), np.asarray(extra, float)]))
     return np.array(_RATIOS)
 
 

@@ -1,0 +1,230 @@
+"""Calibration on real recursive runs: the approximate blocks' drift with [A]'s bias rule, and the utility map.
+
+The drift of the approximate blocks is measured in real
+:class:`~synthloop.RecursiveSynthesizer` runs at three sizes spanning 16x
+(``n_real / 4``, ``n_real``, ``4 n_real``) and fitted as docs/theory.rst
+("Measuring a generator's bias exponent") prescribes: the noise adds in
+variance, so its part is the simulated drift ``S_t`` times a ``scale``; a bias
+``c n^-gamma`` that keeps its direction adds in amplitude, so over
+generations ``1..t`` it contributes ``c2 * (sum_s n_s^(-kappa/2))**2`` with
+``kappa = 2 gamma`` (``c2 t**2 n**-kappa`` at a constant size).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import nnls
+from sklearn.base import clone
+
+from ..schedules import ConstantSchedule
+
+#: Exponents ``kappa = 2 gamma`` of the bias term searched, gamma in (0, 1].
+KAPPAS = np.round(np.arange(0.02, 2.0001, 0.02), 2)
+#: Size factors of the calibration runs: three sizes spanning 16x.
+SIZE_FACTORS = (0.25, 1.0, 4.0)
+#: Generations of each calibration run (fewer when T is smaller).
+CALIBRATION_GENERATIONS = 3
+
+
+def calibration_sizes(n_real, min_size):
+    """Constant sizes of the drift calibration runs (at least ``min_size`` rows each)."""
+    return sorted({max(int(np.ceil(n_real * f)), int(min_size)) for f in SIZE_FACTORS})
+
+
+def calibration_rows(n_real, min_size, n_generations, n_runs):
+    """Rows the drift calibration fits and samples in all (for the time estimate)."""
+    T = min(n_generations, CALIBRATION_GENERATIONS)
+    return n_runs * T * sum(calibration_sizes(n_real, min_size))
+
+
+def bias_term(sizes, coef, kappa):
+    """``coef * (sum_{s<=t} n_s^(-kappa/2))**2`` per generation ``t = 0..T`` (0 at ``t = 0``)."""
+    sizes = np.asarray(sizes, dtype=np.float64)
+    steps = np.concatenate([[0.0], sizes[1:] ** (-kappa / 2)])
+    return coef * np.cumsum(steps) ** 2
+
+
+def fit_bias_rule(cells, with_bias=True):
+    """Fit ``measured = scale * simulated + c2 * t**2 * n**-kappa`` to the calibration cells.
+
+    Weighted least squares (weights ``1 / se**2`` of each cell mean), ``scale,
+    c2 >= 0``, ``kappa`` on :data:`KAPPAS`. The bias is *detected* when adding
+    it lowers the weighted residual sum of squares by more than the 95%
+    chi-square(1) quantile (times the residual dispersion when it exceeds 1);
+    ``gamma_low``/``gamma_high`` then bound ``gamma = kappa / 2`` by the same
+    profile criterion.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        ``n_samples``, ``generation``, ``measured_mean``, ``measured_se``,
+        ``simulated_mean``.
+    with_bias : bool
+        False fits ``scale`` alone (pools that keep real rows, where a bias
+        settles instead of growing with ``t``).
+
+    Returns
+    -------
+    dict
+        ``scale``, ``bias_coef`` (``c2``, 0 when not detected), ``kappa``,
+        ``gamma``, ``gamma_low``, ``gamma_high``, ``bias_detected``,
+        ``reaches_zero`` (the interval reaches the smallest exponent searched:
+        a bias that does not shrink with ``n``).
+    """
+    y = cells["measured_mean"].to_numpy(dtype=float)
+    sim = cells["simulated_mean"].to_numpy(dtype=float)
+    se = cells["measured_se"].to_numpy(dtype=float)
+    floor = 1e-3 * max(float(np.nanmax(np.abs(y))), 1e-12)
+    se = np.where(np.isfinite(se) & (se > floor), se, np.maximum(0.1 * np.abs(y), floor))
+    t = cells["generation"].to_numpy(dtype=float)
+    n = cells["n_samples"].to_numpy(dtype=float)
+    (scale0,), r0 = nnls((sim / se)[:, None], y / se)
+    sse0 = float(r0**2)
+    out = {"scale": float(scale0), "bias_coef": 0.0, "kappa": np.nan, "gamma": np.nan, "gamma_low": np.nan,
+           "gamma_high": np.nan, "bias_detected": False, "reaches_zero": False}
+    if not with_bias or y.size < 4:
+        return out
+    sse = np.empty(KAPPAS.size)
+    coefs = np.empty((KAPPAS.size, 2))
+    for k, kappa in enumerate(KAPPAS):
+        A = np.column_stack([sim, t**2 * n ** (-kappa)]) / se[:, None]
+        coefs[k], r = nnls(A, y / se)
+        sse[k] = r**2
+    best = int(np.argmin(sse))
+    dof = y.size - 3
+    dispersion = max(1.0, sse[best] / dof) if dof > 0 else 1.0
+    crit = 3.841 * dispersion
+    inside = KAPPAS[sse <= sse[best] + crit]
+    out.update(kappa=float(KAPPAS[best]), gamma=float(KAPPAS[best] / 2), gamma_low=float(inside.min() / 2),
+               gamma_high=float(inside.max() / 2))
+    if coefs[best, 1] > 0 and sse0 - sse[best] > crit:
+        out.update(scale=float(coefs[best, 0]), bias_coef=float(coefs[best, 1]), bias_detected=True,
+                   reaches_zero=bool(inside.min() <= KAPPAS[0]))
+    return out
+
+
+def calibrate_drift(model, generator, X, n_generations, n_runs, n_reps, seed, pool, progress=None):
+    """Measure the approximate blocks' drift in real runs and fit :func:`fit_bias_rule`.
+
+    ``seed(*key)`` gives the child seed of a named key. Returns the fit (a
+    dict with ``spread`` added: the median ratio of measured to scaled
+    simulated standard deviations), the measured drift of every run and
+    generation, and the per-cell summary.
+    """
+    from ..recursive import RecursiveSynthesizer
+
+    n_real = int(X.shape[0])
+    T_cal = min(n_generations, CALIBRATION_GENERATIONS)
+    rows, sims = [], {}
+    for k, n in enumerate(calibration_sizes(n_real, model.min_size())):
+        for r in range(n_runs):
+            rs = RecursiveSynthesizer(clone(generator), n_generations=T_cal, schedule=ConstantSchedule(n=n),
+                                      pool=pool, random_state=seed("calibration-run", k, r)).fit(X)
+            for t in range(1, T_cal + 1):
+                rows.append({"n_samples": n, "run": r, "generation": t,
+                             "measured": model.measure_approximate(rs.parameters_[t], rs.parameters_[0])})
+            if progress is not None:
+                progress.update(1)
+        sims[n] = model.simulate_approximate(np.array([n_real] + [n] * T_cal), n_reps,
+                                             seed("calibration-simulation", k))[:, 1:]
+    measured = pd.DataFrame(rows)
+    cells = measured.groupby(["n_samples", "generation"])["measured"].agg(["mean", "std", "count"]).reset_index()
+    pick = list(zip(cells["n_samples"], cells["generation"]))
+    cells["measured_mean"] = cells["mean"]
+    cells["measured_se"] = cells["std"] / np.sqrt(cells["count"])
+    cells["simulated_mean"] = [sims[n][:, t - 1].mean() for n, t in pick]
+    sim_sd = np.array([sims[n][:, t - 1].std(ddof=1) for n, t in pick])
+    fit = fit_bias_rule(cells, with_bias=pool == "replace")
+    scale = fit["scale"] if np.isfinite(fit["scale"]) and fit["scale"] > 0 else 1.0
+    fit["scale"] = scale
+    spread = 1.0
+    if n_runs >= 2:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = cells["std"].to_numpy() / (scale * sim_sd)
+        ratio = ratio[np.isfinite(ratio)]
+        spread = float(np.median(ratio)) if ratio.size else 1.0
+    fit["spread"] = spread if np.isfinite(spread) and spread > 0 else 1.0
+    t_col = cells["generation"].to_numpy(dtype=float)
+    n_col = cells["n_samples"].to_numpy(dtype=float)
+    bias = fit["bias_coef"] * t_col**2 * n_col ** (-fit["kappa"]) if fit["bias_detected"] else 0.0
+    summary = pd.DataFrame({"n_samples": cells["n_samples"], "generation": cells["generation"],
+                            "measured_mean": cells["measured_mean"], "measured_sd": cells["std"],
+                            "simulated_mean": cells["simulated_mean"], "simulated_sd": sim_sd,
+                            "calibrated_mean": scale * cells["simulated_mean"] + bias,
+                            "calibrated_sd": scale * fit["spread"] * sim_sd})
+    return fit, measured, summary
+
+
+def task_of(y):
+    """``"binary"``, ``"multiclass"`` or ``"regression"`` for a target column."""
+    values = pd.Series(y).dropna()
+    if values.dtype.kind == "f" and not np.all(np.mod(values.to_numpy(), 1) == 0):
+        return "regression"
+    return "binary" if values.nunique() == 2 else "multiclass"
+
+
+def calibrate_utility(model, generator, X, target, metric, n_generations, n_reps, seed, pool, reference,
+                      progress=None):
+    """Map the predicted drift to the measured utility loss: ``loss = b + a * drift + e``.
+
+    ``reference="generation0"``: the loss of generation ``t`` against
+    generation 0 of the same generator in the same evaluator repeat (same
+    split, same real baseline), so ``b = 0`` and ``e`` is the spread of those
+    paired differences; ``"real"``: against real-only training (TRTR), ``b``
+    the measured loss of generation 0 (the generator's own gap), ``e`` the
+    spread of the losses at a fixed generation. ``a >= 0`` is a least-squares
+    slope through ``b`` on two small settings (constant ``n_train/4`` and
+    ``n_train/16``, two generations, three repeats). Both losses of
+    generation 0 against real-only training are returned (``loss_real_0``).
+    """
+    from ..evaluation import UtilityEvaluator
+    from ..evaluation._metrics import default_estimators
+    from ..recursive import RecursiveSynthesizer
+
+    task = task_of(X[target])
+    name, estimator = next(iter(default_estimators(task).items()))
+    if metric is None:
+        metric = {"binary": "roc_auc", "multiclass": "roc_auc_ovr", "regression": "r2"}[task]
+    test_size = 0.25
+    n_train = int(np.floor(X.shape[0] * (1 - test_size)))
+    T_cal = min(n_generations, 2)
+    evaluator = UtilityEvaluator(target, estimators={name: estimator}, scoring=[metric], test_size=test_size,
+                                 n_repeats=3, fidelity=False, random_state=seed("utility-evaluator"))
+    rows, within, real_losses = [], [], []
+    for k, div in enumerate((4, 16)):
+        n_cal = max(n_train // div, model.min_size())
+        rs = RecursiveSynthesizer(clone(generator), n_generations=T_cal, schedule=ConstantSchedule(n=n_cal),
+                                  pool=pool, keep="all")
+        report = evaluator.evaluate(rs, X)
+        syn = report.scores[report.scores["train_on"] == "synthetic"]
+        loss_real = -syn.pivot_table(index="repeat", columns="generation", values="gap", aggfunc="mean")
+        real_losses += list(loss_real[0].dropna())
+        loss = loss_real.sub(loss_real[0], axis=0) if reference == "generation0" else loss_real
+        pred = model.simulate(np.array([n_train] + [n_cal] * T_cal), n_reps,
+                              seed("utility-simulation", k)).mean(axis=0)
+        for g in loss.columns:
+            values = loss[g].dropna().to_numpy()
+            if reference != "generation0" or g > 0:
+                within.append(values)
+            rows.append({"setting": f"constant:{n_cal}", "generation": int(g),
+                         "n_samples": n_cal if g else n_train, "drift_predicted": float(pred[int(g)]),
+                         "loss_measured": float(values.mean()) if values.size else np.nan,
+                         "loss_sd": float(values.std(ddof=1)) if values.size > 1 else np.nan})
+        if progress is not None:
+            progress.update(1)
+    table = pd.DataFrame(rows)
+    loss = table["loss_measured"].to_numpy()
+    x = table["drift_predicted"].to_numpy()
+    g0 = table["generation"].to_numpy() == 0
+    b = 0.0 if reference == "generation0" else float(np.nanmean(loss[g0]))
+    later = ~g0 & np.isfinite(loss) & np.isfinite(x)
+    den = float(np.sum(x[later] ** 2))
+    a = max(0.0, float(np.sum(x[later] * (loss[later] - b)) / den)) if den > 0 else 0.0
+    table["loss_fitted"] = b + a * x
+    # The evaluator's own noise at a fixed generator: pooled within-cell standard deviation.
+    df = sum(max(v.size - 1, 0) for v in within)
+    noise = float(np.sqrt(sum(np.sum((v - v.mean()) ** 2) for v in within if v.size > 1) / df)) if df else 0.0
+    return {"metric": metric, "estimator": name, "intercept": b, "slope": a, "noise_sd": noise,
+            "noise_df": int(df), "table": table, "reference": reference,
+            "loss_real_0": float(np.mean(real_losses)) if real_losses else np.nan}
