@@ -17,7 +17,9 @@ on encoded arrays:
 ``_sample_encoded(n_samples, rng)``
     return ``{column: array}`` in the encoded space;
 
-plus ``_fitted_params()`` for :meth:`get_fitted_params`.
+plus ``_fitted_params()`` for :meth:`get_fitted_params`, and optionally
+``_output_schema(schema)`` when :meth:`sample` returns other dtypes than the
+fitted ones (the default returns ``schema``: the fitted dtypes are restored).
 """
 
 import numbers
@@ -118,7 +120,9 @@ class BaseGenerator(BaseEstimator):
 
     def _start(self, table):
         self.schema_ = table.schema
-        self.dtypes_ = table.schema.dtypes()
+        # The schema sample() decodes with, fixed at fit like every parameter.
+        self._sample_schema = self._output_schema(table.schema)
+        self.dtypes_ = self._sample_schema.dtypes()
         self.random_state_ = make_rng(self.random_state)
         self.n_rows_seen_ = 0.0
         self._reset_statistics(table)
@@ -145,19 +149,22 @@ class BaseGenerator(BaseEstimator):
         Returns
         -------
         DataFrame or ndarray of shape (n_samples, n_features)
-            The container, columns, order and dtypes seen at fit.
+            The container, columns and order seen at fit, with the dtypes
+            ``dtypes_`` (those seen at fit unless the generator documents
+            otherwise).
         """
         check_is_fitted(self, "random_state_")
         n = _check_n_samples(n_samples, type(self).__name__)
         rng = self.random_state_ if random_state is None else make_rng(random_state)
+        schema = self._sample_schema
         if n == 0:
             columns = {
                 c.name: np.empty(0, dtype=np.int64 if c.kind in DISCRETE_KINDS else np.float64)
-                for c in self.schema_.columns
+                for c in schema.columns
             }
         else:
             columns = self._sample_encoded(n, rng)
-        return self.schema_.decode(columns, n)
+        return schema.decode(columns, n)
 
     def get_fitted_params(self):
         """The estimated parameters, as a dict of numpy arrays and floats.
@@ -180,7 +187,7 @@ class BaseGenerator(BaseEstimator):
             validate_data(self, X, reset=reset, skip_check_array=True)
             if not reset:
                 schema = self.schema_
-                _check_same_dtypes(X, schema, owner)
+                _check_same_dtypes(X, schema, owner, self._sample_schema)
             self._check_missing(X, owner)
             return schema.encode(X, update=True, owner=owner)
         if isinstance(X, pd.Series):
@@ -231,12 +238,18 @@ class BaseGenerator(BaseEstimator):
     def _fitted_params(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _output_schema(self, schema):
+        """The schema :meth:`sample` decodes with (called once per fit): ``schema`` itself."""
+        return schema
 
-def _check_same_dtypes(X, schema, owner):
+
+def _check_same_dtypes(X, schema, owner, sample_schema):
+    # A chunk may also carry the dtypes sample() returns: a generator continues
+    # its fit on its own rows (the accumulate pool).
     wrong = [
-        f"{c.name!r} is {X[c.name].dtype}, was {c.dtype}"
-        for c in schema.columns
-        if X[c.name].dtype != c.dtype
+        f"{c.name!r} is {X[c.name].dtype}, was {c.dtype}" + (f" (or {s.dtype})" if s.dtype != c.dtype else "")
+        for c, s in zip(schema.columns, sample_schema.columns)
+        if X[c.name].dtype != c.dtype and X[c.name].dtype != s.dtype
     ]
     if wrong:
         raise SchemaError(f"{owner}.partial_fit got columns whose dtype changed since the first chunk: "

@@ -72,6 +72,7 @@ def fit_bias_rule(cells, with_bias=True):
         ``reaches_zero`` (the interval reaches the smallest exponent searched:
         a bias that does not shrink with ``n``).
     """
+    cells = cells[np.isfinite(cells["measured_mean"]) & np.isfinite(cells["simulated_mean"])]
     y = cells["measured_mean"].to_numpy(dtype=float)
     sim = cells["simulated_mean"].to_numpy(dtype=float)
     se = cells["measured_se"].to_numpy(dtype=float)
@@ -79,6 +80,9 @@ def fit_bias_rule(cells, with_bias=True):
     se = np.where(np.isfinite(se) & (se > floor), se, np.maximum(0.1 * np.abs(y), floor))
     t = cells["generation"].to_numpy(dtype=float)
     n = cells["n_samples"].to_numpy(dtype=float)
+    if y.size == 0:
+        return {"scale": 1.0, "bias_coef": 0.0, "kappa": np.nan, "gamma": np.nan, "gamma_low": np.nan,
+                "gamma_high": np.nan, "bias_detected": False, "reaches_zero": False}
     (scale0,), r0 = nnls((sim / se)[:, None], y / se)
     sse0 = float(r0**2)
     out = {"scale": float(scale0), "bias_coef": 0.0, "kappa": np.nan, "gamma": np.nan, "gamma_low": np.nan,
@@ -129,13 +133,17 @@ def calibrate_drift(model, generator, X, n_generations, n_runs, n_reps, seed, po
         sims[n] = model.simulate_approximate(np.array([n_real] + [n] * T_cal), n_reps,
                                              seed("calibration-simulation", k))[:, 1:]
     measured = pd.DataFrame(rows)
-    cells = measured.groupby(["n_samples", "generation"])["measured"].agg(["mean", "std", "count"]).reset_index()
+    # A run whose latent correlation became singular where generation 0's is not has an infinite KL
+    # (a collapsed direction, which the Gaussian simulation never reaches); it is counted, not averaged.
+    finite = measured[np.isfinite(measured["measured"])]
+    cells = finite.groupby(["n_samples", "generation"])["measured"].agg(["mean", "std", "count"]).reset_index()
     pick = list(zip(cells["n_samples"], cells["generation"]))
     cells["measured_mean"] = cells["mean"]
     cells["measured_se"] = cells["std"] / np.sqrt(cells["count"])
     cells["simulated_mean"] = [sims[n][:, t - 1].mean() for n, t in pick]
     sim_sd = np.array([sims[n][:, t - 1].std(ddof=1) for n, t in pick])
     fit = fit_bias_rule(cells, with_bias=pool == "replace")
+    fit["n_infinite"] = int((~np.isfinite(measured["measured"])).sum())
     scale = fit["scale"] if np.isfinite(fit["scale"]) and fit["scale"] > 0 else 1.0
     fit["scale"] = scale
     spread = 1.0

@@ -39,10 +39,14 @@ def _mvn_model(fitted):
         exact = False
         notes.append("the Ledoit-Wolf covariance is shrunk towards the identity; it is simulated as the "
                      "MLE (ddof=0) and the drift calibrated on real runs")
-    rounded = [s.name for s in specs if s.kind != "float"]
+    # Integer/datetime columns are rounded and clipped unless sampled as floats (integers="continuous").
+    rounded = [(s.name, s.kind) for s, dtype in zip(specs, fitted.dtypes_)
+               if s.kind != "float" and not pd.api.types.is_float_dtype(dtype)]
     if rounded:
         exact = False
-        notes.append(f"integer/datetime columns {rounded} are rounded and clipped to their observed range, a "
+        kinds = "integer/datetime" if any(kind == "int" for _, kind in rounded) else "datetime"
+        rounded = [name for name, _ in rounded]
+        notes.append(f"{kinds} columns {rounded} are rounded and clipped to their observed range, a "
                      "bias the Gaussian theory leaves out; the drift is calibrated on real runs")
     block = GaussianBlock("numeric columns", rank(fitted.covariance_), ddof, exact=exact)
     method = "theory+simulation (exact sufficient-statistic simulation of the Gaussian loop)"

@@ -433,6 +433,10 @@ def _calibration_notes(model, fit, pool, sizes, n_runs, n_generations):
     out = [f"calibrated on {len(sizes)} x {n_runs} real recursive runs (pool={pool!r}, constant n = {sizes_text}, "
            f"{min(n_generations, 3)} generations): the simulated drift of {approx} is multiplied by "
            f"{fit['scale']:.3g}, its spread around the mean by a further {fit['spread']:.3g}"]
+    if fit.get("n_infinite"):
+        out.append(f"{fit['n_infinite']} measured generations had an infinite drift (their latent correlation "
+                   "became singular where generation 0's is not: a collapsed direction); the calibration uses the "
+                   "finite ones, so it understates the drift of small sizes")
     if pool != "replace":
         out.append("with real rows in every pool an estimator bias settles instead of growing: no bias term")
     elif not fit["bias_detected"]:

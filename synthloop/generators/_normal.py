@@ -4,6 +4,7 @@
 import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
+from .._table import ColumnSpec, TableSchema
 from ..base import BaseGenerator
 
 __all__ = ["MultivariateNormalGenerator"]
@@ -26,6 +27,17 @@ class MultivariateNormalGenerator(BaseGenerator):
         with the Rao-Blackwellised Ledoit-Wolf intensity (RBLW, Chen et al.
         2010), which needs only the covariance, so it streams.
         With weights, ``n`` is the sum of the weights.
+    integers : {"round", "continuous"}, default="round"
+        How integer columns are returned. ``"round"`` rounds the sampled
+        values to integers and clips them into the range observed at fit, and
+        restores the fitted integer dtype. ``"continuous"`` models them as the
+        real-valued columns they are in the Gaussian: **they are returned as
+        float64 columns** (``dtypes_`` says so), neither rounded nor clipped,
+        so values outside the observed range occur. The fitted mean and
+        covariance are the same for both. Use ``"continuous"`` in a recursive
+        loop that must follow the exact Gaussian random walk of THEORY.md §2
+        (and :func:`synthloop.simulate.simulate_mvn`); datetime columns are
+        rounded to their ticks and clipped either way.
     random_state : int, RandomState instance or None, default=None
         Seeds the sampling stream.
 
@@ -50,12 +62,19 @@ class MultivariateNormalGenerator(BaseGenerator):
     :class:`GaussianCopulaGenerator` or :class:`CategoricalGenerator`, which
     model missingness, or impute first.
 
-    Integer columns are sampled on the real line and rounded into their
-    observed range; datetimes are modelled as their integer ticks. Clipping
+    Integer columns are sampled on the real line and, with
+    ``integers="round"``, rounded into their observed range; datetimes are
+    modelled as their integer ticks, rounded and clipped likewise. Clipping
     into the observed range is a biased estimator: in a recursive loop the
     range can only shrink and a skewed column (ages >= 17) loses tail mass
-    every generation, a collapse the Gaussian theory does not describe. Study
-    the pure random walk of THEORY.md §2 on float columns.
+    every generation, a collapse the Gaussian theory does not describe.
+    ``integers="continuous"`` removes this bias for integer columns by
+    returning them as float64 (not rounded, not clipped): the next generation
+    fits float columns, and the loop is the pure random walk of THEORY.md §2
+    (a generation's ``partial_fit`` accepts these float64 rows for the integer
+    columns it was first fitted on). Datetime columns keep a datetime dtype,
+    so they stay rounded and clipped: convert them to numbers (e.g. seconds as
+    float) to study the exact law on them.
 
     Examples
     --------
@@ -69,6 +88,12 @@ class MultivariateNormalGenerator(BaseGenerator):
     True
     >>> bool(S["age"].between(18, 89).all())
     True
+
+    With ``integers="continuous"`` the integer column comes back as float64:
+
+    >>> gen = MultivariateNormalGenerator(integers="continuous", random_state=0).fit(X)
+    >>> gen.dtypes_.tolist() == gen.sample(3).dtypes.tolist() == [np.float64, np.float64]
+    True
     """
 
     _supported_kinds = frozenset({"float", "int", "datetime"})
@@ -77,11 +102,23 @@ class MultivariateNormalGenerator(BaseGenerator):
     _parameter_constraints: dict = {
         **BaseGenerator._parameter_constraints,
         "covariance": [StrOptions({"unbiased", "mle", "ledoit-wolf"})],
+        "integers": [StrOptions({"round", "continuous"})],
     }
 
-    def __init__(self, *, covariance="unbiased", random_state=None):
+    def __init__(self, *, covariance="unbiased", integers="round", random_state=None):
         self.covariance = covariance
+        self.integers = integers
         self.random_state = random_state
+
+    def _output_schema(self, schema):
+        if self.integers == "round":
+            return schema
+        # Integer columns are decoded as the floats they are sampled as (no
+        # rounding, no clipping); the other specs are shared, so their ranges
+        # keep following partial_fit.
+        columns = [ColumnSpec(c.name, "float", np.dtype(np.float64)) if c.kind == "int" else c
+                   for c in schema.columns]
+        return TableSchema(columns, is_frame=schema.is_frame)
 
     def _reset_statistics(self, table):
         d = len(table.schema.columns)

@@ -1,5 +1,6 @@
 """Every generator passes sklearn's checks and synthloop's own generator checks."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from synthloop import MultivariateNormalGenerator
@@ -10,17 +11,23 @@ GENERATORS = [
     MultivariateNormalGenerator(covariance="mle"),
     MultivariateNormalGenerator(covariance="ledoit-wolf"),
 ]
-
+# Returns integer columns as unrounded, unclipped float64 by design (its dtypes_ says so).
+CONTINUOUS = MultivariateNormalGenerator(integers="continuous")
 
 def _expected_failed(estimator):
     return getattr(estimator, "_expected_failed_checks", lambda: {})()
 
 
-@parametrize_with_checks(GENERATORS, expected_failed_checks=_expected_failed)
+@parametrize_with_checks(GENERATORS + [CONTINUOUS], expected_failed_checks=_expected_failed)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
 @parametrize_with_generator_checks(GENERATORS)
 def test_generator_contract(generator, check):
+    check(generator)
+
+
+@parametrize_with_generator_checks([CONTINUOUS])
+def test_generator_contract_continuous_integers(generator, check):
     check(generator)
