@@ -269,13 +269,13 @@ def test_chunked_copula_drifts_as_its_effective_rows():
     # 1,000 with a 500-row reservoir; Kish's effective size is 662 rows. The
     # measured mean KL(R_1 || R_0) over 150 fits must match the simulation at
     # 662 rows within 4 SE, and not the simulation at all 3,500 rows.
-    from synthloop.advise._drift import GaussianBlock, effective_rows
+    from synthloop.advise._drift import LatentCorrelationBlock, effective_rows
 
     R0 = np.array([[1.0, 0.5, 0.3], [0.5, 1.0, 0.4], [0.3, 0.4, 1.0]])
     L = np.linalg.cholesky(R0)
     n, chunk, k, reps = 3500, 1000, 500, 150
     (eff,) = effective_rows(np.array([n]), k, chunk)
-    block = GaussianBlock("latent", 3, correlation=True)
+    block = LatentCorrelationBlock("latent", R0)
     p0 = {"correlation": R0}
     measured = []
     for s in range(reps):
@@ -487,3 +487,36 @@ def test_bias_term_adds_in_amplitude():
 
     sizes = np.array([100, 400, 400, 400])
     np.testing.assert_allclose(bias_term(sizes, 2.0, 1.0), 2.0 * (np.arange(4) / 20.0) ** 2)
+
+
+@pytest.mark.slow
+def test_latent_correlation_simulation_matches_copula_fits_of_strongly_correlated_data():
+    # Gaussian data (no ties: the copula's estimator is the normal-scores correlation), strong
+    # correlations. The block simulates the correlation chain in the columns' own coordinates; the
+    # measured mean drift at T over 600 real loops must match it within 4 SE. The same loops put a
+    # simulation of the correlation in whitened coordinates (what a correlation is not: affine
+    # invariant) more than 4 SE away, so the test can tell the two apart.
+    from synthloop import RecursiveSynthesizer
+    from synthloop.advise._drift import LatentCorrelationBlock, _kl_latent, _to_correlation
+    from synthloop.schedules import CallableSchedule
+    from synthloop.simulate import simulate_mvn
+
+    p, n, T, reps = 4, 1000, 3, 600
+    R = np.full((p, p), 0.9)
+    R[3, :3] = R[:3, 3] = 0.6
+    np.fill_diagonal(R, 1.0)
+    X = np.random.default_rng(0).multivariate_normal(np.zeros(p), R, size=n)
+    R0 = GaussianCopulaGenerator(random_state=0).fit(X).correlation_
+    block = LatentCorrelationBlock("x", R0)
+    measured = np.array([
+        block.measure(rs.parameters_[T], rs.parameters_[0])
+        for rs in (RecursiveSynthesizer(GaussianCopulaGenerator(), n_generations=T, schedule=f"constant:{n}",
+                                        random_state=s).fit(X) for s in range(reps))])
+    sim = block.simulate(np.array([n] * (T + 1)), 4000, 1)[:, -1]
+    se = np.sqrt(measured.var(ddof=1) / reps + sim.var() / sim.size)
+    assert abs(measured.mean() - sim.mean()) < 4 * se, (measured.mean(), sim.mean(), se)
+    whitened = simulate_mvn(T - 1, schedule=CallableSchedule(lambda t: n), n0=n, dim=p, n_reps=4000,
+                            store="full", random_state=1).covariances[:, -1]
+    wrong = _kl_latent(_to_correlation(whitened), np.eye(p))
+    se_wrong = np.sqrt(measured.var(ddof=1) / reps + wrong.var() / wrong.size)
+    assert abs(measured.mean() - wrong.mean()) > 4 * se_wrong, (measured.mean(), wrong.mean(), se_wrong)

@@ -12,12 +12,12 @@ import sys
 import numpy as np
 
 from synthloop import GaussianCopulaGenerator
-from synthloop.advise._drift import GaussianBlock
+from synthloop.advise._drift import LatentCorrelationBlock
 from synthloop.datasets import load_adult
 
 N, CHUNK = 200_000, 50_000
 g0 = GaussianCopulaGenerator(random_state=0).fit(load_adult().frame)
-block = GaussianBlock("latent", g0.correlation_.shape[0], correlation=True)
+block = LatentCorrelationBlock("latent", g0.correlation_)
 p0 = g0.get_fitted_params()
 out = {"fit, all 200k rows": [], "partial_fit, 4 x 50k, reservoir 100k": [], "plain fit of 100k rows": []}
 for s in range(int(sys.argv[1]) if len(sys.argv) > 1 else 8):

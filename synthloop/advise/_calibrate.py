@@ -23,8 +23,18 @@ from ..schedules import ConstantSchedule
 KAPPAS = np.round(np.arange(0.02, 2.0001, 0.02), 2)
 #: Size factors of the calibration runs: three sizes spanning 16x.
 SIZE_FACTORS = (0.25, 1.0, 4.0)
-#: Generations of each calibration run (fewer when T is smaller).
-CALIBRATION_GENERATIONS = 3
+#: Bootstrap replicates over the calibration runs, and the upper quantile of the scale that is used.
+N_BOOTSTRAP = 200
+SCALE_LEVEL = 0.95
+#: Factors tried, in order, to widen the calibrated spread until the calibration runs are covered.
+SPREAD_FACTORS = (1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0)
+#: Generations of each calibration run (fewer when T is smaller): enough to tell a noise that grows like
+#: ``t`` from a bias that grows like ``t**2``.
+CALIBRATION_GENERATIONS = 5
+#: A recommendation whose rows per generation exceed the largest calibration size by more than this
+#: factor is calibrated again at its own size (at most MAX_ROUNDS rounds of search in all).
+EXTRAPOLATION_FACTOR = 1.5
+MAX_ROUNDS = 3
 
 
 def calibration_sizes(n_real, min_size):
@@ -33,7 +43,7 @@ def calibration_sizes(n_real, min_size):
 
 
 def calibration_rows(n_real, min_size, n_generations, n_runs):
-    """Rows the drift calibration fits and samples in all (for the time estimate)."""
+    """Rows the first round of the drift calibration fits and samples in all (for the time estimate)."""
     T = min(n_generations, CALIBRATION_GENERATIONS)
     return n_runs * T * sum(calibration_sizes(n_real, min_size))
 
@@ -108,60 +118,136 @@ def fit_bias_rule(cells, with_bias=True):
     return out
 
 
-def calibrate_drift(model, generator, X, n_generations, n_runs, n_reps, seed, pool, progress=None):
-    """Measure the approximate blocks' drift in real runs and fit :func:`fit_bias_rule`.
+class DriftCalibration:
+    """Real recursive runs of the approximate blocks at constant sizes, and the fit of the bias rule.
 
-    ``seed(*key)`` gives the child seed of a named key. Returns the fit (a
-    dict with ``spread`` added: the median ratio of measured to scaled
-    simulated standard deviations), the measured drift of every run and
-    generation, and the per-cell summary.
+    :meth:`add_size` runs ``n_runs`` loops of ``T_cal`` generations at one
+    constant size (and simulates the same cell); :meth:`fit` fits
+    :func:`fit_bias_rule` to every cell so far and calibrates the spread.
+    Sizes can be added after a first search, so that the calibration brackets
+    the size it recommends instead of extrapolating to it.
     """
-    from ..recursive import RecursiveSynthesizer
 
-    n_real = int(X.shape[0])
-    T_cal = min(n_generations, CALIBRATION_GENERATIONS)
-    rows, sims = [], {}
-    for k, n in enumerate(calibration_sizes(n_real, model.min_size())):
-        for r in range(n_runs):
-            rs = RecursiveSynthesizer(clone(generator), n_generations=T_cal, schedule=ConstantSchedule(n=n),
-                                      pool=pool, random_state=seed("calibration-run", k, r)).fit(X)
-            for t in range(1, T_cal + 1):
-                rows.append({"n_samples": n, "run": r, "generation": t,
-                             "measured": model.measure_approximate(rs.parameters_[t], rs.parameters_[0])})
-            if progress is not None:
-                progress.update(1)
-        sims[n] = model.simulate_approximate(np.array([n_real] + [n] * T_cal), n_reps,
-                                             seed("calibration-simulation", k))[:, 1:]
-    measured = pd.DataFrame(rows)
-    # A run whose latent correlation became singular where generation 0's is not has an infinite KL
-    # (a collapsed direction, which the Gaussian simulation never reaches); it is counted, not averaged.
-    finite = measured[np.isfinite(measured["measured"])]
-    cells = finite.groupby(["n_samples", "generation"])["measured"].agg(["mean", "std", "count"]).reset_index()
-    pick = list(zip(cells["n_samples"], cells["generation"]))
-    cells["measured_mean"] = cells["mean"]
-    cells["measured_se"] = cells["std"] / np.sqrt(cells["count"])
-    cells["simulated_mean"] = [sims[n][:, t - 1].mean() for n, t in pick]
-    sim_sd = np.array([sims[n][:, t - 1].std(ddof=1) for n, t in pick])
-    fit = fit_bias_rule(cells, with_bias=pool == "replace")
-    fit["n_infinite"] = int((~np.isfinite(measured["measured"])).sum())
-    scale = fit["scale"] if np.isfinite(fit["scale"]) and fit["scale"] > 0 else 1.0
-    fit["scale"] = scale
-    spread = 1.0
-    if n_runs >= 2:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = cells["std"].to_numpy() / (scale * sim_sd)
-        ratio = ratio[np.isfinite(ratio)]
-        spread = float(np.median(ratio)) if ratio.size else 1.0
-    fit["spread"] = spread if np.isfinite(spread) and spread > 0 else 1.0
-    t_col = cells["generation"].to_numpy(dtype=float)
-    n_col = cells["n_samples"].to_numpy(dtype=float)
-    bias = fit["bias_coef"] * t_col**2 * n_col ** (-fit["kappa"]) if fit["bias_detected"] else 0.0
-    summary = pd.DataFrame({"n_samples": cells["n_samples"], "generation": cells["generation"],
-                            "measured_mean": cells["measured_mean"], "measured_sd": cells["std"],
-                            "simulated_mean": cells["simulated_mean"], "simulated_sd": sim_sd,
-                            "calibrated_mean": scale * cells["simulated_mean"] + bias,
-                            "calibrated_sd": scale * fit["spread"] * sim_sd})
-    return fit, measured, summary
+    def __init__(self, model, generator, X, n_generations, n_runs, n_reps, seed, pool, confidence=0.9,
+                 progress=None):
+        self.model, self.generator, self.X = model, generator, X
+        self.n_real = int(X.shape[0])
+        self.T_cal = min(n_generations, CALIBRATION_GENERATIONS)
+        self.n_runs, self.n_reps, self.seed, self.pool = n_runs, n_reps, seed, pool
+        self.confidence, self.progress = confidence, progress
+        self.rows, self.sims = [], {}
+
+    @property
+    def sizes(self):
+        return sorted(self.sims)
+
+    def add_size(self, n):
+        from ..recursive import RecursiveSynthesizer
+
+        n = int(n)
+        if n in self.sims:
+            return
+        k = len(self.sims)
+        for r in range(self.n_runs):
+            rs = RecursiveSynthesizer(clone(self.generator), n_generations=self.T_cal, schedule=ConstantSchedule(n=n),
+                                      pool=self.pool, random_state=self.seed("calibration-run", k, r)).fit(self.X)
+            for t in range(1, self.T_cal + 1):
+                self.rows.append({"n_samples": n, "run": r, "generation": t,
+                                  "measured": self.model.measure_approximate(rs.parameters_[t], rs.parameters_[0])})
+            if self.progress is not None:
+                self.progress.update(1)
+        self.sims[n] = self.model.simulate_approximate(np.array([self.n_real] + [n] * self.T_cal), self.n_reps,
+                                                       self.seed("calibration-simulation", k))[:, 1:]
+
+    def _scale_upper(self, finite, fit, sims):
+        rng = np.random.default_rng(self.seed("calibration-bootstrap"))
+        groups = {n: [g for _, g in part.groupby("run")] for n, part in finite.groupby("n_samples")}
+        scales = []
+        for _ in range(N_BOOTSTRAP):
+            parts = [runs[i] for runs in groups.values() for i in rng.integers(0, len(runs), len(runs))]
+            boot = pd.concat(parts).groupby(["n_samples", "generation"])["measured"].agg(["mean", "std", "count"])
+            boot = boot.reset_index()
+            boot["measured_mean"] = boot["mean"]
+            boot["measured_se"] = boot["std"] / np.sqrt(boot["count"])
+            boot["simulated_mean"] = [sims[n][:, t - 1].mean() for n, t in zip(boot["n_samples"], boot["generation"])]
+            if fit["bias_detected"]:  # the bias term at the fitted exponent; only the scale is bootstrapped
+                bias = fit["bias_coef"] * boot["generation"] ** 2 * boot["n_samples"].astype(float) ** -fit["kappa"]
+                boot["measured_mean"] = boot["measured_mean"] - bias
+            scales.append(fit_bias_rule(boot, with_bias=False)["scale"])
+        return float(np.quantile(scales, SCALE_LEVEL))
+
+    def fit(self):
+        """The fit (:func:`fit_bias_rule` plus ``spread``, ``coverage``, ``n_infinite``), runs and summary.
+
+        ``spread`` is the median ratio of measured to scaled simulated
+        standard deviations, widened by the smallest factor of
+        :data:`SPREAD_FACTORS` for which the calibrated
+        ``confidence``-quantile of each cell covers at least that share of the
+        calibration runs (``coverage``, the share reached).
+        """
+        sims, n_runs, confidence = self.sims, self.n_runs, self.confidence
+        measured = pd.DataFrame(self.rows)
+        # A run whose latent correlation became singular where generation 0's is not has an infinite KL
+        # (a collapsed direction, which the Gaussian simulation never reaches); it is counted, not averaged.
+        finite = measured[np.isfinite(measured["measured"])]
+        cells = finite.groupby(["n_samples", "generation"])["measured"].agg(["mean", "std", "count"]).reset_index()
+        pick = list(zip(cells["n_samples"], cells["generation"]))
+        cells["measured_mean"] = cells["mean"]
+        cells["measured_se"] = cells["std"] / np.sqrt(cells["count"])
+        cells["simulated_mean"] = [sims[n][:, t - 1].mean() for n, t in pick]
+        sim_sd = np.array([sims[n][:, t - 1].std(ddof=1) for n, t in pick])
+        fit = fit_bias_rule(cells, with_bias=self.pool == "replace")
+        fit["n_infinite"] = int((~np.isfinite(measured["measured"])).sum())
+        scale = fit["scale"] if np.isfinite(fit["scale"]) and fit["scale"] > 0 else 1.0
+        fit["scale_fitted"] = scale
+        if n_runs >= 2:
+            # The promise must hold whatever the calibration's own luck: real drifts are heavy tailed, so
+            # the scale is taken at the SCALE_LEVEL upper bound of a bootstrap over the calibration runs
+            # (each run with all its generations, resampled within its size).
+            scale = max(scale, self._scale_upper(finite, fit, sims))
+        fit["scale"] = scale
+        spread = 1.0
+        if n_runs >= 2:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = cells["std"].to_numpy() / (scale * sim_sd)
+            ratio = ratio[np.isfinite(ratio)]
+            spread = float(np.median(ratio)) if ratio.size else 1.0
+        spread = spread if np.isfinite(spread) and spread > 0 else 1.0
+        t_col = cells["generation"].to_numpy(dtype=float)
+        n_col = cells["n_samples"].to_numpy(dtype=float)
+        bias = fit["bias_coef"] * t_col**2 * n_col ** (-fit["kappa"]) if fit["bias_detected"] else 0.0
+        # The criterion is a quantile, and real drifts have heavier tails than the scaled simulation (a
+        # repaired correlation jumps): widen the spread until the calibration runs themselves are covered
+        # by the calibrated confidence-quantile in at least the promised share.
+        bias_of = dict(zip(pick, np.broadcast_to(bias, len(pick))))
+        runs = [(sims[n][:, t - 1], finite.loc[(finite["n_samples"] == n) & (finite["generation"] == t), "measured"]
+                 .to_numpy(), bias_of[(n, t)]) for n, t in pick]
+
+        def coverage(s_):
+            hits = total_runs = 0
+            for sim_t, values, b in runs:
+                centre = sim_t.mean()
+                q = np.quantile(scale * (centre + s_ * (sim_t - centre)) + b, confidence)
+                hits += int(np.sum(values <= q))
+                total_runs += values.size
+            return hits / max(total_runs, 1)
+
+        fit["spread_median_ratio"] = spread
+        if n_runs >= 2:
+            for factor in SPREAD_FACTORS:
+                if coverage(spread * factor) >= confidence:
+                    spread *= factor
+                    break
+            else:
+                spread *= SPREAD_FACTORS[-1]
+        fit["spread"] = spread
+        fit["coverage"] = coverage(spread)
+        summary = pd.DataFrame({"n_samples": cells["n_samples"], "generation": cells["generation"],
+                                "measured_mean": cells["measured_mean"], "measured_sd": cells["std"],
+                                "simulated_mean": cells["simulated_mean"], "simulated_sd": sim_sd,
+                                "calibrated_mean": scale * cells["simulated_mean"] + bias,
+                                "calibrated_sd": scale * fit["spread"] * sim_sd})
+        return fit, measured, summary
 
 
 def task_of(y):

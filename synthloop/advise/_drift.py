@@ -6,12 +6,15 @@ measures the same divergence between two fitted parameter dictionaries, so a
 prediction and a real recursive run are compared on one definition.
 
 - :class:`GaussianBlock`: a ``d``-dimensional Gaussian refit with the sample
-  mean and covariance (``ddof``), or only its correlation (the copula's latent
-  space). ``KL(N_t || N_0)`` is affine invariant, so its law depends only on
-  ``d``, ``ddof`` and ``n_1..n_T`` (THEORY.md §2, multivariate normal): it is
-  simulated from the standard normal with :func:`synthloop.simulate.simulate_mvn`
-  started at generation 1 (``n0 = n_1``), which is the chain seen from the
-  real-fit model.
+  mean and covariance (``ddof``). ``KL(N_t || N_0)`` is affine invariant, so
+  its law depends only on ``d``, ``ddof`` and ``n_1..n_T`` (docs/theory.rst,
+  multivariate normal): it is simulated from the standard normal with
+  :func:`synthloop.simulate.simulate_mvn` started at generation 1
+  (``n0 = n_1``), which is the chain seen from the real-fit model.
+- :class:`LatentCorrelationBlock`: the latent correlation of a Gaussian copula,
+  the same chain mapped into the columns' coordinates and normalised (a
+  correlation is not affine invariant), with a KL that stays finite on the
+  boundary of the positive semi-definite cone.
 - :class:`CategoricalBlock`: an empirical-frequency categorical ([B], THEORY.md
   §3), the multinomial recursion ``q_t = Mult(n_t, q_{t-1}) / n_t`` of
   :func:`synthloop.simulate.simulate_categorical`, with ``KL(q_t || q_0)``
@@ -98,21 +101,15 @@ def _corr(S):
 
 
 class GaussianBlock:
-    """Drift of a refit Gaussian; ``correlation=True`` keeps only its correlation."""
+    """Drift of a refit Gaussian (mean and covariance, ``ddof``)."""
 
-    def __init__(self, name, d, ddof=1.0, *, correlation=False, exact=True, reservoir=None):
+    def __init__(self, name, d, ddof=1.0, *, exact=True):
         self.name = name
         self.exact = exact
-        # (reservoir_size, chunk_rows) of a copula fit by RecursiveSynthesizer:
-        # a generation larger than one chunk is fit with partial_fit, whose
-        # correlation sees the last chunk and a reservoir for the earlier rows.
-        self.reservoir = reservoir
         self.d = int(d)
         self.ddof = float(ddof)
-        self.correlation = correlation
-        kind = "correlation" if correlation else "mean and covariance"
-        self.n_params = d * (d - 1) // 2 if correlation else d * (d + 3) // 2
-        self.description = f"Gaussian {kind} of {name} (d={d}, ddof={ddof:g})"
+        self.n_params = d * (d + 3) // 2
+        self.description = f"Gaussian mean and covariance of {name} (d={d}, ddof={ddof:g})"
 
     def min_size(self):
         return int(max(self.d, np.floor(self.ddof))) + 1
@@ -126,23 +123,15 @@ class GaussianBlock:
             return out
         if pool != "replace":
             return self._simulate_pooled(sizes, n_reps, seed, pool)
-        if self.reservoir is not None:
-            sizes = effective_rows(sizes, *self.reservoir)
         if np.any(sizes[1:] < self.min_size()):
             out[:, 1:] = np.inf
             return out
         later = [int(x) for x in sizes[2:]]
         schedule = CallableSchedule(lambda t: later[t - 1])
         sim = simulate_mvn(T - 1, schedule=schedule, n0=int(sizes[1]), dim=self.d, ddof=self.ddof,
-                           n_reps=n_reps, store="full" if self.correlation else "summary",
-                           random_state=seed)
-        if self.correlation:
-            diag = np.diagonal(sim.covariances, axis1=2, axis2=3)
-            with np.errstate(divide="ignore"):
-                out[:, 1:] = 0.5 * (np.sum(np.log(diag), axis=2) - sim.logdet)
-        else:
-            sq = np.sum(sim.means**2, axis=2)
-            out[:, 1:] = 0.5 * (sim.trace + sq - self.d - sim.logdet)
+                           n_reps=n_reps, store="summary", random_state=seed)
+        sq = np.sum(sim.means**2, axis=2)
+        out[:, 1:] = 0.5 * (sim.trace + sq - self.d - sim.logdet)
         return out
 
     def _simulate_pooled(self, sizes, n_reps, seed, pool):
@@ -153,10 +142,8 @@ class GaussianBlock:
         ``KL(P_t || P_0)`` given the real rows does not depend on them, so the
         loop is simulated from the standard normal with ``n0 = n_real`` and the
         divergence is taken per replication against that replication's own
-        generation-0 fit. ``reservoir`` is ignored: every pool is simulated as
-        one plain fit of all its rows (see the advisor's notes). Every fitted
-        covariance is kept, ``n_reps * (T + 1) * d**2`` floats, as the
-        correlation block of the replace pool already does.
+        generation-0 fit. Every fitted covariance is kept,
+        ``n_reps * (T + 1) * d**2`` floats.
         """
         from ..simulate import simulate_mvn
 
@@ -169,27 +156,141 @@ class GaussianBlock:
                            dim=self.d, ddof=self.ddof, pool=pool, n_reps=n_reps, store="full",
                            random_state=seed)
         S, logdet = sim.covariances, sim.logdet
-        if self.correlation:
-            diag = np.diagonal(S, axis1=2, axis2=3)
-            S = S / np.sqrt(diag[..., :, None] * diag[..., None, :])
-            logdet = logdet - np.sum(np.log(diag), axis=2)
         inv0 = np.linalg.inv(S[:, 0])
         tr = np.einsum("rij,rtji->rt", inv0, S)
-        out = tr - self.d + logdet[:, :1] - logdet
-        if not self.correlation:
-            z = sim.means - sim.means[:, :1]
-            out = out + np.einsum("rti,rij,rtj->rt", z, inv0, z)
-        out = 0.5 * out
+        z = sim.means - sim.means[:, :1]
+        out = 0.5 * (tr - self.d + logdet[:, :1] - logdet + np.einsum("rti,rij,rtj->rt", z, inv0, z))
         out[:, 0] = 0.0  # exactly, not up to rounding
         return out
 
     def measure(self, params_t, params_0):
-        if self.correlation:
-            R_t, R_0 = np.asarray(params_t["correlation"]), np.asarray(params_0["correlation"])
-            zero = np.zeros(R_0.shape[0])
-            return _kl_gaussian(zero, _corr(R_t), zero, _corr(R_0))
         return _kl_gaussian(np.asarray(params_t["mean"]), np.asarray(params_t["covariance"]),
                             np.asarray(params_0["mean"]), np.asarray(params_0["covariance"]))
+
+
+#: Share of independent noise mixed into both latent correlations before their KL (see LatentCorrelationBlock).
+LATENT_SHRINK = 0.01
+
+
+def _shrink(R, eps=LATENT_SHRINK):
+    p = R.shape[-1]
+    return (1.0 - eps) * R + eps * np.eye(p)
+
+
+def _kl_latent(R_t, R_0, eps=LATENT_SHRINK):
+    """``KL(N(0, A_t) || N(0, A_0))`` with ``A = (1 - eps) R + eps I``; ``R_t`` may be stacked."""
+    A, B = _shrink(np.asarray(R_t, dtype=float), eps), _shrink(np.asarray(R_0, dtype=float), eps)
+    p = B.shape[-1]
+    binv = np.linalg.inv(B)
+    tr = np.einsum("ij,...ji->...", binv, A)
+    logdet_a = np.linalg.slogdet(A)[1]
+    return 0.5 * (tr - p + np.linalg.slogdet(B)[1] - logdet_a)
+
+
+def _to_correlation(S):
+    d = np.sqrt(np.clip(np.einsum("...ii->...i", S), 1e-300, None))
+    return S / (d[..., :, None] * d[..., None, :])
+
+
+class LatentCorrelationBlock:
+    """Drift of a Gaussian copula's latent correlation matrix.
+
+    Every generation fits the correlation of ``n_t`` latent rows drawn from
+    ``N(0, R_{t-1})``: the covariance chain of THEORY's multivariate normal
+    (``(n-1) S_t ~ Wishart(n-1, S_{t-1})``) seen through a correlation,
+    because re-standardising every generation or only at the end gives the
+    same law (``corr(D W D) = corr(W)`` for a diagonal ``D``). It is simulated
+    exactly, in the columns' own coordinates: the standard chain of
+    :func:`synthloop.simulate.simulate_mvn` in ``r = rank(R_0)`` dimensions,
+    mapped by ``L`` with ``L L' = R_0``, then normalised to unit diagonal.
+
+    The divergence is ``KL(N(0, A_t) || N(0, A_0))`` on the span of ``R_0``
+    (exactly dependent columns, such as Adult's ``education`` and
+    ``education_num``, make ``R_0`` singular; a direction generation 0 does
+    not have is left out), with ``A = (1 - eps) V'RV + eps I``,
+    ``eps = LATENT_SHRINK``: 1% of the variance made independent. The plain KL
+    jumps to infinity (or by ``log n``) when a later generation lands on the
+    boundary of the positive semi-definite cone in a direction slightly
+    rotated from generation 0's (a repaired copula correlation does),
+    although the rows it generates barely change; the shrunk KL is continuous
+    there and equals the plain one to within about 1% for well-conditioned
+    matrices.
+    """
+
+    exact = False
+
+    def __init__(self, name, R0, *, reservoir=None):
+        self.name = name
+        R0 = np.asarray(R0, dtype=np.float64)
+        w, V = np.linalg.eigh(R0)
+        keep = w > 1e-10 * max(w.max(), 1e-300)
+        self.R0 = R0
+        self.span = V[:, keep]
+        self.basis = V[:, keep] * np.sqrt(w[keep])
+        self.d = int(keep.sum())
+        self.p = R0.shape[0]
+        # (reservoir_size, chunk_rows) of a copula fit by RecursiveSynthesizer:
+        # a generation larger than one chunk is fit with partial_fit, whose
+        # correlation sees the last chunk and a reservoir for the earlier rows.
+        self.reservoir = reservoir
+        self.n_params = self.p * (self.p - 1) // 2
+        self.description = f"latent correlation of {name} ({self.p} columns, rank {self.d})"
+
+    def min_size(self):
+        return self.d + 1
+
+    def _kl_path(self, covariances, reference=None):
+        """KL of each mapped, normalised covariance against ``R0`` (or a per-replication reference)."""
+        n_reps, T = covariances.shape[:2]
+        out = np.empty((n_reps, T))
+        L = self.basis
+        for t in range(T):  # one generation at a time bounds the memory at n_reps * p**2
+            C = self._on_span(_to_correlation(np.einsum("pi,rij,qj->rpq", L, covariances[:, t], L)))
+            if reference is None:
+                out[:, t] = _kl_latent(C, self._on_span(self.R0))
+            else:
+                out[:, t] = [_kl_latent(c, r) for c, r in zip(C, self._on_span(reference))]
+        return out
+
+    def _on_span(self, R):
+        """``V' R V`` on the span of generation 0's correlation (exactly dependent columns leave it)."""
+        return np.einsum("pi,...pq,qj->...ij", self.span, R, self.span)
+
+    def simulate(self, sizes, n_reps, seed, pool="replace"):
+        from ..simulate import simulate_mvn
+
+        sizes = np.asarray(sizes, dtype=np.int64)
+        T = sizes.size - 1
+        out = np.zeros((n_reps, T + 1))
+        if T == 0:
+            return out
+        if pool == "replace" and self.reservoir is not None:
+            sizes = effective_rows(sizes, *self.reservoir)
+        if np.any(sizes[1:] < self.min_size()):
+            out[:, 1:] = np.inf
+            return out
+        if pool == "replace":
+            later = [int(x) for x in sizes[2:]]
+            sim = simulate_mvn(T - 1, schedule=CallableSchedule(lambda t: later[t - 1]), n0=int(sizes[1]),
+                               dim=self.d, ddof=1.0, n_reps=n_reps, store="full", random_state=seed)
+            out[:, 1:] = self._kl_path(sim.covariances)
+            return out
+        # Pools that keep the real rows: generation 0 is part of every later pool, so the divergence
+        # is taken per replication against that replication's own simulated fit of the real rows.
+        later = [int(x) for x in sizes[1:]]
+        sim = simulate_mvn(T, schedule=CallableSchedule(lambda t: later[t - 1]), n0=int(sizes[0]), dim=self.d,
+                           ddof=1.0, pool=pool, n_reps=n_reps, store="full", random_state=seed)
+        L = self.basis
+        R_ref = _to_correlation(np.einsum("pi,rij,qj->rpq", L, sim.covariances[:, 0], L))
+        out[:, 1:] = self._kl_path(sim.covariances[:, 1:], reference=R_ref)
+        return out
+
+    def measure(self, params_t, params_0):
+        if not np.allclose(_corr(np.asarray(params_0["correlation"])), self.R0, atol=1e-10):
+            # another generation 0 (a validation run): its own span
+            return LatentCorrelationBlock(self.name, params_0["correlation"]).measure(params_t, params_0)
+        R_t = _corr(np.asarray(params_t["correlation"]))
+        return float(_kl_latent(self._on_span(R_t), self._on_span(self.R0)))
 
 
 class CategoricalBlock:

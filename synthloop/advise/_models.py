@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .._table import DISCRETE_KINDS, NUMERIC_KINDS, infer_schema
-from ._drift import CategoricalBlock, DriftModel, GaussianBlock, rank
+from ._drift import CategoricalBlock, DriftModel, GaussianBlock, LatentCorrelationBlock, rank
 
 _MISSING = "<missing>"
 
@@ -63,7 +63,7 @@ def _copula_model(fitted, pool):
     chunk = default_chunk_rows(len(specs))
     if d > 1:
         reservoir = None if fitted.reservoir_size is None else (fitted.reservoir_size, chunk)
-        blocks.append(GaussianBlock("latent copula", d, 1.0, correlation=True, exact=False, reservoir=reservoir))
+        blocks.append(LatentCorrelationBlock("the copula", params["correlation"], reservoir=reservoir))
     numeric = []
     for spec in specs:
         m = params["marginals"][spec.name]
@@ -88,7 +88,8 @@ def _copula_model(fitted, pool):
                      "past reservoir_size rows; the calibration runs use the same pool")
     if d < len(specs):
         notes.append(f"the latent correlation has rank {d} < {len(specs)} columns (exactly dependent columns); "
-                     f"its drift is taken on its {d}-dimensional span")
+                     f"it is simulated on its {d}-dimensional span, and its drift is a KL with 1% independent noise mixed in, "
+                     "finite on the boundary")
     if numeric:
         notes.append(f"the marginals of the numeric columns {numeric} are not in the criterion (their "
                      "empirical atoms are a bootstrap of the observed values; their drift enters only through "

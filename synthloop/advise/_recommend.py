@@ -11,18 +11,23 @@ import pandas as pd
 from sklearn.base import clone
 
 from ..utils._random import as_seed_sequence
-from ._calibrate import calibrate_drift, calibrate_utility, calibration_rows, calibration_sizes
+from ._calibrate import (EXTRAPOLATION_FACTOR, MAX_ROUNDS, DriftCalibration, calibrate_utility, calibration_rows,
+                         calibration_sizes)
 from ._drift import POOLS
 from ._models import drift_model
 from ._result import ScheduleAdvice
-from ._search import FAMILIES, PARAMETER, FamilySearch, family_grid, wilson
+from ._search import FAMILIES, PARAMETER, FamilySearch, family_grid, make_schedule, wilson
 
 _WHO = "recommend_schedule"
+_COLUMNS = ["family", "parameter", "value", "value_low", "value_high", "probability", "probability_low",
+            "probability_high", "meets", "total_rows", "fit_seconds", "drift_mean", "drift_sd", "drift_quantile",
+            "loss_mean", "loss_vs_real", "within_budget", "cheaper_value", "cheaper_probability", "cheaper_rows",
+            "beyond_budget_value", "beyond_budget_rows"]
 #: What the loss of a utility criterion is measured against.
 REFERENCES = ("generation0", "real")
 # Child-seed keys of one advice (their numbers are those of earlier releases, so results are unchanged).
 _KEYS = {"timing": 0, "calibration-run": 1, "calibration-simulation": 2, "utility-evaluator": 3,
-         "utility-simulation": 4, "search": 5, "refit": 6, "noise": 7}
+         "utility-simulation": 4, "search": 5, "refit": 6, "noise": 7, "calibration-bootstrap": 8}
 
 
 def _seeder(root):
@@ -309,21 +314,19 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, r
         seconds += sec_per_row * 3 * (n_train + 2 * (n_train // 4 + n_train // 16))
     progress = _progress(verbose, steps, seconds, len(sizes_cal) * n_calibration)
     calibration = {}
+    drift_cal = None
     if calibrate:
-        fit, measured, summary = calibrate_drift(model, generator, X, n_generations, n_calibration,
-                                                 min(n_reps, 500), seed, pool, progress)
-        model.scale, model.spread = fit["scale"], fit["spread"]
-        if fit["bias_detected"]:
-            model.bias_coef, model.bias_kappa = fit["bias_coef"], fit["kappa"]
-        calibration.update({k: fit[k] for k in ("scale", "spread", "bias_coef", "gamma", "gamma_low",
-                                                  "gamma_high", "bias_detected")},
-                           drift=measured, drift_summary=summary)
-        notes += _calibration_notes(model, fit, pool, sizes_cal, n_calibration, n_generations)
+        drift_cal = DriftCalibration(model, generator, X, n_generations, n_calibration, min(n_reps, 500), seed,
+                                     pool, confidence, progress)
+        for n in sizes_cal:
+            drift_cal.add_size(n)
+        _apply_calibration(model, drift_cal, calibration)
     threshold = float(tolerance)
     # replace is the loop the criterion was first written for; name any other pool in it
     on_pool = "" if pool == "replace" else f", pool={pool!r}"
     criterion = (f"P(KL(P_T || P_0) <= {tolerance:g} nats) >= {confidence:g} at generation T={n_generations}"
                  f"{on_pool}")
+    utility_notes = []
     if target is not None:
         util = calibrate_utility(model, generator, X, target, metric, n_generations, min(n_reps, 500), seed,
                                  pool, reference, progress)
@@ -335,28 +338,24 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, r
         criterion = (f"P(loss of {util['metric']} against {against} <= {tolerance:g}) >= {confidence:g} at "
                      f"generation T={n_generations}{on_pool}, with loss = {b:.4g} + {a:.4g} * drift + "
                      f"N(0, {sd:.3g}^2) (calibrated)")
-        notes.append(f"generation 0 loses {util['loss_real_0']:.4g} {util['metric']} against real-only training "
-                     f"(the generator's own gap, which no schedule changes); the criterion is against {against}")
-        notes.append(f"the evaluator's own noise (one split; pooled over {util['noise_df']} degrees of freedom of "
-                     f"the calibration repeats) has standard deviation {sd:.3g}: even a generation that does not "
-                     f"drift meets the tolerance only with probability Phi((tolerance - {b:.3g}) / {sd:.3g})")
+        utility_notes.append(f"generation 0 loses {util['loss_real_0']:.4g} {util['metric']} against real-only "
+                             "training (the generator's own gap, which no schedule changes); the criterion is "
+                             f"against {against}")
+        utility_notes.append(f"the evaluator's own noise (one split; pooled over {util['noise_df']} degrees of "
+                             f"freedom of the calibration repeats) has standard deviation {sd:.3g}: even a "
+                             "generation that does not drift meets the tolerance only with probability "
+                             f"Phi((tolerance - {b:.3g}) / {sd:.3g})")
         if b >= tolerance:
             threshold = -np.inf
-            notes.append(f"generation 0 already loses {b:.4g} > tolerance against real-only training: no schedule "
-                         "meets it; use reference='generation0' to bound the loss the generations add")
+            utility_notes.append(f"generation 0 already loses {b:.4g} > tolerance against real-only training: no "
+                                 "schedule meets it; use reference='generation0' to bound the loss the generations "
+                                 "add")
         elif a <= 0:
             threshold = np.inf
-            notes.append("no utility loss grew with the drift in the calibration runs: only the evaluator's noise "
-                         "decides, whatever the schedule")
+            utility_notes.append("no utility loss grew with the drift in the calibration runs: only the "
+                                 "evaluator's noise decides, whatever the schedule")
         else:
             threshold = (tolerance - b) / a
-    if np.isfinite(threshold) and pool == "replace":
-        one = model.simulate(np.array([n_real, n_real]), n_reps, seed("refit"))[:, 1]
-        q1 = float(np.quantile(one, confidence))
-        if q1 > threshold:
-            notes.append(f"the tolerance is below the drift of one refit at real size (its {confidence:g}-quantile "
-                         f"is {q1:.3g} nats > {threshold:.3g}): polynomial and geometric schedules (n_1 = n_real) "
-                         "cannot meet it; constant and linear ones need n_t > n_real")
     sim_seed = seed("search")
     # One evaluator-noise draw per replication, the same for every setting
     # (common random numbers, like the simulated drift paths).
@@ -369,37 +368,59 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, r
         loss = calibration["intercept"] + calibration["slope"] * path[:, -1] + calibration["noise_sd"] * noise
         return loss <= tolerance, path
 
-    # [A]'s bias rule: a bias c n^-gamma with gamma < 1 needs n_t ~ t^((1+s)/gamma)
-    extra_powers = ()
-    if calibration.get("bias_detected") and calibration["gamma"] < 1:
-        g = calibration["gamma"]
-        extra_powers = tuple(round((1 + s_) / g, 2) for s_ in (0.25, 0.5, 1.0))
-        notes.append(f"[A]'s bias rule: gamma = {g:.2g}, so the polynomial family also tries n_t ~ t^((1+s)/gamma) "
-                     f"= t^{extra_powers[0]:g}, t^{extra_powers[1]:g}, t^{extra_powers[2]:g} (s = 0.25, 0.5, 1)")
     # augment refits the real rows every generation (accumulate adds only the new rows with partial_fit)
     real_rows = n_generations * n_real if pool == "augment" else 0
-    rows, predicted = [], []
-    for family in families:
+    recalibrated = []
+    for round_ in range(MAX_ROUNDS):
+        # [A]'s bias rule: a bias c n^-gamma with gamma < 1 needs n_t ~ t^((1+s)/gamma)
+        extra_powers = ()
+        if calibration.get("bias_detected") and calibration["gamma"] < 1:
+            extra_powers = tuple(round((1 + s_) / calibration["gamma"], 2) for s_ in (0.25, 0.5, 1.0))
+        search_notes, rows, predicted = [], [], []
+        for family in families:
+            if progress is not None:
+                progress.set_postfix_str(f"search {family}")
+            rows.append(_search_family(family, n_real, model, evaluate, n_generations, confidence, budget_rows,
+                                       pool, extra_powers if family == "polynomial" else (), threshold,
+                                       sec_per_row, real_rows, search_notes, predicted, target, calibration))
+            if progress is not None and round_ == 0:
+                progress.update(1)
+        table = pd.DataFrame(rows).reindex(columns=_COLUMNS)
+        ok = table[table["meets"].astype(bool) & table["within_budget"].astype(bool)]
+        recommendation = ok.sort_values("total_rows").iloc[0].to_dict() if len(ok) else None
+        if drift_cal is None or recommendation is None or round_ == MAX_ROUNDS - 1:
+            break
+        # Calibrate where the advice lands instead of extrapolating to it: the rows per generation of the
+        # recommended setting (their median) against the largest size measured so far.
+        sizes = make_schedule(recommendation["family"], recommendation["value"]).sizes(n_generations, n_real)
+        n_rec = int(np.median(sizes[1:]))
+        if n_rec <= EXTRAPOLATION_FACTOR * max(drift_cal.sizes):
+            break
         if progress is not None:
-            progress.set_postfix_str(f"search {family}")
-        row = _search_family(family, n_real, model, evaluate, n_generations, confidence, budget_rows, pool,
-                             extra_powers if family == "polynomial" else (), threshold, sec_per_row, real_rows,
-                             notes, predicted, target, calibration)
-        rows.append(row)
-        if progress is not None:
-            progress.update(1)
+            progress.total += n_calibration
+            progress.set_postfix_str(f"calibrate at n={n_rec:,}")
+        drift_cal.add_size(n_rec)
+        recalibrated.append(n_rec)
+        _apply_calibration(model, drift_cal, calibration)
     if progress is not None:
         progress.close()
-    columns = ["family", "parameter", "value", "value_low", "value_high", "probability", "probability_low",
-               "probability_high", "meets", "total_rows", "fit_seconds", "drift_mean", "drift_sd", "drift_quantile",
-               "loss_mean", "loss_vs_real", "within_budget", "cheaper_value", "cheaper_probability", "cheaper_rows",
-               "beyond_budget_value", "beyond_budget_rows"]
-    table = pd.DataFrame(rows).reindex(columns=columns)
-    ok = table[table["meets"].astype(bool) & table["within_budget"].astype(bool)]
-    recommendation, closest = None, None
-    if len(ok):
-        recommendation = ok.sort_values("total_rows").iloc[0].to_dict()
-    elif len(table) and table["total_rows"].notna().any():
+    notes += _calibration_notes(model, calibration, pool, drift_cal, n_calibration, confidence, recalibrated) \
+        if drift_cal is not None else []
+    notes += utility_notes
+    if np.isfinite(threshold) and pool == "replace":
+        one = model.simulate(np.array([n_real, n_real]), n_reps, seed("refit"))[:, 1]
+        q1 = float(np.quantile(one, confidence))
+        if q1 > threshold:
+            notes.append(f"the tolerance is below the drift of one refit at real size (its {confidence:g}-quantile "
+                         f"is {q1:.3g} nats > {threshold:.3g}): polynomial and geometric schedules (n_1 = n_real) "
+                         "cannot meet it; constant and linear ones need n_t > n_real")
+    if extra_powers:
+        notes.append(f"[A]'s bias rule: gamma = {calibration['gamma']:.2g}, so the polynomial family also tries "
+                     f"n_t ~ t^((1+s)/gamma) = t^{extra_powers[0]:g}, t^{extra_powers[1]:g}, t^{extra_powers[2]:g} "
+                     "(s = 0.25, 0.5, 1)")
+    notes += search_notes
+    closest = None
+    if recommendation is None and len(table) and table["total_rows"].notna().any():
         candidates = table.dropna(subset=["total_rows"])
         closest = candidates.sort_values(["probability", "total_rows"], ascending=[False, True]).iloc[0].to_dict()
     if recommendation is None:
@@ -427,12 +448,29 @@ def _progress(verbose, steps, seconds, n_runs):
     return bar
 
 
-def _calibration_notes(model, fit, pool, sizes, n_runs, n_generations):
+def _apply_calibration(model, drift_cal, calibration):
+    """Fit the calibration runs so far and put the fit into the model and the result's dict."""
+    fit, measured, summary = drift_cal.fit()
+    model.scale, model.spread = fit["scale"], fit["spread"]
+    model.bias_coef, model.bias_kappa = (fit["bias_coef"], fit["kappa"]) if fit["bias_detected"] else (0.0, 2.0)
+    calibration.update({k: fit[k] for k in ("scale", "scale_fitted", "spread", "spread_median_ratio", "coverage",
+                                              "bias_coef",
+                                              "gamma", "gamma_low", "gamma_high", "bias_detected", "reaches_zero",
+                                              "n_infinite")},
+                       sizes=drift_cal.sizes, drift=measured, drift_summary=summary)
+
+
+def _calibration_notes(model, fit, pool, drift_cal, n_runs, confidence, recalibrated):
     approx = ", ".join(b.description for b in model.blocks if not b.exact)
-    sizes_text = ", ".join(f"{n:,}" for n in sizes)
-    out = [f"calibrated on {len(sizes)} x {n_runs} real recursive runs (pool={pool!r}, constant n = {sizes_text}, "
-           f"{min(n_generations, 3)} generations): the simulated drift of {approx} is multiplied by "
-           f"{fit['scale']:.3g}, its spread around the mean by a further {fit['spread']:.3g}"]
+    sizes_text = ", ".join(f"{n:,}" for n in drift_cal.sizes)
+    out = [f"calibrated on {len(drift_cal.sizes)} x {n_runs} real recursive runs (pool={pool!r}, constant n = "
+           f"{sizes_text}, {drift_cal.T_cal} generations): the simulated drift of {approx} is multiplied by "
+           f"{fit['scale']:.3g}, its spread around the mean by a further {fit['spread']:.3g} (the median ratio of "
+           f"standard deviations, {fit['spread_median_ratio']:.3g}, widened until the calibrated "
+           f"{confidence:g}-quantile covers {fit['coverage']:.0%} of the calibration runs)"]
+    if recalibrated:
+        out.append("the first search recommended more rows per generation than the calibration had measured; "
+                   f"calibrated again at n = {', '.join(f'{n:,}' for n in recalibrated)} and searched again")
     if fit.get("n_infinite"):
         out.append(f"{fit['n_infinite']} measured generations had an infinite drift (their latent correlation "
                    "became singular where generation 0's is not: a collapsed direction); the calibration uses the "
