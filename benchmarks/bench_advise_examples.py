@@ -46,9 +46,13 @@ def main(argv=None):
             if proc.returncode:
                 raise SystemExit(f"{line}: exit {proc.returncode}\n{proc.stderr}")
         rec = next((ln for ln in out.splitlines() if ln.startswith("recommendation:")), "")
+        keep = ("predicted utility loss", "note: generation 0 loses", "note: the evaluator's own noise",
+                "note: the first search")
+        extra = [ln for ln in out.splitlines() if ln.startswith(keep)]
         row = {"example": line, "seconds_median": statistics.median(times), "seconds_min": min(times),
                "seconds_max": max(times), "repeats": args.repeats, "recommendation": rec,
-               "answers": rec.startswith("recommendation:") and not rec.startswith("recommendation: none")}
+               "answers": rec.startswith("recommendation:") and not rec.startswith("recommendation: none"),
+               "details": extra}
         results.append(row)
         print(f"{row['seconds_median']:6.1f} s  {'answers' if row['answers'] else 'NO ANSWER'}  {line}\n"
               f"          {rec}", flush=True)
@@ -56,7 +60,8 @@ def main(argv=None):
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
     out.with_suffix(".txt").write_text("".join(
-        f"{r['seconds_median']:5.1f} s  {r['example']}\n        {r['recommendation']}\n" for r in results))
+        f"{r['seconds_median']:5.1f} s  {r['example']}\n        {r['recommendation']}\n"
+        + "".join(f"        {line}\n" for line in r["details"]) for r in results))
     print(f"results in {out.relative_to(ROOT)}")
 
 

@@ -16,6 +16,7 @@ examples (each answers on bundled data in under a minute on 2 cores: benchmarks/
   synthloop advise adult --generator copula --generations 5 --tolerance 0.01 --target income
   synthloop advise german_credit --generator copula --generations 5 --tolerance 0.05 --budget-rows 5000000
   synthloop advise adult --generator copula --generations 20 --tolerance 0.01 --pool augment
+  synthloop advise adult --generator copula --generations 10 --tolerance 0.02 --criterion tv
 """
 
 _GENERATORS = {"copula": "GaussianCopulaGenerator", "mvn": "MultivariateNormalGenerator",
@@ -55,6 +56,7 @@ def cmd_advise(args):
     generator = getattr(synthloop, _GENERATORS[args.generator])()
     advice = recommend_schedule(
         frame, generator=generator, n_generations=args.generations, tolerance=args.tolerance,
+        criterion=args.criterion,
         target=args.target, reference=args.reference if args.target else None, metric=args.metric,
         budget_rows=args.budget_rows, verbose=0 if args.quiet else 1,
         families=tuple(args.families.split(",")), pool=args.pool, confidence=args.confidence,
@@ -81,7 +83,11 @@ def add_advise_parser(sub):
                    help="the model (default copula)")
     p.add_argument("--generations", type=int, required=True, metavar="T", help="the generation T")
     p.add_argument("--tolerance", type=float, required=True,
-                   help="nats of drift KL(P_T || P_0), or the utility loss with --target")
+                   help="nats of drift KL(P_T || P_0), the largest column distance with --criterion tv, or the "
+                        "utility loss with --target")
+    p.add_argument("--criterion", choices=("kl", "tv"), default="kl",
+                   help="without --target: nats of KL drift (kl, default) or the largest per-column total "
+                        "variation / Kolmogorov-Smirnov distance to generation 0 (tv, every column)")
     p.add_argument("--target", default=None, help="a column: the tolerance is on TSTR - TRTR at generation T")
     p.add_argument("--reference", choices=("generation0", "real"), default="generation0",
                    help="with --target: the loss against generation 0 of the same generator (default: the loss "

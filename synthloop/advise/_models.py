@@ -167,3 +167,57 @@ def drift_model(fitted, X, pool="replace"):
         model = _proxy_model(X, fitted)
     model.pool = pool
     return model
+
+
+def marginal_model(fitted, X, pool="replace"):
+    """The ``criterion="tv"`` model of a fitted generator: every column's TV or KS distance."""
+    from ..generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
+    from ._marginal import AtomBlock, MarginalDistanceModel, NormalMarginals
+
+    name = type(fitted).__name__
+    specs = fitted.schema_.columns if hasattr(fitted, "schema_") else []
+    notes = ["columns are simulated independently and the criterion is their largest distance; the columns "
+             "of one sample are dependent, so the law of the maximum is an approximation (each column's is exact)"]
+    if isinstance(fitted, MultivariateNormalGenerator):
+        rounded = [str(s_.name) for s_, out in zip(specs, fitted.dtypes_) if s_.kind != "float" and out.kind != "f"]
+        if rounded:
+            notes.append(f"columns {rounded} are rounded and clipped to their observed range, which the Gaussian "
+                         "law leaves out (integers='continuous' removes it for integer columns)")
+        ddof = 0.0 if fitted.covariance == "mle" else 1.0
+        blocks = [NormalMarginals([s_.name for s_ in specs], ddof)]
+        method = "theory+simulation (KS distance of each normal column, exact mean and covariance chain)"
+    elif isinstance(fitted, GaussianCopulaGenerator):
+        params = fitted.get_fitted_params()
+        blocks, parametric = [], []
+        for spec in specs:
+            m = params["marginals"][spec.name]
+            if "probabilities" not in m:
+                parametric.append(spec.name)
+                continue
+            p = np.concatenate([[float(m.get("missing", 0.0))], np.asarray(m["probabilities"], dtype=float)])
+            kind = "tv" if spec.kind in DISCRETE_KINDS else "ks"
+            blocks.append(AtomBlock(spec.name, p, kind, _copula_getter(spec.name)))
+        if parametric:
+            raise ValueError(f"recommend_schedule(criterion='tv') needs empirical marginals; columns {parametric} of "
+                             f"{name} have parametric ones (marginals=...): use criterion='kl'.")
+        if any(b.kind == "ks" and b.p.size >= 512 for b in blocks):
+            notes.append("numeric columns with more than 512 distinct values are simulated on 512 groups of "
+                         "consecutive values of equal probability: their KS distance is exact at the groups' edges")
+        method = "theory+simulation ([B] multinomial recursion of every column's atoms: TV or KS distance)"
+    elif isinstance(fitted, CategoricalGenerator):
+        params = fitted.get_fitted_params()
+        blocks = [AtomBlock(spec.name, params["marginals"][spec.name], "tv",
+                            _position_getter(spec.name) if spec.kind == "category" else None) for spec in specs]
+        if fitted.smoothing:
+            notes.append(f"smoothing={fitted.smoothing} pulls every generation towards uniform; simulated without it")
+        method = "theory+simulation ([B] multinomial recursion of every column's levels: TV distance)"
+        model = MarginalDistanceModel(blocks, method=method, notes=notes,
+                                      measurable=all(b.getter is not None for b in blocks))
+        model.pool = pool
+        return model
+    else:
+        raise ValueError(f"recommend_schedule(criterion='tv') knows the marginals of MultivariateNormalGenerator, "
+                         f"GaussianCopulaGenerator and CategoricalGenerator; got {name}: use criterion='kl'.")
+    model = MarginalDistanceModel(blocks, method=method, notes=notes)
+    model.pool = pool
+    return model

@@ -14,7 +14,7 @@ from ..utils._random import as_seed_sequence
 from ._calibrate import (EXTRAPOLATION_FACTOR, MAX_ROUNDS, DriftCalibration, calibrate_utility, calibration_rows,
                          calibration_sizes)
 from ._drift import POOLS
-from ._models import drift_model
+from ._models import drift_model, marginal_model
 from ._result import ScheduleAdvice
 from ._search import FAMILIES, PARAMETER, FamilySearch, family_grid, make_schedule, wilson
 
@@ -23,6 +23,8 @@ _COLUMNS = ["family", "parameter", "value", "value_low", "value_high", "probabil
             "probability_high", "meets", "total_rows", "fit_seconds", "drift_mean", "drift_sd", "drift_quantile",
             "loss_mean", "loss_vs_real", "within_budget", "cheaper_value", "cheaper_probability", "cheaper_rows",
             "beyond_budget_value", "beyond_budget_rows"]
+#: Drift criteria without a target: nats of KL, or the largest per-column TV / KS distance.
+CRITERIA = ("kl", "tv")
 #: What the loss of a utility criterion is measured against.
 REFERENCES = ("generation0", "real")
 # Child-seed keys of one advice (their numbers are those of earlier releases, so results are unchanged).
@@ -43,8 +45,8 @@ def _n_rows(X):
     return int(X.shape[0]) if hasattr(X, "shape") else len(X)
 
 
-def _check_inputs(X, generator, n_generations, tolerance, target, reference, budget_rows, families, pool,
-                  confidence, n_reps, n_calibration):
+def _check_inputs(X, generator, n_generations, tolerance, criterion, target, reference, budget_rows, families,
+                  pool, confidence, n_reps, n_calibration):
     if not (hasattr(X, "shape") and len(getattr(X, "shape", ())) == 2):
         raise TypeError(f"{_WHO}: X must be a DataFrame or a 2-d array of the real rows; got "
                         f"{type(X).__name__}.")
@@ -74,6 +76,12 @@ def _check_inputs(X, generator, n_generations, tolerance, target, reference, bud
         if target not in X.columns:
             raise ValueError(f"{_WHO}: target {target!r} is not a column of X; columns are "
                              f"{list(map(str, X.columns))}.")
+    if not (isinstance(criterion, str) and criterion in CRITERIA):
+        raise ValueError(f"{_WHO}: criterion must be one of {list(CRITERIA)} (nats of KL drift, or the largest "
+                         f"per-column TV / KS distance); got {criterion!r}.")
+    if criterion != "kl" and target is not None:
+        raise ValueError(f"{_WHO}: criterion={criterion!r} is a drift criterion; with target={target!r} the "
+                         "criterion is the utility loss. Give one of them.")
     if target is None and reference is not None:
         raise ValueError(f"{_WHO}: reference={reference!r} is about the utility criterion; give target=... "
                          "(a column of X) or leave reference=None.")
@@ -107,8 +115,8 @@ def _time_generator(generator, X, seed):
     return gen, (time.perf_counter() - start) / _n_rows(X)
 
 
-def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, reference=None, metric=None,
-                       budget_rows=None, families=FAMILIES, pool="replace", confidence=0.9, n_reps=1000,
+def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl", target=None, reference=None,
+                       metric=None, budget_rows=None, families=FAMILIES, pool="replace", confidence=0.9, n_reps=1000,
                        n_calibration=6, verbose=0, random_state=None):
     r"""The cheapest expansion schedule that keeps generation ``T`` within a tolerance.
 
@@ -183,7 +191,15 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, r
     settles instead of growing like ``t``).
 
     **Criterion.** Without ``target``: ``D_T <= tolerance`` (nats) with
-    probability at least ``confidence``. With ``target``: the utility loss
+    probability at least ``confidence``; ``criterion="tv"`` replaces the KL by
+    the largest per-column distance between generation ``T`` and generation
+    0, every column included: total variation for a discrete column, the
+    Kolmogorov–Smirnov distance for a numeric one (missing values an atom of
+    their own). Each column's law is exact ([B]'s multinomial recursion of the
+    copula's or categorical generator's atoms; the normal columns' mean and
+    variance chain), so nothing is calibrated; the columns are simulated
+    independently, an approximation for their maximum that
+    :meth:`ScheduleAdvice.validate` checks. With ``target``: the utility loss
     at generation ``T`` is at most ``tolerance`` with probability at least
     ``confidence``. ``reference="generation0"`` (the default with a target)
     measures the loss against generation 0 of the same generator in the same
@@ -229,7 +245,10 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, r
     n_generations : int >= 1
         The generation ``T`` the tolerance is about.
     tolerance : float > 0
-        Nats of drift, or the utility loss with ``target``.
+        Nats of drift (``criterion="kl"``), the largest column distance
+        (``"tv"``, in [0, 1]), or the utility loss with ``target``.
+    criterion : {"kl", "tv"}, default="kl"
+        The drift criterion without a target.
     target : str, default=None
         A column of ``X``: switch the criterion to downstream utility.
     reference : {"generation0", "real"}, default=None
@@ -295,12 +314,13 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, r
     >>> augment.schedule
     ConstantSchedule(n=3)
     """
-    families, n_real, reference = _check_inputs(X, generator, n_generations, tolerance, target, reference,
-                                                budget_rows, families, pool, confidence, n_reps, n_calibration)
+    families, n_real, reference = _check_inputs(X, generator, n_generations, tolerance, criterion, target,
+                                                reference, budget_rows, families, pool, confidence, n_reps,
+                                                n_calibration)
     root = as_seed_sequence(random_state)
     seed = _seeder(root)
     fitted, sec_per_row = _time_generator(generator, X, seed("timing"))
-    model = drift_model(fitted, X, pool)
+    model = drift_model(fitted, X, pool) if criterion == "kl" else marginal_model(fitted, X, pool)
     notes = list(model.notes)
     if not model.measurable and model.method.startswith("simulation-only"):
         warnings.warn(f"{_WHO}: {notes[0]}", UserWarning, stacklevel=2)
@@ -324,8 +344,12 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, r
     threshold = float(tolerance)
     # replace is the loop the criterion was first written for; name any other pool in it
     on_pool = "" if pool == "replace" else f", pool={pool!r}"
+    kind = criterion
     criterion = (f"P(KL(P_T || P_0) <= {tolerance:g} nats) >= {confidence:g} at generation T={n_generations}"
                  f"{on_pool}")
+    if kind == "tv":
+        criterion = (f"P(max over columns of TV (discrete) or KS (numeric) distance(P_T, P_0) <= {tolerance:g}) >= "
+                     f"{confidence:g} at generation T={n_generations}{on_pool}")
     utility_notes = []
     if target is not None:
         util = calibrate_utility(model, generator, X, target, metric, n_generations, min(n_reps, 500), seed,
@@ -374,7 +398,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, r
     for round_ in range(MAX_ROUNDS):
         # [A]'s bias rule: a bias c n^-gamma with gamma < 1 needs n_t ~ t^((1+s)/gamma)
         extra_powers = ()
-        if calibration.get("bias_detected") and calibration["gamma"] < 1:
+        if calibration.get("bias_detected") and not calibration["reaches_zero"] and calibration["gamma"] < 1:
             extra_powers = tuple(round((1 + s_) / calibration["gamma"], 2) for s_ in (0.25, 0.5, 1.0))
         search_notes, rows, predicted = [], [], []
         for family in families:
@@ -412,7 +436,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, r
         q1 = float(np.quantile(one, confidence))
         if q1 > threshold:
             notes.append(f"the tolerance is below the drift of one refit at real size (its {confidence:g}-quantile "
-                         f"is {q1:.3g} nats > {threshold:.3g}): polynomial and geometric schedules (n_1 = n_real) "
+                         f"is {q1:.3g} > {threshold:.3g}): polynomial and geometric schedules (n_1 = n_real) "
                          "cannot meet it; constant and linear ones need n_t > n_real")
     if extra_powers:
         notes.append(f"[A]'s bias rule: gamma = {calibration['gamma']:.2g}, so the polynomial family also tries "
@@ -429,7 +453,8 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, target=None, r
         table=table, recommendation=recommendation, closest=closest, predicted=pd.DataFrame(predicted),
         calibration=calibration or None, criterion=criterion, method=model.method, notes=notes,
         threshold=threshold, settings=dict(n_generations=n_generations, tolerance=float(tolerance),
-                                           confidence=float(confidence), target=target, reference=reference,
+                                           confidence=float(confidence), criterion=kind, target=target,
+                                           reference=reference,
                                            budget_rows=budget_rows, n_real=n_real, n_reps=n_reps, pool=pool,
                                            seconds_per_row=sec_per_row),
         model=model, generator=generator, root=root,
@@ -465,9 +490,13 @@ def _calibration_notes(model, fit, pool, drift_cal, n_runs, confidence, recalibr
     sizes_text = ", ".join(f"{n:,}" for n in drift_cal.sizes)
     out = [f"calibrated on {len(drift_cal.sizes)} x {n_runs} real recursive runs (pool={pool!r}, constant n = "
            f"{sizes_text}, {drift_cal.T_cal} generations): the simulated drift of {approx} is multiplied by "
-           f"{fit['scale']:.3g}, its spread around the mean by a further {fit['spread']:.3g} (the median ratio of "
-           f"standard deviations, {fit['spread_median_ratio']:.3g}, widened until the calibrated "
-           f"{confidence:g}-quantile covers {fit['coverage']:.0%} of the calibration runs)"]
+           f"{fit['scale']:.3g} (fitted {fit['scale_fitted']:.3g}; the 95% upper bound of a bootstrap over the "
+           f"calibration runs is used), its spread around the mean by a further {fit['spread']:.3g} (the median "
+           f"ratio of standard deviations, {fit['spread_median_ratio']:.3g}, "
+           + (f"widened until the calibrated {confidence:g}-quantile covers {fit['coverage']:.0%} of the calibration "
+              "runs)" if fit["coverage"] >= confidence else
+              f"widened to the largest factor tried; the calibrated {confidence:g}-quantile still covers only "
+              f"{fit['coverage']:.0%} of the calibration runs, so the promise is less certain than its P)")]
     if recalibrated:
         out.append("the first search recommended more rows per generation than the calibration had measured; "
                    f"calibrated again at n = {', '.join(f'{n:,}' for n in recalibrated)} and searched again")

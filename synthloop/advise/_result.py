@@ -19,6 +19,16 @@ def _readable(value, parameter):
     return f"{value:g}"
 
 
+def _rows(value):
+    """A row count for a bar label: ``2.6M``, ``320``; empty when there is none."""
+    if value is None or not np.isfinite(value):
+        return ""
+    for size, unit in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= size:
+            return f"{value / size:.3g}{unit}"
+    return f"{value:.0f}"
+
+
 class ScheduleAdvice:
     """Result of :func:`recommend_schedule`.
 
@@ -204,22 +214,29 @@ class ScheduleAdvice:
 
         q = self.settings["confidence"]
         t = self.table.set_index("family")
+        chosen = None if self.recommendation is None else self.recommendation["family"]
+        top = 0.0
         for family, part in self.predicted.groupby("family", sort=False):
             row = t.loc[family]
             label = f"{family} {row['parameter']}={_readable(row['value'], row['parameter'])}"
+            if family == chosen:
+                label += " (recommended)"
             axes[0].plot(part["generation"], part["drift_quantile"], marker="o", ms=3, label=label,
-                         color=_COLOURS[bool(row["meets"]) and bool(row["within_budget"])] if len(axes) == 1
-                         else None)
+                         lw=2.5 if family == chosen else 1.2)
+            top = max(top, float(np.nanmax(part["drift_quantile"].replace(np.inf, np.nan))))
         if np.isfinite(self.threshold):
             axes[0].axhline(self.threshold, color="k", ls="--", lw=1, label="bound on the drift")
+            top = max(top, self.threshold)
+        if top > 0:
+            axes[0].set_ylim(0, 1.1 * top)
         axes[0].set_xlabel("generation")
         axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes[0].set_ylabel(f"{q:g}-quantile of KL(P_t || P_0) [nats]")
+        axes[0].set_ylabel(f"{q:g}-quantile of the drift [nats]")
         axes[0].legend(fontsize=7)
         if len(axes) > 1:
             ok = self.table["meets"].astype(bool) & self.table["within_budget"].astype(bool)
-            colors = [_COLOURS[m] for m in ok]
-            axes[1].bar(self.table["family"], self.table["total_rows"], color=colors)
+            bars = axes[1].bar(self.table["family"], self.table["total_rows"], color=[_COLOURS[m] for m in ok])
+            axes[1].bar_label(bars, labels=[_rows(v) for v in self.table["total_rows"]], fontsize=7)
             axes[1].set_yscale("log")
             axes[1].set_ylabel("total synthetic rows")
             heading = ("green: meets the criterion within the budget; grey: does not" if ok.any()

@@ -1,0 +1,204 @@
+"""The ``criterion="tv"`` drift: the largest per-column distance between generation ``t`` and generation 0.
+
+Every column counts, numeric ones included: total variation for a discrete
+column (its levels and missing values as atoms), the Kolmogorov–Smirnov
+distance for a numeric column (missing values as the lowest atom). A person
+reads it directly: a TV of 0.02 means no event about one column (a level, a
+set of levels, a range of values) changed its probability by more than 2
+percentage points.
+
+- :class:`AtomBlock`: one column whose fitted marginal is a list of atoms
+  (the copula's empirical marginals, the categorical generator's levels). A
+  sample of ``n`` rows from such a model has exactly multinomial counts over
+  the atoms, whatever the dependence between columns, so the column's
+  marginal follows the [B] recursion of docs/theory.rst exactly: ``replace``
+  ``q_t = Mult(n_t, q_{t-1}) / n_t``, ``augment`` the real counts plus them,
+  ``accumulate`` every synthetic count so far.
+- :class:`NormalMarginals`: the Gaussian's columns, from the exact mean and
+  covariance chain of :func:`synthloop.simulate.simulate_mvn`; the KS
+  distance between two normals is affine invariant per column.
+
+Columns are simulated independently and the criterion takes their maximum;
+the columns of one sample are dependent (through the copula or the
+covariance), so the maximum's law is an approximation, checked on real runs
+by :meth:`ScheduleAdvice.validate`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr
+
+from ..schedules import CallableSchedule
+
+#: Numeric columns with more atoms are simulated on this many groups of consecutive atoms (equal
+#: probability): the KS distance is exact at the groups' edges and misses only what lies inside one.
+MAX_ATOMS = 512
+
+
+def _merge(p, max_atoms=MAX_ATOMS):
+    """Group consecutive atoms of ``p`` into at most ``max_atoms`` groups of about equal probability."""
+    if p.size <= max_atoms:
+        return p
+    cut = np.searchsorted(np.cumsum(p), np.linspace(0, 1, max_atoms + 1)[1:-1], side="right")
+    return np.add.reduceat(p, np.unique(np.concatenate([[0], cut])))
+
+
+def _distance(q, p, kind):
+    """TV (``kind="tv"``) or KS (``"ks"``) between atom vectors along the last axis."""
+    if kind == "tv":
+        return 0.5 * np.abs(q - p).sum(axis=-1)
+    return np.abs(np.cumsum(q - p, axis=-1)).max(axis=-1)
+
+
+class AtomBlock:
+    """One column whose marginal is a vector of atoms; ``getter(params) -> {atom: probability}``."""
+
+    exact = True
+
+    def __init__(self, name, p, kind, getter=None, *, ordered_keys=False):
+        p = np.asarray(p, dtype=np.float64)
+        self.name = name
+        self.kind = kind  # "tv" (discrete) or "ks" (numeric: atoms in increasing value, missing first)
+        self.p = _merge(p / p.sum()) if kind == "ks" else p[p > 0] / p[p > 0].sum()
+        self.getter = getter
+        self.ordered_keys = ordered_keys
+        self.n_params = max(self.p.size - 1, 0)
+        self.description = f"{'KS' if kind == 'ks' else 'TV'} distance of {name}"
+
+    def min_size(self):
+        return 1
+
+    def simulate(self, sizes, n_reps, seed, pool="replace"):
+        rng = np.random.default_rng(seed)
+        T = sizes.size - 1
+        out = np.zeros((n_reps, T + 1))
+        q = np.broadcast_to(self.p, (n_reps, self.p.size))
+        n_real = float(sizes[0])
+        real = self.p * n_real
+        pooled, total = real, n_real
+        for t in range(1, T + 1):
+            n = int(sizes[t])
+            counts = rng.multinomial(n, np.clip(q, 0.0, 1.0))
+            if pool == "replace":
+                q = counts / n
+            elif pool == "augment":
+                q = (real + counts) / (n_real + n)
+            else:  # accumulate
+                pooled, total = pooled + counts, total + n
+                q = pooled / total
+            out[:, t] = _distance(q, self.p, self.kind)
+        return out
+
+    def measure(self, params_t, params_0):
+        a, b = self.getter(params_t), self.getter(params_0)
+        keys = sorted(a.keys() | b.keys(), key=_order_key) if self.kind == "ks" else list(a.keys() | b.keys())
+        q = np.array([a.get(k, 0.0) for k in keys])
+        p = np.array([b.get(k, 0.0) for k in keys])
+        return float(_distance(q / q.sum(), p / p.sum(), self.kind))
+
+
+def _order_key(k):
+    # the missing atom sorts first, then the values in increasing order
+    return (0, 0.0) if isinstance(k, str) else (1, float(k))
+
+
+def _ks_normal(m, s):
+    """``sup_x |Phi((x - m) / s) - Phi(x)|`` elementwise.
+
+    The supremum is where the two densities meet: ``x = m / 2`` when ``s = 1``,
+    else the roots of ``(1 - 1/s^2) x^2 + (2m/s^2) x - m^2/s^2 - 2 log s = 0``.
+    Any other point gives a value below the supremum, so taking the largest
+    over all three candidates is exact.
+    """
+    m, s = np.broadcast_arrays(np.asarray(m, float), np.asarray(s, float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = 1.0 - 1.0 / s**2
+        b = 2.0 * m / s**2
+        c = -(m**2) / s**2 - 2.0 * np.log(s)
+        disc = np.sqrt(np.maximum(b * b - 4 * a * c, 0.0))
+        best = np.zeros(m.shape)
+        for x in (m / 2, (-b + disc) / (2 * a), (-b - disc) / (2 * a)):
+            gap = np.abs(ndtr((x - m) / s) - ndtr(x))
+            best = np.maximum(best, np.where(np.isfinite(gap), gap, 0.0))
+    return best
+
+
+class NormalMarginals:
+    """The KS distance of every column of a refit Gaussian (mean and covariance, ``ddof``)."""
+
+    exact = True
+
+    def __init__(self, names, ddof=1.0):
+        self.names = list(names)
+        self.d = len(self.names)
+        self.ddof = float(ddof)
+        self.n_params = 2 * self.d
+        self.description = f"KS distances of the normal columns {self.names}"
+
+    def min_size(self):
+        return int(max(self.d, np.floor(self.ddof))) + 1
+
+    def simulate(self, sizes, n_reps, seed, pool="replace"):
+        from ..simulate import simulate_mvn
+
+        T = sizes.size - 1
+        out = np.zeros((n_reps, T + 1))
+        if T == 0:
+            return out
+        if np.any(sizes[1:] < self.min_size()):
+            out[:, 1:] = np.inf
+            return out
+        if pool == "replace":
+            later = [int(x) for x in sizes[2:]]
+            sim = simulate_mvn(T - 1, schedule=CallableSchedule(lambda t: later[t - 1]), n0=int(sizes[1]),
+                               dim=self.d, ddof=self.ddof, n_reps=n_reps, store="full", random_state=seed)
+            m, v = sim.means, np.diagonal(sim.covariances, axis1=2, axis2=3)
+            out[:, 1:] = _ks_normal(m, np.sqrt(v)).max(axis=2)
+            return out
+        later = [int(x) for x in sizes[1:]]
+        sim = simulate_mvn(T, schedule=CallableSchedule(lambda t: later[t - 1]), n0=int(sizes[0]), dim=self.d,
+                           ddof=self.ddof, pool=pool, n_reps=n_reps, store="full", random_state=seed)
+        m, v = sim.means, np.diagonal(sim.covariances, axis1=2, axis2=3)
+        # against each replication's own generation 0, per column: standardise by it
+        s0 = np.sqrt(v[:, :1])
+        out[:, 1:] = _ks_normal((m[:, 1:] - m[:, :1]) / s0, np.sqrt(v[:, 1:]) / s0).max(axis=2)
+        return out
+
+    def measure(self, params_t, params_0):
+        m_t, m_0 = np.asarray(params_t["mean"], float), np.asarray(params_0["mean"], float)
+        s_t = np.sqrt(np.diag(np.asarray(params_t["covariance"], float)))
+        s_0 = np.sqrt(np.diag(np.asarray(params_0["covariance"], float)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ks = _ks_normal((m_t - m_0) / s_0, s_t / s_0)
+        return float(np.nanmax(ks)) if ks.size else 0.0
+
+
+class MarginalDistanceModel:
+    """``D_t = max_j distance_j(P_t, P_0)`` over the blocks (every column); the interface of DriftModel."""
+
+    def __init__(self, blocks, *, method, notes=(), measurable=True, exact=True):
+        self.blocks = list(blocks)
+        self.method = method
+        self.notes = list(notes)
+        self.measurable = measurable
+        self.exact = exact  # nothing to calibrate: each column's law is exact
+        self.pool = "replace"
+
+    @property
+    def n_params(self):
+        return sum(b.n_params for b in self.blocks)
+
+    def min_size(self):
+        return max([b.min_size() for b in self.blocks] or [1])
+
+    def simulate(self, sizes, n_reps, seed):
+        sizes = np.asarray(sizes, dtype=np.int64)
+        out = np.zeros((n_reps, sizes.size))
+        seeds = np.random.SeedSequence(seed).generate_state(max(len(self.blocks), 1))
+        for block, s in zip(self.blocks, seeds):
+            out = np.maximum(out, block.simulate(sizes, n_reps, int(s), pool=self.pool))
+        return out
+
+    def measure(self, params_t, params_0):
+        return float(max([b.measure(params_t, params_0) for b in self.blocks] or [0.0]))
