@@ -357,12 +357,14 @@ class RecursiveSynthesizer(BaseEstimator):
         # generator has restored y's own dtype (integer labels stay in range).
         Xs = S.drop(columns=[self.target_name_])
         ys = S[self.target_name_]
+        # An array comes back in its own dtype unless the generator returns a wider one (a generator that
+        # models integers as continuous returns floats; casting them back would truncate them silently).
         if self._x_kind == "array":
-            Xs = Xs.to_numpy(dtype=self._x_dtype)
+            Xs = Xs.to_numpy(dtype=np.result_type(self._x_dtype, *Xs.dtypes))
         if self._y_is_series:
             ys = ys.rename(self._y_name)
         else:
-            ys = ys.to_numpy(dtype=self._y_dtype)
+            ys = ys.to_numpy(dtype=np.result_type(self._y_dtype, ys.dtype))
         return Xs, ys
 
     # -------------------------------------------------------------- sample

@@ -368,3 +368,17 @@ def test_real_weight_convention_in_the_fit():
     expected = w * X.mean() + (1 - w) * S.mean()
     assert rs.generators_[1].mean_[0] == pytest.approx(expected, rel=1e-12)
     assert rs.history_.loc[1, "n_train"] == 400
+
+
+def test_fit_resample_keeps_the_floats_of_a_continuous_integer_model():
+    # integers="continuous" returns integer columns as floats; an integer array in must not come back
+    # truncated to integers
+    from synthloop import MultivariateNormalGenerator, RecursiveSynthesizer
+
+    rng = np.random.default_rng(0)
+    X, y = rng.integers(0, 50, size=(200, 2)), rng.integers(0, 2, 200)
+    rs = RecursiveSynthesizer(MultivariateNormalGenerator(integers="continuous"), n_generations=1, random_state=0)
+    Xs, ys = rs.fit_resample(X, y)
+    assert Xs.dtype == np.float64 and not np.all(np.mod(Xs, 1) == 0)
+    Xr, yr = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=1, random_state=0).fit_resample(X, y)
+    assert Xr.dtype == X.dtype and yr.dtype == y.dtype

@@ -35,6 +35,11 @@ CALIBRATION_GENERATIONS = 5
 #: factor is calibrated again at its own size (at most MAX_ROUNDS rounds of search in all).
 EXTRAPOLATION_FACTOR = 1.5
 MAX_ROUNDS = 3
+#: When nothing meets the tolerance, the next calibration size is this many times the largest so far
+#: (at most PROBE_ROWS rows per generation), measured with PROBE_RUNS runs.
+PROBE_FACTOR = 16
+PROBE_ROWS = 2**20
+PROBE_RUNS = 3
 
 
 def calibration_sizes(n_real, min_size):
@@ -141,14 +146,15 @@ class DriftCalibration:
     def sizes(self):
         return sorted(self.sims)
 
-    def add_size(self, n):
+    def add_size(self, n, n_runs=None):
+        """Run ``n_runs`` (default: the calibration's) loops at constant size ``n`` and simulate its cells."""
         from ..recursive import RecursiveSynthesizer
 
         n = int(n)
         if n in self.sims:
             return
         k = len(self.sims)
-        for r in range(self.n_runs):
+        for r in range(self.n_runs if n_runs is None else n_runs):
             rs = RecursiveSynthesizer(clone(self.generator), n_generations=self.T_cal, schedule=ConstantSchedule(n=n),
                                       pool=self.pool, random_state=self.seed("calibration-run", k, r)).fit(self.X)
             for t in range(1, self.T_cal + 1):

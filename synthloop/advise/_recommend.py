@@ -11,8 +11,8 @@ import pandas as pd
 from sklearn.base import clone
 
 from ..utils._random import as_seed_sequence
-from ._calibrate import (EXTRAPOLATION_FACTOR, MAX_ROUNDS, DriftCalibration, calibrate_utility, calibration_rows,
-                         calibration_sizes)
+from ._calibrate import (EXTRAPOLATION_FACTOR, MAX_ROUNDS, PROBE_FACTOR, PROBE_ROWS, PROBE_RUNS, DriftCalibration,
+                         calibrate_utility, calibration_rows, calibration_sizes)
 from ._drift import POOLS
 from ._models import drift_model, marginal_model
 from ._result import ScheduleAdvice
@@ -412,18 +412,29 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
         table = pd.DataFrame(rows).reindex(columns=_COLUMNS)
         ok = table[table["meets"].astype(bool) & table["within_budget"].astype(bool)]
         recommendation = ok.sort_values("total_rows").iloc[0].to_dict() if len(ok) else None
-        if drift_cal is None or recommendation is None or round_ == MAX_ROUNDS - 1:
+        if drift_cal is None or round_ == MAX_ROUNDS - 1:
             break
-        # Calibrate where the advice lands instead of extrapolating to it: the rows per generation of the
-        # recommended setting (their median) against the largest size measured so far.
-        sizes = make_schedule(recommendation["family"], recommendation["value"]).sizes(n_generations, n_real)
-        n_rec = int(np.median(sizes[1:]))
-        if n_rec <= EXTRAPOLATION_FACTOR * max(drift_cal.sizes):
-            break
+        if recommendation is not None:
+            # Calibrate where the advice lands instead of extrapolating to it: the rows per generation of
+            # the recommended setting (their median) against the largest size measured so far.
+            sizes = make_schedule(recommendation["family"], recommendation["value"]).sizes(n_generations, n_real)
+            n_rec = int(np.median(sizes[1:]))
+            if n_rec <= EXTRAPOLATION_FACTOR * max(drift_cal.sizes):
+                break
+            runs = n_calibration
+        else:
+            # Nothing meets the tolerance: before saying so, measure at a size 16x beyond the calibration
+            # (within the budget), where a bias that shrinks slowly shows itself apart from one that does not.
+            n_rec = min(PROBE_FACTOR * max(drift_cal.sizes), max(PROBE_ROWS, max(drift_cal.sizes)))
+            if budget_rows is not None:
+                n_rec = min(n_rec, budget_rows // n_generations)
+            if n_rec <= EXTRAPOLATION_FACTOR * max(drift_cal.sizes) or threshold == -np.inf:
+                break
+            runs = PROBE_RUNS
         if progress is not None:
-            progress.total += n_calibration
+            progress.total += runs
             progress.set_postfix_str(f"calibrate at n={n_rec:,}")
-        drift_cal.add_size(n_rec)
+        drift_cal.add_size(n_rec, runs)
         recalibrated.append(n_rec)
         _apply_calibration(model, drift_cal, calibration)
     if progress is not None:
@@ -498,8 +509,8 @@ def _calibration_notes(model, fit, pool, drift_cal, n_runs, confidence, recalibr
               f"widened to the largest factor tried; the calibrated {confidence:g}-quantile still covers only "
               f"{fit['coverage']:.0%} of the calibration runs, so the promise is less certain than its P)")]
     if recalibrated:
-        out.append("the first search recommended more rows per generation than the calibration had measured; "
-                   f"calibrated again at n = {', '.join(f'{n:,}' for n in recalibrated)} and searched again")
+        out.append("the first search recommended more rows per generation than the calibration had measured, or "
+                   f"none: calibrated again at n = {', '.join(f'{n:,}' for n in recalibrated)} and searched again")
     if fit.get("n_infinite"):
         out.append(f"{fit['n_infinite']} measured generations had an infinite drift (their latent correlation "
                    "became singular where generation 0's is not: a collapsed direction); the calibration uses the "
