@@ -30,7 +30,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from scipy import stats
 
 HERE = Path(__file__).resolve().parent
 # Each round is fixed here before its first run and never changed afterwards; a model change gets a new
@@ -65,18 +64,11 @@ def _table(name):
     return getattr(datasets, f"load_{name}")().frame
 
 
-def clopper_pearson(k, n, level=0.95):
-    """Exact binomial interval (beta quantiles), inside [0, 1] by construction."""
-    a = (1 - level) / 2
-    lo = 0.0 if k == 0 else float(stats.beta.ppf(a, k, n - k + 1))
-    hi = 1.0 if k == n else float(stats.beta.ppf(1 - a, k + 1, n - k))
-    return lo, hi
-
-
 def run(round_):
     sys.path.insert(0, str(HERE.parents[1]))
     from synthloop import GaussianCopulaGenerator
     from synthloop.advise import recommend_schedule
+    from synthloop.advise._search import clopper_pearson
 
     spec = ROUNDS[round_]
     ADVICE_SEED, VALIDATION_SEED = spec["advice_seed"], spec["validation_seed"]

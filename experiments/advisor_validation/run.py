@@ -68,7 +68,8 @@ def run(config, config_hash, only=None):
                          "tolerance": case["tolerance"], "family": r["family"], "parameter": t["parameter"],
                          "setting": r["setting"], "value": r["value"],
                          "total_rows": t["total_rows"] if r["setting"] == "chosen" else t["cheaper_rows"],
-                         "predicted": r["predicted"], "pass_rate": r["pass_rate"], "se": r["se"],
+                         "predicted": r["predicted"], "pass_rate": r["pass_rate"], "pass_low": r["pass_low"],
+                         "pass_high": r["pass_high"],
                          "drift_mean": r["drift_mean"], "n_seeds": r["n_seeds"], "promised": r["promised"],
                          "recommended": advice.recommendation is not None
                          and advice.recommendation["family"] == r["family"],
@@ -98,7 +99,7 @@ def figure(results):
         x = np.arange(len(fams))
         for k, (setting, color) in enumerate((("chosen", "tab:green"), ("cheaper", "tab:red"))):
             sub = part[part["setting"] == setting].set_index("family").reindex(fams)
-            ax.errorbar(x + (k - 0.5) * 0.25, sub["pass_rate"], yerr=2 * sub["se"], fmt="o", color=color,
+            ax.errorbar(x + (k - 0.5) * 0.25, sub["pass_rate"], yerr=[sub["pass_rate"] - sub["pass_low"], sub["pass_high"] - sub["pass_rate"]], fmt="o", color=color,
                         label=f"{setting} (measured, ±2 SE)")
             ax.scatter(x + (k - 0.5) * 0.25, sub["predicted"], marker="_", s=200, color="k",
                        label="predicted" if k == 0 else None)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from ._search import make_schedule
+from ._search import clopper_pearson, make_schedule
 
 
 _COLOURS = {True: "tab:green", False: "tab:gray"}
@@ -261,9 +261,9 @@ class ScheduleAdvice:
         -------
         DataFrame
             ``family``, ``setting`` (``"chosen"`` or ``"cheaper"``), ``value``,
-            ``predicted`` (simulated probability), ``pass_rate``, ``se``
-            (binomial standard error), ``drift_mean`` (measured), ``n_seeds``,
-            ``promised``.
+            ``predicted`` (simulated probability), ``pass_rate`` with its
+            Clopper–Pearson 95% interval ``pass_low``/``pass_high``,
+            ``drift_mean`` (measured), ``n_seeds``, ``promised``.
 
         Examples
         --------
@@ -303,8 +303,9 @@ class ScheduleAdvice:
                     drift.append(d)
                     passed.append(d <= self.threshold)
                 p = float(np.mean(passed))
+                lo, hi = clopper_pearson(int(np.sum(passed)), n_seeds)
                 rows.append({"family": row["family"], "setting": setting, "value": value, "predicted": pred,
-                             "pass_rate": p, "se": float(np.sqrt(max(p * (1 - p), 1e-12) / n_seeds)),
+                             "pass_rate": p, "pass_low": lo, "pass_high": hi,
                              "drift_mean": float(np.mean(drift)), "n_seeds": n_seeds,
                              "promised": self.settings["confidence"]})
         return pd.DataFrame(rows)

@@ -57,6 +57,16 @@ def wilson(k, n, level=0.95):
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def clopper_pearson(k, n, level=0.95):
+    """Exact (Clopper–Pearson) interval of a binomial proportion; inside [0, 1] by construction."""
+    if n == 0:
+        return (0.0, 1.0)
+    a = (1 - level) / 2
+    lo = 0.0 if k == 0 else float(stats.beta.ppf(a, k, n - k + 1))
+    hi = 1.0 if k == n else float(stats.beta.ppf(1 - a, k + 1, n - k))
+    return (lo, hi)
+
+
 class FamilySearch:
     """Evaluate ``P(criterion)`` on a family's grid, with a cache, and find the cheapest passing setting."""
 
