@@ -459,7 +459,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
         candidates = table.dropna(subset=["total_rows"])
         closest = candidates.sort_values(["probability", "total_rows"], ascending=[False, True]).iloc[0].to_dict()
     if recommendation is None:
-        notes.append(_why_none(table, budget_rows, calibration))
+        notes.append(_why_none(table, budget_rows, calibration, model, generator, n_generations))
     return ScheduleAdvice(
         table=table, recommendation=recommendation, closest=closest, predicted=pd.DataFrame(predicted),
         calibration=calibration or None, criterion=criterion, method=model.method, notes=notes,
@@ -584,8 +584,9 @@ def _search_family(family, n_real, model, evaluate, n_generations, confidence, b
     return row
 
 
-def _why_none(table, budget_rows, calibration):
+def _why_none(table, budget_rows, calibration, model, generator, n_generations):
     """One line: why nothing is recommended, and what would work."""
+    reservoir = next((b.reservoir for b in model.blocks if getattr(b, "reservoir", None)), None)
     beyond = table.dropna(subset=["beyond_budget_rows"]) if "beyond_budget_rows" in table else table.iloc[:0]
     if len(beyond):
         r = beyond.sort_values("beyond_budget_rows").iloc[0]
@@ -594,6 +595,12 @@ def _why_none(table, budget_rows, calibration):
                 "synthetic rows")
     if calibration.get("bias_detected") and calibration.get("gamma_low", 1) <= 0.01:
         return "no setting meets the tolerance: the generator's bias does not shrink with n (see the notes)"
+    per_generation = table["total_rows"] / n_generations
+    if reservoir is not None and model.pool == "replace" and (per_generation > reservoir[1]).any():
+        return (f"no setting meets the tolerance: a generation of more than {reservoir[1]:,} rows is fit in chunks "
+                f"and its latent correlation sees reservoir_size={reservoir[0]:,} held rows, so more rows stop "
+                f"helping; raise {type(generator).__name__}(reservoir_size=...) (None keeps every row) or "
+                "RecursiveSynthesizer(chunk_size=...), or use fewer generations")
     if budget_rows is not None:
         return f"none within budget_rows={budget_rows:,}, and no setting of the searched grids meets the tolerance"
     return ("no setting of the searched grids meets the tolerance: use fewer generations, a larger tolerance or a "
