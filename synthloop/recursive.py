@@ -10,8 +10,8 @@ Randomness. One ``SeedSequence`` (from ``random_state``) gives one recorded
 32-bit seed per generation (:func:`synthloop.utils.child_seeds`, so the first
 ``T`` seeds do not depend on ``n_generations``). Generation ``t``'s generator is
 ``clone(generator)`` with ``random_state=seed_t``; the synthetic rows of its pool
-are drawn in fixed blocks of :data:`BLOCK_SIZE` rows, block ``b`` of pool part
-``p`` with its own seed (:func:`block_seed`). Block boundaries do not depend on
+are drawn in fixed blocks of :data:`~synthloop.sampling.BLOCK_SIZE` rows, block ``b`` of pool part
+``p`` with its own seed (:func:`~synthloop.sampling.block_seed`). Block boundaries do not depend on
 ``chunk_size`` or ``n_jobs``, so neither changes the rows: they only change how
 rows are grouped into ``partial_fit`` calls (and, with ``n_jobs``, how many
 blocks are sampled at once). With exact sufficient statistics the fitted
@@ -35,117 +35,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._table import DISCRETE_KINDS, infer_schema
 from .pools import check_pool
+from .sampling import BLOCK_SIZE, _concat, _sample_block, _slice_rows, _take, default_chunk_rows
 from .schedules import check_schedule
 from .utils._random import child_seeds, make_rng
 
-__all__ = ["RecursiveSynthesizer", "BLOCK_SIZE", "block_seed", "default_chunk_rows", "sample_blocks"]
+__all__ = ["RecursiveSynthesizer"]
 
-#: Rows per sampling block. Each block has its own seed, so the synthetic rows
-#: do not depend on ``chunk_size`` or ``n_jobs``.
-BLOCK_SIZE = 65_536
-# Default chunk: about 512 MiB at 64 bytes per cell: the decoded frame, the encoded
-# arrays and the sampler's temporaries (measured ~60 B per cell on Adult with the copula).
-# Larger chunks mean fewer partial_fit calls, which matters for generators whose
-# per-call finalisation is costly.
-_CHUNK_BYTES = 512 * 2**20
-_BYTES_PER_CELL = 64
 #: Rows sampled to estimate collapse statistics of a generator whose
 #: ``get_fitted_params`` does not expose them.
 STATS_SAMPLE_SIZE = 10_000
 _STATS_TAG = 0x5747
-
-
-def default_chunk_rows(n_columns):
-    """Rows per ``fit``/``partial_fit`` call when ``chunk_size=None``: about 512 MiB, whole blocks."""
-    rows = _CHUNK_BYTES // (_BYTES_PER_CELL * max(1, int(n_columns)))
-    return max(BLOCK_SIZE, rows // BLOCK_SIZE * BLOCK_SIZE)
-
-
-def block_seed(seed, part, block):
-    """The seed of sampling block ``block`` of pool part ``part``.
-
-    Parameters
-    ----------
-    seed : int
-        The generation's seed (``history_["seed"]``).
-    part : int
-        Position of the part in the generation's :class:`~synthloop.pools.PoolPlan`.
-    block : int
-        Block index: rows ``block * BLOCK_SIZE`` up to the next block.
-
-    Returns
-    -------
-    int
-        A 32-bit seed, passed as ``random_state`` to the source generator's
-        ``sample``.
-
-    Examples
-    --------
-    >>> from synthloop.recursive import block_seed
-    >>> block_seed(7, 0, 0) == block_seed(7, 0, 0) != block_seed(7, 0, 1)
-    True
-    """
-    ss = np.random.SeedSequence([int(seed), int(part), int(block)])
-    return int(ss.generate_state(1, np.uint32)[0])
-
-
-def sample_blocks(generator, n_rows, seed, *, part=0):
-    """Draw ``n_rows`` rows from ``generator`` exactly as the loop does.
-
-    The rows come in blocks of :data:`BLOCK_SIZE`, block ``b`` drawn with
-    ``random_state=block_seed(seed, part, b)``. Use it to re-run one
-    generation alone: ``clone(generator).set_params(random_state=seed).fit``
-    on these rows (and the real rows of its pool) gives the generation's fit.
-
-    Parameters
-    ----------
-    generator : fitted generator
-        The source (for the replace pool: the previous generation).
-    n_rows : int
-    seed : int
-        The seed of the generation being trained (``history_["seed"]``).
-    part : int, default=0
-        Position of this source in the generation's pool plan.
-
-    Returns
-    -------
-    DataFrame or ndarray
-        What ``generator.sample`` returns.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from synthloop import MultivariateNormalGenerator
-    >>> from synthloop.recursive import sample_blocks
-    >>> gen = MultivariateNormalGenerator().fit(np.random.default_rng(0).normal(size=(50, 2)))
-    >>> sample_blocks(gen, 5, seed=3).shape
-    (5, 2)
-    """
-    n_blocks = max(1, math.ceil(n_rows / BLOCK_SIZE))
-    pieces = [_sample_block(generator, n_rows, seed, part, b) for b in range(n_blocks)]
-    return _concat(pieces)
-
-
-def _block_len(n_rows, b):
-    return min(BLOCK_SIZE, n_rows - b * BLOCK_SIZE)
-
-
-def _sample_block(generator, n_rows, seed, part, b):
-    return generator.sample(_block_len(n_rows, b), random_state=block_seed(seed, part, b))
-
-
-def _concat(pieces):
-    if len(pieces) == 1:
-        return pieces[0]
-    if isinstance(pieces[0], pd.DataFrame):
-        return pd.concat(pieces, ignore_index=True)
-    return np.concatenate(pieces)
-
-
-def _take(X, rows):
-    if isinstance(X, pd.DataFrame):
-        return X.iloc[rows].reset_index(drop=True)
-    return X[rows]
 
 
 def _default_generator():
@@ -187,7 +86,7 @@ class RecursiveSynthesizer(BaseEstimator):
         generation whose pool is larger is fit in chunks with
         ``partial_fit``, so memory stays bounded whatever the schedule.
         None: about 512 MiB of rows (64 bytes per cell), at least
-        :data:`BLOCK_SIZE`. Rows are sampled in blocks of :data:`BLOCK_SIZE`
+        :data:`~synthloop.sampling.BLOCK_SIZE`. Rows are sampled in blocks of :data:`~synthloop.sampling.BLOCK_SIZE`
         whatever ``chunk_size`` is, so it never changes which rows are drawn.
     n_jobs : int or None, default=None
         Threads sampling the blocks of one chunk in parallel (generations are
@@ -650,10 +549,6 @@ class RecursiveSynthesizer(BaseEstimator):
         return tags
 
 
-def _slice_rows(rows, start, stop):
-    if isinstance(rows, pd.DataFrame):
-        return rows.iloc[start:stop].reset_index(drop=True)
-    return rows[start:stop]
 
 
 def _accepts(fn, name):

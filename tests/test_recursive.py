@@ -14,7 +14,7 @@ from synthloop import (
     RecursiveSynthesizer,
     WindowPool,
 )
-from synthloop.recursive import sample_blocks
+from synthloop.sampling import sample_blocks
 from synthloop.schedules import ConstantSchedule, PolynomialSchedule
 
 

@@ -11,10 +11,10 @@ import argparse
 from ._drift import POOLS
 
 EPILOG_ADVISE = """\
-examples (each answers on bundled data in under a minute on 2 cores: benchmarks/bench_advise_examples.py):
+examples (each answers on bundled Adult in under a minute on 2 cores: benchmarks/bench_advise_examples.py):
   synthloop advise adult --generator copula --generations 20 --tolerance 0.05
   synthloop advise adult --generator copula --generations 5 --tolerance 0.01 --target income
-  synthloop advise german_credit --generator copula --generations 5 --tolerance 0.05 --budget-rows 5000000
+  synthloop advise adult --generator copula --generations 10 --tolerance 0.02 --budget-rows 5000000
   synthloop advise adult --generator copula --generations 20 --tolerance 0.01 --pool augment
   synthloop advise adult --generator copula --generations 10 --tolerance 0.02 --criterion tv
 """

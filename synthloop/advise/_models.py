@@ -54,7 +54,7 @@ def _mvn_model(fitted):
 
 
 def _copula_model(fitted, pool):
-    from ..recursive import default_chunk_rows
+    from ..sampling import default_chunk_rows
 
     specs = fitted.schema_.columns
     params = fitted.get_fitted_params()

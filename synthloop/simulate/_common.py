@@ -11,7 +11,7 @@ from ..schedules import check_schedule
 
 #: Replications per block. Every block owns a child SeedSequence, so results
 #: depend on this constant but never on ``n_jobs`` or the backend.
-BLOCK_SIZE = 1024
+REPLICATIONS_PER_BLOCK = 1024
 
 POOLS = ("replace", "augment", "fresh", "accumulate")
 
@@ -41,12 +41,12 @@ def block_generators(root, block, n_streams):
 
 def seed_record(root, n_reps):
     """What is needed to replay a run (or any one block of it)."""
-    n_blocks = -(-n_reps // BLOCK_SIZE)
+    n_blocks = -(-n_reps // REPLICATIONS_PER_BLOCK)
     return {
         "entropy": root.entropy,
         "spawn_key": tuple(root.spawn_key),
         "pool_size": root.pool_size,
-        "block_size": BLOCK_SIZE,
+        "block_size": REPLICATIONS_PER_BLOCK,
         "n_blocks": n_blocks,
     }
 
@@ -58,7 +58,7 @@ def run_blocks(func, n_reps, n_jobs, *, require=None, **kwargs):
     ``joblib.parallel_config`` asks for processes: for blocks that write into
     shared output arrays.
     """
-    sizes = [min(BLOCK_SIZE, n_reps - b * BLOCK_SIZE) for b in range(-(-n_reps // BLOCK_SIZE))]
+    sizes = [min(REPLICATIONS_PER_BLOCK, n_reps - b * REPLICATIONS_PER_BLOCK) for b in range(-(-n_reps // REPLICATIONS_PER_BLOCK))]
     if n_jobs in (None, 1) or len(sizes) == 1:
         return [func(b, s, **kwargs) for b, s in enumerate(sizes)]
     # numpy's bulk random draws and large ufuncs release the GIL, so threads

@@ -75,13 +75,13 @@ def _replace_block(z_rng, w_rng, M, V, sizes, mean, var, ddof):
 
 
 def _gaussian_block(block, size, *, root, sizes, mean, var, ddof, pool, out):
-    """Replications ``block * BLOCK_SIZE`` onwards, written into the rows of ``out``.
+    """Replications ``block * REPLICATIONS_PER_BLOCK`` onwards, written into the rows of ``out``.
 
     ``out`` is the (means, variances) pair of shape (n_reps, T + 1), shared by
     the threads running the blocks.
     """
     T = sizes.size - 1
-    start = block * c.BLOCK_SIZE
+    start = block * c.REPLICATIONS_PER_BLOCK
     M = out[0][start:start + size]
     V = out[1][start:start + size]
     streams = c.block_generators(root, block, 4 if pool == "fresh" else 2)
