@@ -166,6 +166,47 @@ class BaseGenerator(BaseEstimator):
             columns = self._sample_encoded(n, rng)
         return schema.decode(columns, n)
 
+    def collapse_summary(self, *, random_state=None):
+        """The per-column statistics a collapse study records, from this generator's own fit.
+
+        Parameters
+        ----------
+        random_state : None, int or RandomState, default=None
+            Seeds the sample the statistics are estimated from when the
+            generator does not know them exactly (see Returns).
+
+        Returns
+        -------
+        CollapseSummary
+            A dict ``{column: ("num", variance)}`` for a numeric column (a
+            datetime's variance in int64 ticks) or ``{column: ("cat",
+            probabilities)}`` for a discrete one (a Series indexed by level,
+            missing values as the level :data:`MISSING_LABEL`). Its ``source``
+            is ``"params"`` when the generator computes them from its fitted
+            parameters (MultivariateNormalGenerator, CategoricalGenerator,
+            GaussianCopulaGenerator with empirical marginals), else
+            ``"sample"``: estimated from :data:`STATS_SAMPLE_SIZE` sampled
+            rows (Monte Carlo error of order ``1/sqrt(10000)``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from synthloop import MultivariateNormalGenerator
+        >>> gen = MultivariateNormalGenerator().fit(np.random.default_rng(0).normal(size=(100, 2)))
+        >>> summary = gen.collapse_summary()
+        >>> summary.source, summary[0][0]
+        ('params', 'num')
+        """
+        check_is_fitted(self, "random_state_")
+        exact = self._collapse_summary()
+        if exact is not None:
+            return CollapseSummary(exact, "params")
+        return sample_collapse_summary(self, random_state, self.schema_)
+
+    def _collapse_summary(self):
+        """The statistics of :meth:`collapse_summary` from the fitted parameters; None to estimate them."""
+        return None
+
     def get_fitted_params(self):
         """The estimated parameters, as a dict of numpy arrays and floats.
 
@@ -286,3 +327,65 @@ def _check_sample_weight(sample_weight, n_rows, owner):
     if w.sum() <= 0:
         raise ValueError(f"{owner}: sample_weight sums to zero; at least one row needs a positive weight.")
     return w
+
+
+# ------------------------------------------------------------- collapse statistics
+#: Rows sampled to estimate the collapse statistics of a generator that does not know them exactly.
+STATS_SAMPLE_SIZE = 10_000
+#: The level that stands for missing values in a discrete column's probabilities.
+MISSING_LABEL = "<missing>"
+
+
+class CollapseSummary(dict):
+    """``{column: ("num", variance) or ("cat", probabilities)}`` with its ``source`` (``"params"``/``"sample"``)."""
+
+    def __init__(self, items, source):
+        super().__init__(items)
+        self.source = source
+
+
+def sample_collapse_summary(generator, random_state, schema=None):
+    """:meth:`BaseGenerator.collapse_summary` estimated from :data:`STATS_SAMPLE_SIZE` sampled rows.
+
+    Works for any fitted object with ``sample(n, random_state=...)``;
+    ``schema`` (a generator's ``schema_``) says the column kinds, else they
+    are inferred from the sample.
+    """
+    S = generator.sample(STATS_SAMPLE_SIZE, random_state=random_state)
+    frame = S if isinstance(S, pd.DataFrame) else pd.DataFrame(S, columns=range(np.shape(S)[1]))
+    if schema is None:
+        schema = infer_schema(frame, owner=type(generator).__name__, is_frame=isinstance(S, pd.DataFrame))
+    out = {}
+    for spec in schema.columns:
+        col = frame[spec.name]
+        if spec.kind in DISCRETE_KINDS:
+            freq = col.astype(object).where(col.notna(), MISSING_LABEL).value_counts(normalize=True)
+            out[spec.name] = ("cat", pd.Series(freq.to_numpy(dtype=float), index=freq.index.astype(object)))
+        else:
+            values = col.to_numpy()
+            if values.dtype.kind == "M" or isinstance(col.dtype, pd.DatetimeTZDtype):
+                values = col.astype("int64").to_numpy()
+            values = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            out[spec.name] = ("num", float(np.nanvar(values, ddof=1)) if np.isfinite(values).sum() > 1 else np.nan)
+    return CollapseSummary(out, "sample")
+
+
+def atoms_summary(spec, support, probabilities, missing=0.0):
+    """The collapse statistic of a column modelled by atoms: level probabilities, or the atoms' variance.
+
+    ``support`` holds level codes for a discrete column, values for a numeric
+    one; ``probabilities`` their probabilities and ``missing`` that of a
+    missing value.
+    """
+    support = np.asarray(support)
+    p = np.asarray(probabilities, dtype=float)
+    if spec.kind in DISCRETE_KINDS:
+        labels = list(spec.levels[support.astype(np.int64)]) + [MISSING_LABEL]
+        return "cat", pd.Series(np.append(p, float(missing)), index=pd.Index(labels, dtype=object))
+    support = support.astype(float)
+    total = p.sum()
+    if total <= 0:
+        return "num", np.nan
+    q = p / total
+    mean = q @ support
+    return "num", float(q @ np.square(support - mean))

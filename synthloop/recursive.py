@@ -3,8 +3,8 @@
 Generation 0 is fit on the real table; generation ``t >= 1`` on the pool the
 pool policy builds from ``n_t`` synthetic rows (the schedule) and possibly real
 rows (THEORY.md §1). The loop knows nothing about a model's internals: it calls
-``fit``/``partial_fit``/``sample`` and reads ``get_fitted_params`` for the
-collapse statistics it records.
+``fit``/``partial_fit``/``sample`` and asks the generator for its own collapse
+statistics (:meth:`~synthloop.BaseGenerator.collapse_summary`).
 
 Randomness. One ``SeedSequence`` (from ``random_state``) gives one recorded
 32-bit seed per generation (:func:`synthloop.utils.child_seeds`, so the first
@@ -33,17 +33,15 @@ from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._table import DISCRETE_KINDS, infer_schema
 from .pools import check_pool
+from .base import sample_collapse_summary
 from .sampling import BLOCK_SIZE, _concat, _sample_block, _slice_rows, _take, default_chunk_rows
 from .schedules import check_schedule
 from .utils._random import child_seeds, make_rng
 
 __all__ = ["RecursiveSynthesizer"]
 
-#: Rows sampled to estimate collapse statistics of a generator whose
-#: ``get_fitted_params`` does not expose them.
-STATS_SAMPLE_SIZE = 10_000
+# Mixed into a generation's seed for the sample its collapse statistics may be estimated from.
 _STATS_TAG = 0x5747
 
 
@@ -117,14 +115,19 @@ class RecursiveSynthesizer(BaseEstimator):
           ``levels[c]`` (levels with probability > 0), ``collision[c]``
           (``σ = Σ p²``) and ``l1[c]`` (``Σ |p - p⁽⁰⁾|``, against generation 0).
 
-        ``stats_source`` says where the statistics come from: ``"params"``
-        when ``get_fitted_params`` exposes them (a ``covariance`` matrix as
-        MultivariateNormalGenerator's, ``marginals`` as CategoricalGenerator's),
-        else ``"sample"``: estimated from :data:`STATS_SAMPLE_SIZE` rows drawn
-        from the fitted generator with a seed derived from the generation's
-        (Monte Carlo error of order ``1/sqrt(10000)``).
+        ``stats_source`` says where the statistics come from (the
+        generator's :meth:`~synthloop.BaseGenerator.collapse_summary`):
+        ``"params"`` when the generator computes them from its fitted
+        parameters, else ``"sample"``: estimated from
+        :data:`synthloop.base.STATS_SAMPLE_SIZE` rows drawn from the fitted
+        generator with a seed derived from the generation's (Monte Carlo
+        error of order ``1/sqrt(10000)``).
     parameters_ : list of dict
         ``get_fitted_params()`` of every generation.
+    summaries_ : list of CollapseSummary
+        Every generation's own :meth:`~synthloop.BaseGenerator.collapse_summary`
+        (``{column: ("num", variance) or ("cat", probabilities)}``), from which
+        the statistics of ``history_`` are computed.
     generators_ : list of generators
         The kept fitted generators: all (``keep="all"``, index = generation)
         or only the last.
@@ -431,7 +434,7 @@ class RecursiveSynthesizer(BaseEstimator):
         template, schedule, pool, sizes, seeds, chunk_rows = self._prepare(table)
         T = len(sizes) - 1
         models, kept = {}, {}
-        records, params_list = [], []
+        records, params_list, summaries = [], [], []
         ref = None
         bar = None
         if self.verbose > 0:
@@ -445,7 +448,8 @@ class RecursiveSynthesizer(BaseEstimator):
             gen, fit_s, sample_s = self._fit_generation(template, plan, table, models, seed, chunk_rows)
             params = gen.get_fitted_params() if callable(getattr(gen, "get_fitted_params", None)) else {}
             params_list.append(params)
-            summary, source = _summary(gen, params, seed)
+            summary, source = _summary(gen, seed)
+            summaries.append(summary)
             if ref is None:
                 ref = summary
             n_real = sum(p.n_rows for p in plan.parts if p.source == "real")
@@ -472,6 +476,7 @@ class RecursiveSynthesizer(BaseEstimator):
         self.pool_ = pool
         self.sizes_ = sizes
         self.parameters_ = params_list
+        self.summaries_ = summaries
         self.kept_generations_ = sorted(kept)
         self.generators_ = [kept[g] for g in self.kept_generations_]
         self.history_ = pd.DataFrame.from_records(records)
@@ -560,94 +565,19 @@ def _accepts(fn, name):
 
 
 # --------------------------------------------------------------- statistics
-_MISSING = "<missing>"
+def _summary(gen, seed):
+    """The generator's own collapse statistics (``collapse_summary``) and their source.
 
-
-def _summary(gen, params, seed):
-    """``{column: ("num", variance) or ("cat", Series of probabilities)}`` and its source."""
-    schema = getattr(gen, "schema_", None)
-    if schema is not None:
-        from_params = _summary_from_params(gen, schema, params)
-        if from_params is not None:
-            return from_params, "params"
-    rng_seed = np.random.SeedSequence([int(seed), _STATS_TAG]).generate_state(1, np.uint32)[0]
-    S = gen.sample(STATS_SAMPLE_SIZE, random_state=int(rng_seed))
-    frame = S if isinstance(S, pd.DataFrame) else pd.DataFrame(S, columns=range(np.shape(S)[1]))
-    if schema is None:
-        schema = infer_schema(frame, owner="RecursiveSynthesizer", is_frame=isinstance(S, pd.DataFrame))
-    out = {}
-    for spec in schema.columns:
-        col = frame[spec.name]
-        if spec.kind in DISCRETE_KINDS:
-            freq = col.astype(object).where(col.notna(), _MISSING).value_counts(normalize=True)
-            out[spec.name] = ("cat", pd.Series(freq.to_numpy(dtype=float), index=freq.index.astype(object)))
-        else:
-            values = col.to_numpy()
-            if values.dtype.kind == "M" or isinstance(col.dtype, pd.DatetimeTZDtype):
-                values = col.astype("int64").to_numpy()
-            values = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            out[spec.name] = ("num", float(np.nanvar(values, ddof=1)) if np.isfinite(values).sum() > 1 else np.nan)
-    return out, "sample"
-
-
-def _summary_from_params(gen, schema, params):
-    names = schema.names
-    cov = params.get("covariance")
-    if isinstance(cov, np.ndarray) and cov.shape == (len(names), len(names)):
-        return {n: ("num", float(cov[j, j])) for j, n in enumerate(names)}
-    marginals = params.get("marginals")
-    if isinstance(marginals, dict) and set(names) <= set(marginals):
-        levels_attr = getattr(gen, "levels_", None)
-        out = {}
-        for spec in schema.columns:
-            m = marginals[spec.name]
-            if isinstance(m, dict):
-                stat = _copula_marginal(m, spec)
-                if stat is None:
-                    return None
-                out[spec.name] = stat
-                continue
-            p = np.asarray(m, dtype=float)
-            labels = None
-            if isinstance(levels_attr, dict) and spec.name in levels_attr:
-                labels = list(levels_attr[spec.name])
-            elif len(p) == len(spec.levels):
-                labels = list(spec.levels)
-            elif len(p) == len(spec.levels) + 1:
-                labels = list(spec.levels) + [_MISSING]
-            if labels is None or len(labels) != len(p):
-                return None
-            labels = [_MISSING if (not isinstance(v, str) and pd.isna(v)) else v for v in labels]
-            if spec.kind in DISCRETE_KINDS:
-                out[spec.name] = ("cat", pd.Series(p, index=pd.Index(labels, dtype=object)))
-                continue
-            # A numeric column modelled by its observed values (CategoricalGenerator).
-            present = np.array([v is not _MISSING for v in labels])
-            values = pd.Series([v for v, ok in zip(labels, present) if ok])
-            if values.dtype.kind == "M" or isinstance(values.dtype, pd.DatetimeTZDtype):
-                values = values.astype("int64")
-            stat = _copula_marginal({"support": values.to_numpy(dtype=float), "probabilities": p[present]}, spec)
-            out[spec.name] = stat
-        return out
-    return None
-
-
-def _copula_marginal(m, spec):
-    """Statistics of an empirical copula marginal (``support``, ``probabilities``, ``missing``)."""
-    if "support" not in m or "probabilities" not in m:
-        return None  # a parametric marginal: estimate from a sample instead
-    support = np.asarray(m["support"], dtype=float)
-    p = np.asarray(m["probabilities"], dtype=float)
-    missing = float(m.get("missing", 0.0))
-    if spec.kind in DISCRETE_KINDS:
-        labels = list(spec.levels[support.astype(np.int64)]) + [_MISSING]
-        return "cat", pd.Series(np.append(p, missing), index=pd.Index(labels, dtype=object))
-    total = p.sum()
-    if total <= 0:
-        return "num", np.nan
-    q = p / total
-    mean = q @ support
-    return "num", float(q @ np.square(support - mean))
+    A generator without the method (any object with ``fit``/``sample``) is
+    summarised from a sample. Either way a sample is drawn with a seed derived
+    from the generation's, so the statistics are reproducible.
+    """
+    rng_seed = int(np.random.SeedSequence([int(seed), _STATS_TAG]).generate_state(1, np.uint32)[0])
+    if callable(getattr(gen, "collapse_summary", None)):
+        summary = gen.collapse_summary(random_state=rng_seed)
+    else:
+        summary = sample_collapse_summary(gen, rng_seed, getattr(gen, "schema_", None))
+    return summary, summary.source
 
 
 def _stat_columns(summary, ref):

@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator
 
 from synthloop import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
 from synthloop.advise import ScheduleAdvice, recommend_schedule
+from synthloop.advise._drift import Fit
 from synthloop.schedules import ConstantSchedule
 
 matplotlib.use("Agg")
@@ -298,7 +299,7 @@ def test_chunked_copula_drifts_as_its_effective_rows():
         gen = GaussianCopulaGenerator(reservoir_size=k, random_state=s)
         for start in range(0, n, chunk):
             gen.partial_fit(Z[start:start + chunk])
-        measured.append(block.measure(gen.get_fitted_params(), p0))
+        measured.append(block.measure(Fit(gen.get_fitted_params(), None), Fit(p0, None)))
     measured = np.array(measured)
     se = measured.std(ddof=1) / np.sqrt(reps)
     sim = lambda rows: block.simulate(np.array([n, rows]), 4000, 0)[:, 1]  # noqa: E731
@@ -498,7 +499,7 @@ def test_bias_rule_flags_a_bias_that_does_not_shrink():
 
 
 def test_bias_term_adds_in_amplitude():
-    from synthloop.advise._calibrate import bias_term
+    from synthloop.advise._drift import bias_term
 
     sizes = np.array([100, 400, 400, 400])
     np.testing.assert_allclose(bias_term(sizes, 2.0, 1.0), 2.0 * (np.arange(4) / 20.0) ** 2)
@@ -524,7 +525,7 @@ def test_latent_correlation_simulation_matches_copula_fits_of_strongly_correlate
     R0 = GaussianCopulaGenerator(random_state=0).fit(X).correlation_
     block = LatentCorrelationBlock("x", R0)
     measured = np.array([
-        block.measure(rs.parameters_[T], rs.parameters_[0])
+        block.measure(Fit.from_run(rs, T), Fit.from_run(rs, 0))
         for rs in (RecursiveSynthesizer(GaussianCopulaGenerator(), n_generations=T, schedule=f"constant:{n}",
                                         random_state=s).fit(X) for s in range(reps))])
     sim = block.simulate(np.array([n] * (T + 1)), 4000, 1)[:, -1]
@@ -562,7 +563,7 @@ def test_tv_ks_of_one_column_matches_real_copula_loops(column):
     T, n, reps = 3, 300, 150
     model = marginal_model(GaussianCopulaGenerator(random_state=0).fit(X), X)
     measured = np.array([
-        model.measure(rs.parameters_[T], rs.parameters_[0])
+        model.measure(Fit.from_run(rs, T), Fit.from_run(rs, 0))
         for rs in (RecursiveSynthesizer(GaussianCopulaGenerator(), n_generations=T, schedule=f"constant:{n}",
                                         random_state=s).fit(X) for s in range(reps))])
     sim = model.simulate(np.array([len(X)] + [n] * T), 4000, 0)[:, -1]
@@ -577,7 +578,7 @@ def test_ks_of_normal_columns_matches_real_mvn_loops(gaussian_X):
     T, n, reps = 3, 200, 150
     model = marginal_model(MultivariateNormalGenerator().fit(gaussian_X), gaussian_X)
     measured = np.array([
-        model.measure(rs.parameters_[T], rs.parameters_[0])
+        model.measure(Fit.from_run(rs, T), Fit.from_run(rs, 0))
         for rs in (RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=T, schedule=f"constant:{n}",
                                         random_state=s).fit(gaussian_X) for s in range(reps))])
     sim = model.simulate(np.array([len(gaussian_X)] + [n] * T), 4000, 0)[:, -1]

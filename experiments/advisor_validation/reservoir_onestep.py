@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from synthloop import GaussianCopulaGenerator
-from synthloop.advise._drift import LatentCorrelationBlock
+from synthloop.advise._drift import Fit, LatentCorrelationBlock
 from synthloop.datasets import load_adult
 
 N, CHUNK = 200_000, 50_000
@@ -28,7 +28,7 @@ for s in range(int(sys.argv[1]) if len(sys.argv) > 1 else 8):
     fits = [GaussianCopulaGenerator(random_state=s).fit(Y), chunked,
             GaussianCopulaGenerator(random_state=s).fit(Y.iloc[:100_000])]
     for label, g in zip(out, fits):
-        out[label].append(block.measure(g.get_fitted_params(), p0))
+        out[label].append(block.measure(Fit(g.get_fitted_params(), None), Fit(p0, None)))
 for label, v in out.items():
     v = np.array(v)
     print(f"{label}: {v.mean():.5f} +- {v.std(ddof=1) / np.sqrt(v.size):.5f}  {np.round(v, 5).tolist()}")

@@ -18,6 +18,7 @@ from scipy.optimize import nnls
 from sklearn.base import clone
 
 from ..schedules import ConstantSchedule
+from ._drift import Fit
 
 #: Exponents ``kappa = 2 gamma`` of the bias term searched, gamma in (0, 1].
 KAPPAS = np.round(np.arange(0.02, 2.0001, 0.02), 2)
@@ -51,13 +52,6 @@ def calibration_rows(n_real, min_size, n_generations, n_runs):
     """Rows the first round of the drift calibration fits and samples in all (for the time estimate)."""
     T = min(n_generations, CALIBRATION_GENERATIONS)
     return n_runs * T * sum(calibration_sizes(n_real, min_size))
-
-
-def bias_term(sizes, coef, kappa):
-    """``coef * (sum_{s<=t} n_s^(-kappa/2))**2`` per generation ``t = 0..T`` (0 at ``t = 0``)."""
-    sizes = np.asarray(sizes, dtype=np.float64)
-    steps = np.concatenate([[0.0], sizes[1:] ** (-kappa / 2)])
-    return coef * np.cumsum(steps) ** 2
 
 
 def fit_bias_rule(cells, with_bias=True):
@@ -159,7 +153,8 @@ class DriftCalibration:
                                       pool=self.pool, random_state=self.seed("calibration-run", k, r)).fit(self.X)
             for t in range(1, self.T_cal + 1):
                 self.rows.append({"n_samples": n, "run": r, "generation": t,
-                                  "measured": self.model.measure_approximate(rs.parameters_[t], rs.parameters_[0])})
+                                  "measured": self.model.measure_approximate(Fit.from_run(rs, t),
+                                                                             Fit.from_run(rs, 0))})
             if self.progress is not None:
                 self.progress.update(1)
         self.sims[n] = self.model.simulate_approximate(np.array([self.n_real] + [n] * self.T_cal), self.n_reps,

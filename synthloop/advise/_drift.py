@@ -30,10 +30,42 @@ real rows in the pool the drift stays bounded whatever the schedule.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ..schedules import CallableSchedule
-from ._calibrate import bias_term
+
+def bias_term(sizes, coef, kappa):
+    """``coef * (sum_{s<=t} n_s^(-kappa/2))**2`` per generation ``t = 0..T`` (0 at ``t = 0``)."""
+    sizes = np.asarray(sizes, dtype=np.float64)
+    steps = np.concatenate([[0.0], sizes[1:] ** (-kappa / 2)])
+    return coef * np.cumsum(steps) ** 2
+
+
+class Fit(NamedTuple):
+    """What a block measures a fitted generation by: its parameters and its own collapse summary."""
+
+    params: dict
+    summary: dict
+
+    @classmethod
+    def from_run(cls, synthesizer, t):
+        """Generation ``t`` of a fitted :class:`~synthloop.RecursiveSynthesizer`."""
+        return cls(synthesizer.parameters_[t], synthesizer.summaries_[t])
+
+    @classmethod
+    def from_generator(cls, generator):
+        return cls(generator.get_fitted_params(), generator.collapse_summary(random_state=0))
+
+
+def summary_getter(name):
+    """``{level: probability}`` of a discrete column, from a generation's collapse summary."""
+    def get(fit):
+        probabilities = fit.summary[name][1]
+        return dict(zip(probabilities.index, probabilities.to_numpy(dtype=float)))
+    return get
+
 
 #: Pools the blocks simulate (the unweighted default pools of RecursiveSynthesizer).
 POOLS = ("replace", "augment", "accumulate")
@@ -163,9 +195,10 @@ class GaussianBlock:
         out[:, 0] = 0.0  # exactly, not up to rounding
         return out
 
-    def measure(self, params_t, params_0):
-        return _kl_gaussian(np.asarray(params_t["mean"]), np.asarray(params_t["covariance"]),
-                            np.asarray(params_0["mean"]), np.asarray(params_0["covariance"]))
+    def measure(self, fit_t, fit_0):
+        a, b = fit_t.params, fit_0.params
+        return _kl_gaussian(np.asarray(a["mean"]), np.asarray(a["covariance"]), np.asarray(b["mean"]),
+                            np.asarray(b["covariance"]))
 
 
 #: Share of independent noise mixed into both latent correlations before their KL (see LatentCorrelationBlock).
@@ -285,19 +318,21 @@ class LatentCorrelationBlock:
         out[:, 1:] = self._kl_path(sim.covariances[:, 1:], reference=R_ref)
         return out
 
-    def measure(self, params_t, params_0):
-        if not np.allclose(_corr(np.asarray(params_0["correlation"])), self.R0, atol=1e-10):
+    def measure(self, fit_t, fit_0):
+        R_0 = np.asarray(fit_0.params["correlation"])
+        if not np.allclose(_corr(R_0), self.R0, atol=1e-10):
             # another generation 0 (a validation run): its own span
-            return LatentCorrelationBlock(self.name, params_0["correlation"]).measure(params_t, params_0)
-        R_t = _corr(np.asarray(params_t["correlation"]))
+            return LatentCorrelationBlock(self.name, R_0).measure(fit_t, fit_0)
+        R_t = _corr(np.asarray(fit_t.params["correlation"]))
         return float(_kl_latent(self._on_span(R_t), self._on_span(self.R0)))
 
 
 class CategoricalBlock:
     """Drift of one empirical-frequency categorical distribution.
 
-    ``getter(params)`` returns ``{atom: probability}`` of a fitted generator,
-    so generation ``t`` and generation 0 are aligned by atom.
+    ``getter(fit)`` returns ``{level: probability}`` of a fitted generation
+    (:func:`summary_getter`: from its collapse summary), so generation ``t``
+    and generation 0 are aligned by level.
     """
 
     def __init__(self, name, p, getter=None, *, exact=True):
@@ -335,8 +370,8 @@ class CategoricalBlock:
             out[:, t] = _kl_categorical(q, self.p)
         return out
 
-    def measure(self, params_t, params_0):
-        a, b = self.getter(params_t), self.getter(params_0)
+    def measure(self, fit_t, fit_0):
+        a, b = self.getter(fit_t), self.getter(fit_0)
         keys = [k for k, v in a.items() if v > 0]
         q = np.array([a[k] for k in keys])
         p = np.array([b.get(k, 0.0) for k in keys])
@@ -405,8 +440,9 @@ class DriftModel:
         """The uncalibrated simulated sum of the approximate blocks."""
         return self._parts(sizes, n_reps, seed)[1]
 
-    def measure(self, params_t, params_0):
-        return float(sum(b.measure(params_t, params_0) for b in self.blocks))
+    def measure(self, fit_t, fit_0):
+        """The drift of generation ``fit_t`` from ``fit_0`` (two :class:`Fit` records)."""
+        return float(sum(b.measure(fit_t, fit_0) for b in self.blocks))
 
-    def measure_approximate(self, params_t, params_0):
-        return float(sum(b.measure(params_t, params_0) for b in self.blocks if not b.exact))
+    def measure_approximate(self, fit_t, fit_0):
+        return float(sum(b.measure(fit_t, fit_0) for b in self.blocks if not b.exact))

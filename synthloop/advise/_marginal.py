@@ -52,7 +52,7 @@ def _distance(q, p, kind):
 
 
 class AtomBlock:
-    """One column whose marginal is a vector of atoms; ``getter(params) -> {atom: probability}``."""
+    """One column whose marginal is a vector of atoms; ``getter(fit) -> {atom: probability}``."""
 
     exact = True
 
@@ -90,8 +90,8 @@ class AtomBlock:
             out[:, t] = _distance(q, self.p, self.kind)
         return out
 
-    def measure(self, params_t, params_0):
-        a, b = self.getter(params_t), self.getter(params_0)
+    def measure(self, fit_t, fit_0):
+        a, b = self.getter(fit_t), self.getter(fit_0)
         keys = sorted(a.keys() | b.keys(), key=_order_key) if self.kind == "ks" else list(a.keys() | b.keys())
         q = np.array([a.get(k, 0.0) for k in keys])
         p = np.array([b.get(k, 0.0) for k in keys])
@@ -165,10 +165,10 @@ class NormalMarginals:
         out[:, 1:] = _ks_normal((m[:, 1:] - m[:, :1]) / s0, np.sqrt(v[:, 1:]) / s0).max(axis=2)
         return out
 
-    def measure(self, params_t, params_0):
-        m_t, m_0 = np.asarray(params_t["mean"], float), np.asarray(params_0["mean"], float)
-        s_t = np.sqrt(np.diag(np.asarray(params_t["covariance"], float)))
-        s_0 = np.sqrt(np.diag(np.asarray(params_0["covariance"], float)))
+    def measure(self, fit_t, fit_0):
+        m_t, m_0 = np.asarray(fit_t.params["mean"], float), np.asarray(fit_0.params["mean"], float)
+        s_t = np.sqrt(np.diag(np.asarray(fit_t.params["covariance"], float)))
+        s_0 = np.sqrt(np.diag(np.asarray(fit_0.params["covariance"], float)))
         with np.errstate(divide="ignore", invalid="ignore"):
             ks = _ks_normal((m_t - m_0) / s_0, s_t / s_0)
         return float(np.nanmax(ks)) if ks.size else 0.0
@@ -200,5 +200,5 @@ class MarginalDistanceModel:
             out = np.maximum(out, block.simulate(sizes, n_reps, int(s), pool=self.pool))
         return out
 
-    def measure(self, params_t, params_0):
-        return float(max([b.measure(params_t, params_0) for b in self.blocks] or [0.0]))
+    def measure(self, fit_t, fit_0):
+        return float(max([b.measure(fit_t, fit_0) for b in self.blocks] or [0.0]))

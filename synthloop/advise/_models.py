@@ -6,30 +6,24 @@ import numpy as np
 import pandas as pd
 
 from .._table import DISCRETE_KINDS, NUMERIC_KINDS, infer_schema
-from ._drift import CategoricalBlock, DriftModel, GaussianBlock, LatentCorrelationBlock, rank
+from ..base import MISSING_LABEL
+from ._drift import CategoricalBlock, DriftModel, GaussianBlock, LatentCorrelationBlock, rank, summary_getter
 
-_MISSING = "<missing>"
+def _atoms_getter(name):
+    """``{value: probability}`` of a copula's empirical numeric marginal, missing values as MISSING_LABEL.
 
-
-def _copula_getter(name):
-    def get(params):
-        m = params["marginals"][name]
+    The collapse summary gives a numeric column's variance only; the KS distance needs its atoms.
+    """
+    def get(fit):
+        m = fit.params["marginals"][name]
         out = dict(zip(np.asarray(m["support"]).tolist(), np.asarray(m["probabilities"], dtype=float)))
         if m.get("missing", 0.0) > 0:
-            out[_MISSING] = float(m["missing"])
+            out[MISSING_LABEL] = float(m["missing"])
         return out
     return get
 
 
-def _position_getter(name):
-    def get(params):
-        return dict(enumerate(np.asarray(params["marginals"][name], dtype=float)))
-    return get
-
-
 def _mvn_model(fitted):
-    from ..generators import MultivariateNormalGenerator  # noqa: F401  (documents the dependency)
-
     specs = fitted.schema_.columns
     cov = fitted.covariance
     ddof = 1.0 if cov == "unbiased" else 0.0
@@ -69,7 +63,7 @@ def _copula_model(fitted, pool):
         m = params["marginals"][spec.name]
         if spec.kind in DISCRETE_KINDS and "probabilities" in m:
             p = np.append(np.asarray(m["probabilities"], dtype=float), float(m.get("missing", 0.0)))
-            blocks.append(CategoricalBlock(spec.name, p, _copula_getter(spec.name)))
+            blocks.append(CategoricalBlock(spec.name, p, summary_getter(spec.name)))
         else:
             numeric.append(spec.name)
     notes = ["the latent correlation is estimated from tied normal scores (Mehler inversion), noisier than "
@@ -113,15 +107,15 @@ def _categorical_model(fitted):
         return DriftModel([block], method="theory+simulation ([B] multinomial recursion of the joint table)",
                           exact=exact, notes=notes, measurable=False)
     blocks = []
-    measurable = True
+    numeric = [spec.name for spec in specs if spec.kind not in DISCRETE_KINDS]
     for spec in specs:
-        getter = _position_getter(spec.name) if spec.kind == "category" else None
-        measurable &= getter is not None
+        getter = None if spec.name in numeric else summary_getter(spec.name)
         blocks.append(CategoricalBlock(spec.name, params["marginals"][spec.name], getter,
                                        exact=exact and fitted.structure == "independent"))
-    if not measurable:
-        notes.append("non-category columns have generation-specific levels, so the drift is not measured on real "
-                     "runs (no calibration, no validation)")
+    measurable = not numeric
+    if numeric:
+        notes.append(f"numeric columns {numeric} are summarised by their variance, not their levels, so the drift "
+                     "is not measured on real runs (no calibration, no validation)")
     if fitted.structure == "chain":
         exact = False
         notes.append("structure='chain': the criterion is the sum of the marginals' drifts, simulated as "
@@ -141,7 +135,7 @@ def _proxy_model(X, generator):
         if spec.name in numeric:
             continue
         col = frame[spec.name]
-        freq = col.astype(object).where(col.notna(), _MISSING).value_counts(normalize=True)
+        freq = col.astype(object).where(col.notna(), MISSING_LABEL).value_counts(normalize=True)
         blocks.append(CategoricalBlock(spec.name, freq.to_numpy(dtype=float)))
     name = type(generator).__name__
     note = (f"{name} is not a model the advisor can reason about: simulation only, of a proxy (a Gaussian on "
@@ -196,7 +190,8 @@ def marginal_model(fitted, X, pool="replace"):
                 continue
             p = np.concatenate([[float(m.get("missing", 0.0))], np.asarray(m["probabilities"], dtype=float)])
             kind = "tv" if spec.kind in DISCRETE_KINDS else "ks"
-            blocks.append(AtomBlock(spec.name, p, kind, _copula_getter(spec.name)))
+            getter = summary_getter(spec.name) if kind == "tv" else _atoms_getter(spec.name)
+            blocks.append(AtomBlock(spec.name, p, kind, getter))
         if parametric:
             raise ValueError(f"recommend_schedule(criterion='tv') needs empirical marginals; columns {parametric} of "
                              f"{name} have parametric ones (marginals=...): use criterion='kl'.")
@@ -207,7 +202,7 @@ def marginal_model(fitted, X, pool="replace"):
     elif isinstance(fitted, CategoricalGenerator):
         params = fitted.get_fitted_params()
         blocks = [AtomBlock(spec.name, params["marginals"][spec.name], "tv",
-                            _position_getter(spec.name) if spec.kind == "category" else None) for spec in specs]
+                            summary_getter(spec.name) if spec.kind in DISCRETE_KINDS else None) for spec in specs]
         if fitted.smoothing:
             notes.append(f"smoothing={fitted.smoothing} pulls every generation towards uniform; simulated without it")
         method = "theory+simulation ([B] multinomial recursion of every column's levels: TV distance)"

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ._drift import Fit
 from ._search import clopper_pearson, make_schedule
 
 
@@ -299,7 +300,7 @@ class ScheduleAdvice:
                 for s in seeds:
                     rs = RecursiveSynthesizer(clone(self._generator), n_generations=T, schedule=schedule,
                                               pool=self.settings["pool"], random_state=int(s)).fit(X)
-                    d = self._model.measure(rs.parameters_[T], rs.parameters_[0])
+                    d = self._model.measure(Fit.from_run(rs, T), Fit.from_run(rs, 0))
                     drift.append(d)
                     passed.append(d <= self.threshold)
                 p = float(np.mean(passed))

@@ -23,7 +23,7 @@ import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._table import ALL_KINDS, DISCRETE_KINDS, _restore
-from ..base import BaseGenerator
+from ..base import MISSING_LABEL, BaseGenerator, atoms_summary
 from ..exceptions import SchemaError
 
 __all__ = ["CategoricalGenerator"]
@@ -325,6 +325,28 @@ class CategoricalGenerator(BaseGenerator):
         return out
 
     # ---------------------------------------------------------------- reports
+    def _collapse_summary(self):
+        if self.smoothing and self.structure != "independent":
+            # the smoothed joint table or conditionals are what is sampled; their column marginals are
+            # not the fitted marginals_, so the statistics are estimated from a sample
+            return None
+        out = {}
+        for spec in self.schema_.columns:
+            p = np.asarray(self.marginals_[spec.name], dtype=float)
+            labels = [MISSING_LABEL if (not isinstance(v, str) and pd.isna(v)) else v for v in self.levels_[spec.name]]
+            if len(labels) != len(p):
+                return None
+            if spec.kind in DISCRETE_KINDS:
+                out[spec.name] = ("cat", pd.Series(p, index=pd.Index(labels, dtype=object)))
+                continue
+            # a numeric column modelled by its observed values: the variance of those atoms
+            present = np.array([v is not MISSING_LABEL for v in labels])
+            values = pd.Series([v for v, ok in zip(labels, present) if ok])
+            if values.dtype.kind == "M" or isinstance(values.dtype, pd.DatetimeTZDtype):
+                values = values.astype("int64")
+            out[spec.name] = atoms_summary(spec, values.to_numpy(dtype=float), p[present])
+        return out
+
     def _fitted_params(self):
         names = self.schema_.names
         params = {

@@ -9,7 +9,7 @@ from sklearn.base import OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ..base import BaseGenerator
+from ..base import BaseGenerator, atoms_summary
 from ..exceptions import SchemaError
 from ._marginals import N_HERMITE, EmpiricalMarginal, fit_parametric
 
@@ -317,6 +317,15 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
     def _sample_encoded(self, n_samples, rng):
         Z = rng.standard_normal((n_samples, self._factor.shape[0])) @ self._factor.T
         return {name: self.marginals_[name].from_latent(Z[:, j]) for j, name in enumerate(self.schema_.names)}
+
+    def _collapse_summary(self):
+        out = {}
+        for spec in self.schema_.columns:
+            m = self.marginals_[spec.name].params()
+            if "support" not in m:
+                return None  # a parametric marginal: estimated from a sample instead
+            out[spec.name] = atoms_summary(spec, m["support"], m["probabilities"], m["missing"])
+        return out
 
     def _fitted_params(self):
         return {

@@ -171,6 +171,9 @@ class MultivariateNormalGenerator(BaseGenerator):
         X = self.mean_ + Z @ self._factor.T
         return {name: X[:, j] for j, name in enumerate(self.schema_.names)}
 
+    def _collapse_summary(self):
+        return {n: ("num", float(self.covariance_[j, j])) for j, n in enumerate(self.schema_.names)}
+
     def _fitted_params(self):
         return {"mean": self.mean_.copy(), "covariance": self.covariance_.copy()}
 

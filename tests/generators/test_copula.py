@@ -281,7 +281,7 @@ def test_reservoir_past_its_size_is_no_noisier_than_a_plain_fit_of_its_size():
     # Measured with the plain latent KL of the time: 0.0162 vs 0.0178 (-1.9 SE); the former estimator, scoring the
     # held rows against all rows' marginals, drifted 0.0197 (+2.2 SE; at
     # 200,000 rows and a 100,000-row reservoir, +1.6x: docs/generators_copula).
-    from synthloop.advise._drift import LatentCorrelationBlock
+    from synthloop.advise._drift import Fit, LatentCorrelationBlock
     from synthloop.datasets import load_adult
 
     g0 = GaussianCopulaGenerator(random_state=0).fit(load_adult().frame)
@@ -294,7 +294,8 @@ def test_reservoir_past_its_size_is_no_noisier_than_a_plain_fit_of_its_size():
         held = GaussianCopulaGenerator(reservoir_size=k, random_state=s)
         held.partial_fit(Y.iloc[:n - 50]).partial_fit(Y.iloc[n - 50:])
         plain = GaussianCopulaGenerator(random_state=s).fit(Y.iloc[:k])
-        diff.append(block.measure(held.get_fitted_params(), p0) - block.measure(plain.get_fitted_params(), p0))
+        diff.append(block.measure(Fit(held.get_fitted_params(), None), Fit(p0, None))
+                    - block.measure(Fit(plain.get_fitted_params(), None), Fit(p0, None)))
     diff = np.array(diff)
     assert diff.mean() < 3 * diff.std(ddof=1) / np.sqrt(reps)
 
