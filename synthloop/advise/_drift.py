@@ -119,6 +119,53 @@ def effective_rows(sizes, reservoir_size, chunk_rows):
     return np.where(sizes > chunk_rows, np.minimum(np.floor(kish), sizes), sizes).astype(np.int64)
 
 
+def gaussian_chain(sizes, dim, ddof, n_reps, seed, pool="replace", store="full"):
+    """The standard multivariate normal loop of ``sizes`` (docs/theory.rst), by exact simulation.
+
+    ``"replace"``: the chain seen from the real fit, started at generation 1
+    (``n0 = n_1``); its index ``k`` is generation ``k + 1``. Pools that keep
+    the real rows: the whole loop from ``n0 = n_real``, index ``t`` is
+    generation ``t``. Returns :func:`synthloop.simulate.simulate_mvn`'s result.
+    """
+    from ..simulate import simulate_mvn
+
+    T = sizes.size - 1
+    if pool == "replace":
+        later = [int(x) for x in sizes[2:]]
+        return simulate_mvn(T - 1, schedule=CallableSchedule(lambda t: later[t - 1]), n0=int(sizes[1]), dim=dim,
+                            ddof=ddof, n_reps=n_reps, store=store, random_state=seed)
+    later = [int(x) for x in sizes[1:]]
+    return simulate_mvn(T, schedule=CallableSchedule(lambda t: later[t - 1]), n0=int(sizes[0]), dim=dim, ddof=ddof,
+                        pool=pool, n_reps=n_reps, store=store, random_state=seed)
+
+
+def multinomial_path(p, sizes, n_reps, seed, pool="replace"):
+    """Yield ``(t, q_t)`` of [B]'s recursion of an atom vector ``p`` fitted on ``sizes[0]`` real rows.
+
+    ``q_t = Mult(n_t, q_{t-1}) / n_t`` (replace), with the real counts
+    ``n_real p`` added (augment), or every synthetic count so far
+    (accumulate); ``q_t`` has one row per replication.
+    """
+    rng = np.random.default_rng(seed)
+    q = np.broadcast_to(p, (n_reps, p.size))
+    # The real rows' counts: p is the fit on them, so n_real * p up to rounding.
+    n_real = float(sizes[0])
+    real = p * n_real
+    pooled, total = real, n_real
+    for t in range(1, sizes.size):
+        n = int(sizes[t])
+        # counts / n can sum to 1 + 1e-16; numpy wants sum(pvals[:-1]) <= 1
+        counts = rng.multinomial(n, np.clip(q, 0.0, 1.0))
+        if pool == "replace":
+            q = counts / n
+        elif pool == "augment":
+            q = (real + counts) / (n_real + n)
+        else:  # accumulate: every synthetic row drawn so far stays in the pool
+            pooled, total = pooled + counts, total + n
+            q = pooled / total
+        yield t, q
+
+
 def rank(S):
     """Numerical rank of a covariance or correlation matrix (as :func:`_kl_gaussian` uses it)."""
     w = np.linalg.eigvalsh(np.asarray(S, dtype=float))
@@ -147,8 +194,6 @@ class GaussianBlock:
         return int(max(self.d, np.floor(self.ddof))) + 1
 
     def simulate(self, sizes, n_reps, seed, pool="replace"):
-        from ..simulate import simulate_mvn
-
         T = sizes.size - 1
         out = np.zeros((n_reps, T + 1))
         if T == 0:
@@ -158,10 +203,7 @@ class GaussianBlock:
         if np.any(sizes[1:] < self.min_size()):
             out[:, 1:] = np.inf
             return out
-        later = [int(x) for x in sizes[2:]]
-        schedule = CallableSchedule(lambda t: later[t - 1])
-        sim = simulate_mvn(T - 1, schedule=schedule, n0=int(sizes[1]), dim=self.d, ddof=self.ddof,
-                           n_reps=n_reps, store="summary", random_state=seed)
+        sim = gaussian_chain(sizes, self.d, self.ddof, n_reps, seed, store="summary")
         sq = np.sum(sim.means**2, axis=2)
         out[:, 1:] = 0.5 * (sim.trace + sq - self.d - sim.logdet)
         return out
@@ -177,16 +219,11 @@ class GaussianBlock:
         generation-0 fit. Every fitted covariance is kept,
         ``n_reps * (T + 1) * d**2`` floats.
         """
-        from ..simulate import simulate_mvn
-
         if np.any(sizes[1:] < self.min_size()):
             out = np.full((n_reps, sizes.size), np.inf)
             out[:, 0] = 0.0
             return out
-        later = [int(x) for x in sizes[1:]]
-        sim = simulate_mvn(sizes.size - 1, schedule=CallableSchedule(lambda t: later[t - 1]), n0=int(sizes[0]),
-                           dim=self.d, ddof=self.ddof, pool=pool, n_reps=n_reps, store="full",
-                           random_state=seed)
+        sim = gaussian_chain(sizes, self.d, self.ddof, n_reps, seed, pool)
         S, logdet = sim.covariances, sim.logdet
         inv0 = np.linalg.inv(S[:, 0])
         tr = np.einsum("rij,rtji->rt", inv0, S)
@@ -290,8 +327,6 @@ class LatentCorrelationBlock:
         return np.einsum("pi,...pq,qj->...ij", self.span, R, self.span)
 
     def simulate(self, sizes, n_reps, seed, pool="replace"):
-        from ..simulate import simulate_mvn
-
         sizes = np.asarray(sizes, dtype=np.int64)
         T = sizes.size - 1
         out = np.zeros((n_reps, T + 1))
@@ -302,17 +337,12 @@ class LatentCorrelationBlock:
         if np.any(sizes[1:] < self.min_size()):
             out[:, 1:] = np.inf
             return out
+        sim = gaussian_chain(sizes, self.d, 1.0, n_reps, seed, pool)
         if pool == "replace":
-            later = [int(x) for x in sizes[2:]]
-            sim = simulate_mvn(T - 1, schedule=CallableSchedule(lambda t: later[t - 1]), n0=int(sizes[1]),
-                               dim=self.d, ddof=1.0, n_reps=n_reps, store="full", random_state=seed)
             out[:, 1:] = self._kl_path(sim.covariances)
             return out
         # Pools that keep the real rows: generation 0 is part of every later pool, so the divergence
         # is taken per replication against that replication's own simulated fit of the real rows.
-        later = [int(x) for x in sizes[1:]]
-        sim = simulate_mvn(T, schedule=CallableSchedule(lambda t: later[t - 1]), n0=int(sizes[0]), dim=self.d,
-                           ddof=1.0, pool=pool, n_reps=n_reps, store="full", random_state=seed)
         L = self.basis
         R_ref = _to_correlation(np.einsum("pi,rij,qj->rpq", L, sim.covariances[:, 0], L))
         out[:, 1:] = self._kl_path(sim.covariances[:, 1:], reference=R_ref)
@@ -348,25 +378,8 @@ class CategoricalBlock:
         return 1
 
     def simulate(self, sizes, n_reps, seed, pool="replace"):
-        rng = np.random.default_rng(seed)
-        T = sizes.size - 1
-        out = np.zeros((n_reps, T + 1))
-        q = np.broadcast_to(self.p, (n_reps, self.p.size))
-        # The real rows' counts: p is the fit on them, so n_real * p up to rounding.
-        n_real = float(sizes[0])
-        real = self.p * n_real
-        pooled, total = real, n_real
-        for t in range(1, T + 1):
-            n = int(sizes[t])
-            # counts / n can sum to 1 + 1e-16; numpy wants sum(pvals[:-1]) <= 1
-            counts = rng.multinomial(n, np.clip(q, 0.0, 1.0))
-            if pool == "replace":
-                q = counts / n
-            elif pool == "augment":
-                q = (real + counts) / (n_real + n)
-            else:  # accumulate: every synthetic row drawn so far stays in the pool
-                pooled, total = pooled + counts, total + n
-                q = pooled / total
+        out = np.zeros((n_reps, sizes.size))
+        for t, q in multinomial_path(self.p, sizes, n_reps, seed, pool):
             out[:, t] = _kl_categorical(q, self.p)
         return out
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-from ..schedules import CallableSchedule
+from ._drift import gaussian_chain, multinomial_path
 
 #: Numeric columns with more atoms are simulated on this many groups of consecutive atoms (equal
 #: probability): the KS distance is exact at the groups' edges and misses only what lies inside one.
@@ -56,13 +56,12 @@ class AtomBlock:
 
     exact = True
 
-    def __init__(self, name, p, kind, getter=None, *, ordered_keys=False):
+    def __init__(self, name, p, kind, getter=None):
         p = np.asarray(p, dtype=np.float64)
         self.name = name
         self.kind = kind  # "tv" (discrete) or "ks" (numeric: atoms in increasing value, missing first)
         self.p = _merge(p / p.sum()) if kind == "ks" else p[p > 0] / p[p > 0].sum()
         self.getter = getter
-        self.ordered_keys = ordered_keys
         self.n_params = max(self.p.size - 1, 0)
         self.description = f"{'KS' if kind == 'ks' else 'TV'} distance of {name}"
 
@@ -70,23 +69,8 @@ class AtomBlock:
         return 1
 
     def simulate(self, sizes, n_reps, seed, pool="replace"):
-        rng = np.random.default_rng(seed)
-        T = sizes.size - 1
-        out = np.zeros((n_reps, T + 1))
-        q = np.broadcast_to(self.p, (n_reps, self.p.size))
-        n_real = float(sizes[0])
-        real = self.p * n_real
-        pooled, total = real, n_real
-        for t in range(1, T + 1):
-            n = int(sizes[t])
-            counts = rng.multinomial(n, np.clip(q, 0.0, 1.0))
-            if pool == "replace":
-                q = counts / n
-            elif pool == "augment":
-                q = (real + counts) / (n_real + n)
-            else:  # accumulate
-                pooled, total = pooled + counts, total + n
-                q = pooled / total
+        out = np.zeros((n_reps, sizes.size))
+        for t, q in multinomial_path(self.p, sizes, n_reps, seed, pool):
             out[:, t] = _distance(q, self.p, self.kind)
         return out
 
@@ -140,8 +124,6 @@ class NormalMarginals:
         return int(max(self.d, np.floor(self.ddof))) + 1
 
     def simulate(self, sizes, n_reps, seed, pool="replace"):
-        from ..simulate import simulate_mvn
-
         T = sizes.size - 1
         out = np.zeros((n_reps, T + 1))
         if T == 0:
@@ -149,16 +131,11 @@ class NormalMarginals:
         if np.any(sizes[1:] < self.min_size()):
             out[:, 1:] = np.inf
             return out
+        sim = gaussian_chain(sizes, self.d, self.ddof, n_reps, seed, pool)
         if pool == "replace":
-            later = [int(x) for x in sizes[2:]]
-            sim = simulate_mvn(T - 1, schedule=CallableSchedule(lambda t: later[t - 1]), n0=int(sizes[1]),
-                               dim=self.d, ddof=self.ddof, n_reps=n_reps, store="full", random_state=seed)
             m, v = sim.means, np.diagonal(sim.covariances, axis1=2, axis2=3)
             out[:, 1:] = _ks_normal(m, np.sqrt(v)).max(axis=2)
             return out
-        later = [int(x) for x in sizes[1:]]
-        sim = simulate_mvn(T, schedule=CallableSchedule(lambda t: later[t - 1]), n0=int(sizes[0]), dim=self.d,
-                           ddof=self.ddof, pool=pool, n_reps=n_reps, store="full", random_state=seed)
         m, v = sim.means, np.diagonal(sim.covariances, axis1=2, axis2=3)
         # against each replication's own generation 0, per column: standardise by it
         s0 = np.sqrt(v[:, :1])
