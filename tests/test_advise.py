@@ -513,7 +513,7 @@ def test_latent_correlation_simulation_matches_copula_fits_of_strongly_correlate
     # simulation of the correlation in whitened coordinates (what a correlation is not: affine
     # invariant) more than 4 SE away, so the test can tell the two apart.
     from synthloop import RecursiveSynthesizer
-    from synthloop.advise._drift import LatentCorrelationBlock, _kl_latent, _to_correlation
+    from synthloop.advise._drift import LatentCorrelationBlock, _kl_latent
     from synthloop.schedules import CallableSchedule
     from synthloop.simulate import simulate_mvn
 
@@ -533,7 +533,8 @@ def test_latent_correlation_simulation_matches_copula_fits_of_strongly_correlate
     assert abs(measured.mean() - sim.mean()) < 4 * se, (measured.mean(), sim.mean(), se)
     whitened = simulate_mvn(T - 1, schedule=CallableSchedule(lambda t: n), n0=n, dim=p, n_reps=4000,
                             store="full", random_state=1).covariances[:, -1]
-    wrong = _kl_latent(_to_correlation(whitened), np.eye(p))
+    sd = np.sqrt(np.einsum("rii->ri", whitened))
+    wrong = _kl_latent(whitened / (sd[:, :, None] * sd[:, None, :]), np.eye(p))
     se_wrong = np.sqrt(measured.var(ddof=1) / reps + wrong.var() / wrong.size)
     assert abs(measured.mean() - wrong.mean()) > 4 * se_wrong, (measured.mean(), wrong.mean(), se_wrong)
 

@@ -257,11 +257,6 @@ def _kl_latent(R_t, R_0, eps=LATENT_SHRINK):
     return 0.5 * (tr - p + np.linalg.slogdet(B)[1] - logdet_a)
 
 
-def _to_correlation(S):
-    d = np.sqrt(np.clip(np.einsum("...ii->...i", S), 1e-300, None))
-    return S / (d[..., :, None] * d[..., None, :])
-
-
 class LatentCorrelationBlock:
     """Drift of a Gaussian copula's latent correlation matrix.
 
@@ -309,24 +304,36 @@ class LatentCorrelationBlock:
     def min_size(self):
         return self.d + 1
 
-    def _kl_path(self, covariances, reference=None):
-        """KL of each mapped, normalised covariance against ``R0`` (or a per-replication reference)."""
-        n_reps, T = covariances.shape[:2]
-        out = np.empty((n_reps, T))
+    def _span_correlations(self, S):
+        """``V' corr(L S L') V`` for a stack ``S`` of standard-chain covariances, by batched products."""
         L = self.basis
-        for t in range(T):  # one generation at a time bounds the memory at n_reps * p**2
-            C = self._on_span(_to_correlation(np.einsum("pi,rij,qj->rpq", L, covariances[:, t], L)))
+        LS = np.matmul(L, S)  # (n_reps, p, r)
+        diag = np.einsum("rpi,pi->rp", LS, L)  # the diagonal of L S L'
+        K = np.matmul(self.span.T, L[None] / np.sqrt(np.clip(diag, 1e-300, None))[..., None])
+        return np.matmul(np.matmul(K, S), np.swapaxes(K, 1, 2))
+
+    def _kl_path(self, covariances, reference=None, last_only=False):
+        """KL of each mapped, normalised covariance against ``R0`` (or a per-replication reference).
+
+        ``last_only`` computes the last generation only (the others are NaN):
+        the search needs only ``D_T``.
+        """
+        n_reps, T = covariances.shape[:2]
+        out = np.full((n_reps, T), np.nan)
+        R0 = self._on_span(self.R0)
+        for t in range(T - 1 if last_only else 0, T):  # one generation at a time: memory n_reps * p**2
+            C = self._span_correlations(covariances[:, t])
             if reference is None:
-                out[:, t] = _kl_latent(C, self._on_span(self.R0))
+                out[:, t] = _kl_latent(C, R0)
             else:
-                out[:, t] = [_kl_latent(c, r) for c, r in zip(C, self._on_span(reference))]
+                out[:, t] = [_kl_latent(c, r) for c, r in zip(C, reference)]
         return out
 
     def _on_span(self, R):
         """``V' R V`` on the span of generation 0's correlation (exactly dependent columns leave it)."""
         return np.einsum("pi,...pq,qj->...ij", self.span, R, self.span)
 
-    def simulate(self, sizes, n_reps, seed, pool="replace"):
+    def simulate(self, sizes, n_reps, seed, pool="replace", last_only=False):
         sizes = np.asarray(sizes, dtype=np.int64)
         T = sizes.size - 1
         out = np.zeros((n_reps, T + 1))
@@ -339,13 +346,12 @@ class LatentCorrelationBlock:
             return out
         sim = gaussian_chain(sizes, self.d, 1.0, n_reps, seed, pool)
         if pool == "replace":
-            out[:, 1:] = self._kl_path(sim.covariances)
+            out[:, 1:] = self._kl_path(sim.covariances, last_only=last_only)
             return out
         # Pools that keep the real rows: generation 0 is part of every later pool, so the divergence
         # is taken per replication against that replication's own simulated fit of the real rows.
-        L = self.basis
-        R_ref = _to_correlation(np.einsum("pi,rij,qj->rpq", L, sim.covariances[:, 0], L))
-        out[:, 1:] = self._kl_path(sim.covariances[:, 1:], reference=R_ref)
+        reference = self._span_correlations(sim.covariances[:, 0])
+        out[:, 1:] = self._kl_path(sim.covariances[:, 1:], reference=reference, last_only=last_only)
         return out
 
     def measure(self, fit_t, fit_0):
@@ -426,21 +432,25 @@ class DriftModel:
     def min_size(self):
         return max([b.min_size() for b in self.blocks] or [1])
 
-    def _parts(self, sizes, n_reps, seed):
+    def _parts(self, sizes, n_reps, seed, last_only=False):
         sizes = np.asarray(sizes, dtype=np.int64)
         exact = np.zeros((n_reps, sizes.size))
         approx = np.zeros((n_reps, sizes.size))
         seeds = np.random.SeedSequence(seed).generate_state(max(len(self.blocks), 1))
         for block, s in zip(self.blocks, seeds):
-            path = block.simulate(sizes, n_reps, int(s), pool=self.pool)
+            if last_only and isinstance(block, LatentCorrelationBlock):
+                path = block.simulate(sizes, n_reps, int(s), pool=self.pool, last_only=True)
+            else:
+                path = block.simulate(sizes, n_reps, int(s), pool=self.pool)
             if block.exact:
                 exact += path
             else:
                 approx += path
         return exact, approx
 
-    def simulate(self, sizes, n_reps, seed):
-        exact, approx = self._parts(sizes, n_reps, seed)
+    def simulate(self, sizes, n_reps, seed, last_only=False):
+        """``(n_reps, T + 1)`` simulated drifts; ``last_only`` may leave generations before ``T`` as NaN."""
+        exact, approx = self._parts(sizes, n_reps, seed, last_only)
         if self.scale != 1.0 or self.spread != 1.0:
             with np.errstate(invalid="ignore"):
                 centre = approx.mean(axis=0)

@@ -169,7 +169,7 @@ class MarginalDistanceModel:
     def min_size(self):
         return max([b.min_size() for b in self.blocks] or [1])
 
-    def simulate(self, sizes, n_reps, seed):
+    def simulate(self, sizes, n_reps, seed, last_only=False):
         sizes = np.asarray(sizes, dtype=np.int64)
         out = np.zeros((n_reps, sizes.size))
         seeds = np.random.SeedSequence(seed).generate_state(max(len(self.blocks), 1))

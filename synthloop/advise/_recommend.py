@@ -385,8 +385,8 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     # (common random numbers, like the simulated drift paths).
     noise = np.random.default_rng(seed("noise")).standard_normal(n_reps)
 
-    def evaluate(sizes):
-        path = model.simulate(sizes, n_reps, sim_seed)
+    def evaluate(sizes, last_only=True):
+        path = model.simulate(sizes, n_reps, sim_seed, last_only=last_only)
         if target is None or threshold == -np.inf:
             return path[:, -1] <= threshold, path
         loss = calibration["intercept"] + calibration["slope"] * path[:, -1] + calibration["noise_sd"] * noise
@@ -574,6 +574,7 @@ def _search_family(family, n_real, model, evaluate, n_generations, confidence, b
         row.update(cheaper_value=search.grid[chosen - 1], cheaper_probability=search.cache[chosen - 1][0],
                    cheaper_rows=search.rows(chosen - 1))
     sizes = search.sizes[chosen]
+    path = evaluate(sizes, last_only=False)[1]  # the whole path of the chosen setting (same last column)
     for t in range(n_generations + 1):
         entry = {"family": family, "generation": t, "n_samples": int(sizes[t]),
                  "drift_mean": float(np.mean(path[:, t])),
