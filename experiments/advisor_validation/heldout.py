@@ -101,7 +101,8 @@ def run(round_):
                          "advice_seed": ADVICE_SEED, "validation_seed": VALIDATION_SEED,
                          "seconds": time.perf_counter() - start})
         print(f"{name}: done in {time.perf_counter() - start:.0f} s", flush=True)
-    pd.DataFrame(rows).to_csv(HERE / f"heldout_round{round_}_results.csv", index=False)
+        # written after every table, so a long round loses nothing when it is stopped
+        pd.DataFrame(rows).to_csv(HERE / f"heldout_round{round_}_results.csv", index=False)
 
 
 def table(round_):

@@ -433,7 +433,8 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
             runs = PROBE_RUNS
         if progress is not None:
             progress.total += runs
-            progress.set_postfix_str(f"calibrate at n={n_rec:,}")
+            eta = sec_per_row * n_rec * drift_cal.T_cal * runs
+            progress.set_postfix_str(f"calibrate at n={n_rec:,} (about {eta:.0f} s)")
         drift_cal.add_size(n_rec, runs)
         recalibrated.append(n_rec)
         _apply_calibration(model, drift_cal, calibration)
@@ -525,8 +526,11 @@ def _calibration_notes(model, fit, pool, drift_cal, n_runs, confidence, recalibr
                    f"[{fit['gamma_low']:.2g}, {fit['gamma_high']:.2g}] reaches 0, so no number of rows cures it; use "
                    "fewer generations or a pool with real rows")
     else:
+        rule = ("no faster growth than the unbiased case is needed" if fit["gamma"] >= 1 else
+                "[A]'s rule asks for n_t growing like t^((1+s)/gamma)")
         out.append(f"a bias that shrinks like n^-gamma: gamma = {fit['gamma']:.2g}, 95% interval "
-                   f"[{fit['gamma_low']:.2g}, {fit['gamma_high']:.2g}] (fit of a/n + c n^-2gamma across the sizes)")
+                   f"[{fit['gamma_low']:.2g}, {fit['gamma_high']:.2g}] (fit of a/n + c n^-2gamma across the sizes): "
+                   f"{rule}")
     return out
 
 
