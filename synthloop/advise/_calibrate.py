@@ -36,6 +36,9 @@ CALIBRATION_GENERATIONS = 5
 #: factor is calibrated again at its own size (at most MAX_ROUNDS rounds of search in all).
 EXTRAPOLATION_FACTOR = 1.5
 MAX_ROUNDS = 3
+#: The largest constant size a calibration round runs at (rows per generation): a recommendation beyond
+#: it is calibrated here and extrapolated, with a note.
+MAX_CALIBRATION_ROWS = 2**21
 #: When nothing meets the tolerance, the next calibration size is this many times the largest so far
 #: (at most PROBE_ROWS rows per generation), measured with PROBE_RUNS runs.
 PROBE_FACTOR = 16

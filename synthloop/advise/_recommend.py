@@ -11,8 +11,8 @@ import pandas as pd
 from sklearn.base import clone
 
 from ..utils._random import as_seed_sequence
-from ._calibrate import (EXTRAPOLATION_FACTOR, MAX_ROUNDS, PROBE_FACTOR, PROBE_ROWS, PROBE_RUNS, DriftCalibration,
-                         calibrate_utility, calibration_rows, calibration_sizes)
+from ._calibrate import (EXTRAPOLATION_FACTOR, MAX_CALIBRATION_ROWS, MAX_ROUNDS, PROBE_FACTOR, PROBE_ROWS, PROBE_RUNS,
+                         DriftCalibration, calibrate_utility, calibration_rows, calibration_sizes)
 from ._drift import POOLS
 from ._models import drift_model, marginal_model
 from ._result import ScheduleAdvice
@@ -421,6 +421,9 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
             n_rec = int(np.median(sizes[1:]))
             if n_rec <= EXTRAPOLATION_FACTOR * max(drift_cal.sizes):
                 break
+            n_rec = min(n_rec, MAX_CALIBRATION_ROWS)
+            if n_rec <= max(drift_cal.sizes):  # already calibrated as far as the cap allows
+                break
             runs = n_calibration
         else:
             # Nothing meets the tolerance: before saying so, measure at a size 16x beyond the calibration
@@ -440,8 +443,13 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
         _apply_calibration(model, drift_cal, calibration)
     if progress is not None:
         progress.close()
-    notes += _calibration_notes(model, calibration, pool, drift_cal, n_calibration, confidence, recalibrated) \
-        if drift_cal is not None else []
+    if drift_cal is not None:
+        extrapolation = 1.0
+        if recommendation is not None:
+            rec_sizes = make_schedule(recommendation["family"], recommendation["value"]).sizes(n_generations, n_real)
+            extrapolation = float(np.median(rec_sizes[1:])) / max(drift_cal.sizes)
+        notes += _calibration_notes(model, calibration, pool, drift_cal, n_calibration, confidence, recalibrated,
+                                    extrapolation)
     notes += utility_notes
     if np.isfinite(threshold) and pool == "replace":
         one = model.simulate(np.array([n_real, n_real]), n_reps, seed("refit"))[:, 1]
@@ -497,7 +505,7 @@ def _apply_calibration(model, drift_cal, calibration):
                        sizes=drift_cal.sizes, drift=measured, drift_summary=summary)
 
 
-def _calibration_notes(model, fit, pool, drift_cal, n_runs, confidence, recalibrated):
+def _calibration_notes(model, fit, pool, drift_cal, n_runs, confidence, recalibrated, extrapolation=1.0):
     approx = ", ".join(b.description for b in model.blocks if not b.exact)
     sizes_text = ", ".join(f"{n:,}" for n in drift_cal.sizes)
     out = [f"calibrated on {len(drift_cal.sizes)} x {n_runs} real recursive runs (pool={pool!r}, constant n = "
@@ -512,6 +520,10 @@ def _calibration_notes(model, fit, pool, drift_cal, n_runs, confidence, recalibr
     if recalibrated:
         out.append("the first search recommended more rows per generation than the calibration had measured, or "
                    f"none: calibrated again at n = {', '.join(f'{n:,}' for n in recalibrated)} and searched again")
+    if extrapolation > EXTRAPOLATION_FACTOR:
+        out.append(f"the recommendation asks for {extrapolation:.3g} times the rows per generation of the largest "
+                   f"calibration size ({max(drift_cal.sizes):,}, the cap is {MAX_CALIBRATION_ROWS:,}): its drift is "
+                   "extrapolated along the 1/n law and the bias rule")
     if fit.get("n_infinite"):
         out.append(f"{fit['n_infinite']} measured generations had an infinite drift (their latent correlation "
                    "became singular where generation 0's is not: a collapsed direction); the calibration uses the "
