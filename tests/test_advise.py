@@ -627,3 +627,16 @@ def test_rounded_integers_are_a_bias_that_does_not_shrink_and_continuous_ones_ar
     assert "the generator's bias does not shrink with n" in rounded.notes[-1]
     continuous = recommend_schedule(X, generator=MultivariateNormalGenerator(integers="continuous"), **kwargs)
     assert continuous.calibration is None and continuous.recommendation is not None
+
+
+def test_near_tied_frequency_order_is_named():
+    # penguins' sex: 168 male, 165 female; ordered by frequency, the latent order can swap between
+    # generations (experiments/advisor_validation/penguins_jumps.py); with categorical="order" it cannot
+    from synthloop.advise._models import drift_model
+    from synthloop.datasets import load_penguins
+
+    X = load_penguins().frame
+    notes = drift_model(GaussianCopulaGenerator(random_state=0).fit(X), X).notes
+    assert any("with categorical='frequency' the latent order of" in n and "'sex'" in n for n in notes)
+    ordered = drift_model(GaussianCopulaGenerator(categorical="order", random_state=0).fit(X), X).notes
+    assert not any("latent order of" in n for n in ordered)
