@@ -163,20 +163,24 @@ class DriftCalibration:
         self.sims[n] = self.model.simulate_approximate(np.array([self.n_real] + [n] * self.T_cal), self.n_reps,
                                                        self.seed("calibration-simulation", k))[:, 1:]
 
-    def _scale_upper(self, finite, fit, sims):
+    def _cells(self, runs):
+        """Per size and generation: mean, sd, count and standard error of ``runs``, and the simulated mean."""
+        cells = runs.groupby(["n_samples", "generation"])["measured"].agg(["mean", "std", "count"]).reset_index()
+        cells["measured_mean"] = cells["mean"]
+        cells["measured_se"] = cells["std"] / np.sqrt(cells["count"])
+        cells["simulated_mean"] = [self.sims[n][:, t - 1].mean() for n, t in zip(cells["n_samples"],
+                                                                                 cells["generation"])]
+        return cells
+
+    def _scale_upper(self, finite, fit):
         rng = np.random.default_rng(self.seed("calibration-bootstrap"))
         groups = {n: [g for _, g in part.groupby("run")] for n, part in finite.groupby("n_samples")}
         scales = []
         for _ in range(N_BOOTSTRAP):
             parts = [runs[i] for runs in groups.values() for i in rng.integers(0, len(runs), len(runs))]
-            boot = pd.concat(parts).groupby(["n_samples", "generation"])["measured"].agg(["mean", "std", "count"])
-            boot = boot.reset_index()
-            boot["measured_mean"] = boot["mean"]
-            boot["measured_se"] = boot["std"] / np.sqrt(boot["count"])
-            boot["simulated_mean"] = [sims[n][:, t - 1].mean() for n, t in zip(boot["n_samples"], boot["generation"])]
-            if fit["bias_detected"]:  # the bias term at the fitted exponent; only the scale is bootstrapped
-                bias = fit["bias_coef"] * boot["generation"] ** 2 * boot["n_samples"].astype(float) ** -fit["kappa"]
-                boot["measured_mean"] = boot["measured_mean"] - bias
+            boot = self._cells(pd.concat(parts))
+            # the bias term at the fitted exponent; only the scale is bootstrapped
+            boot["measured_mean"] = boot["measured_mean"] - _constant_bias(fit, boot)
             scales.append(fit_bias_rule(boot, with_bias=False)["scale"])
         return float(np.quantile(scales, SCALE_LEVEL))
 
@@ -194,11 +198,8 @@ class DriftCalibration:
         # A run whose latent correlation became singular where generation 0's is not has an infinite KL
         # (a collapsed direction, which the Gaussian simulation never reaches); it is counted, not averaged.
         finite = measured[np.isfinite(measured["measured"])]
-        cells = finite.groupby(["n_samples", "generation"])["measured"].agg(["mean", "std", "count"]).reset_index()
+        cells = self._cells(finite)
         pick = list(zip(cells["n_samples"], cells["generation"]))
-        cells["measured_mean"] = cells["mean"]
-        cells["measured_se"] = cells["std"] / np.sqrt(cells["count"])
-        cells["simulated_mean"] = [sims[n][:, t - 1].mean() for n, t in pick]
         sim_sd = np.array([sims[n][:, t - 1].std(ddof=1) for n, t in pick])
         fit = fit_bias_rule(cells, with_bias=self.pool == "replace")
         fit["n_infinite"] = int((~np.isfinite(measured["measured"])).sum())
@@ -208,7 +209,7 @@ class DriftCalibration:
             # The promise must hold whatever the calibration's own luck: real drifts are heavy tailed, so
             # the scale is taken at the SCALE_LEVEL upper bound of a bootstrap over the calibration runs
             # (each run with all its generations, resampled within its size).
-            scale = max(scale, self._scale_upper(finite, fit, sims))
+            scale = max(scale, self._scale_upper(finite, fit))
         fit["scale"] = scale
         spread = 1.0
         if n_runs >= 2:
@@ -217,13 +218,11 @@ class DriftCalibration:
             ratio = ratio[np.isfinite(ratio)]
             spread = float(np.median(ratio)) if ratio.size else 1.0
         spread = spread if np.isfinite(spread) and spread > 0 else 1.0
-        t_col = cells["generation"].to_numpy(dtype=float)
-        n_col = cells["n_samples"].to_numpy(dtype=float)
-        bias = fit["bias_coef"] * t_col**2 * n_col ** (-fit["kappa"]) if fit["bias_detected"] else 0.0
+        bias = _constant_bias(fit, cells)
         # The criterion is a quantile, and real drifts have heavier tails than the scaled simulation (a
         # repaired correlation jumps): widen the spread until the calibration runs themselves are covered
         # by the calibrated confidence-quantile in at least the promised share.
-        bias_of = dict(zip(pick, np.broadcast_to(bias, len(pick))))
+        bias_of = dict(zip(pick, bias))
         runs = [(sims[n][:, t - 1], finite.loc[(finite["n_samples"] == n) & (finite["generation"] == t), "measured"]
                  .to_numpy(), bias_of[(n, t)]) for n, t in pick]
 
@@ -252,6 +251,15 @@ class DriftCalibration:
                                 "calibrated_mean": scale * cells["simulated_mean"] + bias,
                                 "calibrated_sd": scale * fit["spread"] * sim_sd})
         return fit, measured, summary
+
+
+def _constant_bias(fit, cells):
+    """The fitted bias term ``c2 t**2 n**-kappa`` of each cell (a constant size ``n``; 0 when not detected)."""
+    if not fit["bias_detected"]:
+        return np.zeros(len(cells))
+    t = cells["generation"].to_numpy(dtype=float)
+    n = cells["n_samples"].to_numpy(dtype=float)
+    return fit["bias_coef"] * t**2 * n ** (-fit["kappa"])
 
 
 def task_of(y):

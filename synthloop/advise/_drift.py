@@ -386,8 +386,11 @@ class CategoricalBlock:
     def simulate(self, sizes, n_reps, seed, pool="replace"):
         out = np.zeros((n_reps, sizes.size))
         for t, q in multinomial_path(self.p, sizes, n_reps, seed, pool):
-            out[:, t] = _kl_categorical(q, self.p)
+            out[:, t] = self._distance(q, self.p)
         return out
+
+    def _distance(self, q, p):
+        return _kl_categorical(q, p)
 
     def measure(self, fit_t, fit_0):
         a, b = self.getter(fit_t), self.getter(fit_0)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-from ._drift import gaussian_chain, multinomial_path
+from ._drift import CategoricalBlock, gaussian_chain
 
 #: Numeric columns with more atoms are simulated on this many groups of consecutive atoms (equal
 #: probability): the KS distance is exact at the groups' edges and misses only what lies inside one.
@@ -51,28 +51,24 @@ def _distance(q, p, kind):
     return np.abs(np.cumsum(q - p, axis=-1)).max(axis=-1)
 
 
-class AtomBlock:
-    """One column whose marginal is a vector of atoms; ``getter(fit) -> {atom: probability}``."""
+class AtomBlock(CategoricalBlock):
+    """One column whose marginal is a vector of atoms, by TV or KS; ``getter(fit) -> {atom: probability}``.
 
-    exact = True
+    The simulation is :class:`~synthloop.advise._drift.CategoricalBlock`'s
+    multinomial recursion with another distance.
+    """
 
     def __init__(self, name, p, kind, getter=None):
-        p = np.asarray(p, dtype=np.float64)
-        self.name = name
+        super().__init__(name, p, getter)
         self.kind = kind  # "tv" (discrete) or "ks" (numeric: atoms in increasing value, missing first)
-        self.p = _merge(p / p.sum()) if kind == "ks" else p[p > 0] / p[p > 0].sum()
-        self.getter = getter
-        self.n_params = max(self.p.size - 1, 0)
+        if kind == "ks":  # every atom keeps its place in the order, zero or not
+            p = np.asarray(p, dtype=np.float64)
+            self.p = _merge(p / p.sum())
+            self.n_params = max(self.p.size - 1, 0)
         self.description = f"{'KS' if kind == 'ks' else 'TV'} distance of {name}"
 
-    def min_size(self):
-        return 1
-
-    def simulate(self, sizes, n_reps, seed, pool="replace"):
-        out = np.zeros((n_reps, sizes.size))
-        for t, q in multinomial_path(self.p, sizes, n_reps, seed, pool):
-            out[:, t] = _distance(q, self.p, self.kind)
-        return out
+    def _distance(self, q, p):
+        return _distance(q, p, self.kind)
 
     def measure(self, fit_t, fit_0):
         a, b = self.getter(fit_t), self.getter(fit_0)

@@ -23,8 +23,13 @@ def _atoms_getter(name):
     return get
 
 
+def _rounded_columns(fitted):
+    """``(name, kind)`` of the MVN's columns rounded and clipped on sampling (not sampled as floats)."""
+    return [(s.name, s.kind) for s, dtype in zip(fitted.schema_.columns, fitted.dtypes_)
+            if s.kind != "float" and not pd.api.types.is_float_dtype(dtype)]
+
+
 def _mvn_model(fitted):
-    specs = fitted.schema_.columns
     cov = fitted.covariance
     ddof = 1.0 if cov == "unbiased" else 0.0
     notes = []
@@ -34,8 +39,7 @@ def _mvn_model(fitted):
         notes.append("the Ledoit-Wolf covariance is shrunk towards the identity; it is simulated as the "
                      "MLE (ddof=0) and the drift calibrated on real runs")
     # Integer/datetime columns are rounded and clipped unless sampled as floats (integers="continuous").
-    rounded = [(s.name, s.kind) for s, dtype in zip(specs, fitted.dtypes_)
-               if s.kind != "float" and not pd.api.types.is_float_dtype(dtype)]
+    rounded = _rounded_columns(fitted)
     if rounded:
         exact = False
         kinds = "integer/datetime" if any(kind == "int" for _, kind in rounded) else "datetime"
@@ -189,14 +193,15 @@ def drift_model(fitted, X, pool="replace"):
 def marginal_model(fitted, X, pool="replace"):
     """The ``criterion="tv"`` model of a fitted generator: every column's TV or KS distance."""
     from ..generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
-    from ._marginal import AtomBlock, MarginalDistanceModel, NormalMarginals
+    from ._marginal import MAX_ATOMS, AtomBlock, MarginalDistanceModel, NormalMarginals
 
     name = type(fitted).__name__
     specs = fitted.schema_.columns if hasattr(fitted, "schema_") else []
     notes = ["columns are simulated independently and the criterion is their largest distance; the columns "
              "of one sample are dependent, so the law of the maximum is an approximation (each column's is exact)"]
+    measurable = True
     if isinstance(fitted, MultivariateNormalGenerator):
-        rounded = [str(s_.name) for s_, out in zip(specs, fitted.dtypes_) if s_.kind != "float" and out.kind != "f"]
+        rounded = [str(name) for name, _ in _rounded_columns(fitted)]
         if rounded:
             notes.append(f"columns {rounded} are rounded and clipped to their observed range, which the Gaussian "
                          "law leaves out (integers='continuous' removes it for integer columns)")
@@ -218,24 +223,22 @@ def marginal_model(fitted, X, pool="replace"):
         if parametric:
             raise ValueError(f"recommend_schedule(criterion='tv') needs empirical marginals; columns {parametric} of "
                              f"{name} have parametric ones (marginals=...): use criterion='kl'.")
-        if any(b.kind == "ks" and b.p.size >= 512 for b in blocks):
-            notes.append("numeric columns with more than 512 distinct values are simulated on 512 groups of "
-                         "consecutive values of equal probability: their KS distance is exact at the groups' edges")
+        if any(b.kind == "ks" and b.p.size >= MAX_ATOMS for b in blocks):
+            notes.append(f"numeric columns with more than {MAX_ATOMS} distinct values are simulated on {MAX_ATOMS} "
+                         "groups of consecutive values of equal probability: their KS distance is exact at the "
+                         "groups' edges")
         method = "theory+simulation ([B] multinomial recursion of every column's atoms: TV or KS distance)"
     elif isinstance(fitted, CategoricalGenerator):
         params = fitted.get_fitted_params()
         blocks = [AtomBlock(spec.name, params["marginals"][spec.name], "tv",
                             summary_getter(spec.name) if spec.kind in DISCRETE_KINDS else None) for spec in specs]
+        measurable = all(b.getter is not None for b in blocks)
         if fitted.smoothing:
             notes.append(f"smoothing={fitted.smoothing} pulls every generation towards uniform; simulated without it")
         method = "theory+simulation ([B] multinomial recursion of every column's levels: TV distance)"
-        model = MarginalDistanceModel(blocks, method=method, notes=notes,
-                                      measurable=all(b.getter is not None for b in blocks))
-        model.pool = pool
-        return model
     else:
         raise ValueError(f"recommend_schedule(criterion='tv') knows the marginals of MultivariateNormalGenerator, "
                          f"GaussianCopulaGenerator and CategoricalGenerator; got {name}: use criterion='kl'.")
-    model = MarginalDistanceModel(blocks, method=method, notes=notes)
+    model = MarginalDistanceModel(blocks, method=method, notes=notes, measurable=measurable)
     model.pool = pool
     return model

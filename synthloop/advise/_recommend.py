@@ -154,7 +154,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     correlation, clipped integer columns, shrinkage or smoothing),
     ``n_calibration`` real recursive runs of ``generator`` at each of three
     sizes spanning 16x (constant ``n = n_real/4``, ``n_real`` and
-    ``4 n_real``, up to 3 generations) measure the drift of those parts from
+    ``4 n_real``, up to 5 generations) measure the drift of those parts from
     ``get_fitted_params``. Their simulated drift ``S_t`` (a random walk whose
     step is ``1/n``) is mapped to
     ``scale * (mean(S_t) + spread * (S_t - mean(S_t))) + c * (sum_s n_s^-gamma)^2``:
@@ -344,11 +344,10 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     threshold = float(tolerance)
     # replace is the loop the criterion was first written for; name any other pool in it
     on_pool = "" if pool == "replace" else f", pool={pool!r}"
-    kind = criterion
-    criterion = (f"P(KL(P_T || P_0) <= {tolerance:g} nats) >= {confidence:g} at generation T={n_generations}"
+    statement = (f"P(KL(P_T || P_0) <= {tolerance:g} nats) >= {confidence:g} at generation T={n_generations}"
                  f"{on_pool}")
-    if kind == "tv":
-        criterion = (f"P(max over columns of TV (discrete) or KS (numeric) distance(P_T, P_0) <= {tolerance:g}) >= "
+    if criterion == "tv":
+        statement = (f"P(max over columns of TV (discrete) or KS (numeric) distance(P_T, P_0) <= {tolerance:g}) >= "
                      f"{confidence:g} at generation T={n_generations}{on_pool}")
     utility_notes = []
     if target is not None:
@@ -359,7 +358,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
                                                   "reference", "loss_real_0")})
         a, b, sd = util["slope"], util["intercept"], util["noise_sd"]
         against = "generation 0" if reference == "generation0" else "real-only training (TRTR)"
-        criterion = (f"P(loss of {util['metric']} against {against} <= {tolerance:g}) >= {confidence:g} at "
+        statement = (f"P(loss of {util['metric']} against {against} <= {tolerance:g}) >= {confidence:g} at "
                      f"generation T={n_generations}{on_pool}, with loss = {b:.4g} + {a:.4g} * drift + "
                      f"N(0, {sd:.3g}^2) (calibrated)")
         utility_notes.append(f"generation 0 loses {util['loss_real_0']:.4g} {util['metric']} against real-only "
@@ -417,8 +416,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
         if recommendation is not None:
             # Calibrate where the advice lands instead of extrapolating to it: the rows per generation of
             # the recommended setting (their median) against the largest size measured so far.
-            sizes = make_schedule(recommendation["family"], recommendation["value"]).sizes(n_generations, n_real)
-            n_rec = int(np.median(sizes[1:]))
+            n_rec = _rows_per_generation(recommendation, n_generations, n_real)
             if n_rec <= EXTRAPOLATION_FACTOR * max(drift_cal.sizes):
                 break
             n_rec = min(n_rec, MAX_CALIBRATION_ROWS)
@@ -446,8 +444,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     if drift_cal is not None:
         extrapolation = 1.0
         if recommendation is not None:
-            rec_sizes = make_schedule(recommendation["family"], recommendation["value"]).sizes(n_generations, n_real)
-            extrapolation = float(np.median(rec_sizes[1:])) / max(drift_cal.sizes)
+            extrapolation = _rows_per_generation(recommendation, n_generations, n_real) / max(drift_cal.sizes)
         notes += _calibration_notes(model, calibration, pool, drift_cal, n_calibration, confidence, recalibrated,
                                     extrapolation)
     notes += utility_notes
@@ -471,14 +468,20 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
         notes.append(_why_none(table, budget_rows, calibration, model, generator, n_generations))
     return ScheduleAdvice(
         table=table, recommendation=recommendation, closest=closest, predicted=pd.DataFrame(predicted),
-        calibration=calibration or None, criterion=criterion, method=model.method, notes=notes,
+        calibration=calibration or None, criterion=statement, method=model.method, notes=notes,
         threshold=threshold, settings=dict(n_generations=n_generations, tolerance=float(tolerance),
-                                           confidence=float(confidence), criterion=kind, target=target,
+                                           confidence=float(confidence), criterion=criterion, target=target,
                                            reference=reference,
                                            budget_rows=budget_rows, n_real=n_real, n_reps=n_reps, pool=pool,
                                            seconds_per_row=sec_per_row),
         model=model, generator=generator, root=root,
     )
+
+
+def _rows_per_generation(row, n_generations, n_real):
+    """The median ``n_t`` (t >= 1) of a table row's setting: the size a calibration should bracket."""
+    sizes = make_schedule(row["family"], row["value"]).sizes(n_generations, n_real)
+    return int(np.median(sizes[1:]))
 
 
 def _progress(verbose, steps, seconds, n_runs):
@@ -499,9 +502,8 @@ def _apply_calibration(model, drift_cal, calibration):
     model.scale, model.spread = fit["scale"], fit["spread"]
     model.bias_coef, model.bias_kappa = (fit["bias_coef"], fit["kappa"]) if fit["bias_detected"] else (0.0, 2.0)
     calibration.update({k: fit[k] for k in ("scale", "scale_fitted", "spread", "spread_median_ratio", "coverage",
-                                              "bias_coef",
-                                              "gamma", "gamma_low", "gamma_high", "bias_detected", "reaches_zero",
-                                              "n_infinite")},
+                                              "bias_coef", "gamma", "gamma_low", "gamma_high", "bias_detected",
+                                              "reaches_zero", "n_infinite")},
                        sizes=drift_cal.sizes, drift=measured, drift_summary=summary)
 
 
