@@ -6,7 +6,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 
 from synthloop import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
 from synthloop.advise import ScheduleAdvice, recommend_schedule
@@ -179,6 +179,25 @@ def test_unknown_generator_falls_back_to_simulation_only(gaussian_X):
     assert advice.calibration is None and advice.recommendation is not None
     with pytest.raises(ValueError, match="cannot be measured from its fitted parameters"):
         advice.validate(gaussian_X, n_seeds=2)
+
+
+def _drift_at_T(measure, generator, X, n, T, reps):
+    """``measure``'s drift at generation T of ``reps`` real replace loops at constant ``n`` (seeds 0..reps-1)."""
+    from synthloop import RecursiveSynthesizer
+
+    runs = (RecursiveSynthesizer(clone(generator), n_generations=T, schedule=f"constant:{n}", random_state=s).fit(X)
+            for s in range(reps))
+    return np.array([measure.measure(Fit.from_run(rs, T), Fit.from_run(rs, 0)) for rs in runs])
+
+
+def _se_of_difference(measured, simulated):
+    """Monte Carlo standard error of ``mean(measured) - mean(simulated)``."""
+    return np.sqrt(measured.var(ddof=1) / measured.size + simulated.var() / simulated.size)
+
+
+def _assert_means_within(measured, simulated, k):
+    se = _se_of_difference(measured, simulated)
+    assert abs(measured.mean() - simulated.mean()) < k * se, (measured.mean(), simulated.mean(), se)
 
 
 def _utility_table(n=400):
@@ -512,7 +531,6 @@ def test_latent_correlation_simulation_matches_copula_fits_of_strongly_correlate
     # measured mean drift at T over 600 real loops must match it within 4 SE. The same loops put a
     # simulation of the correlation in whitened coordinates (what a correlation is not: affine
     # invariant) more than 4 SE away, so the test can tell the two apart.
-    from synthloop import RecursiveSynthesizer
     from synthloop.advise._drift import LatentCorrelationBlock, _kl_latent
     from synthloop.schedules import CallableSchedule
     from synthloop.simulate import simulate_mvn
@@ -524,18 +542,14 @@ def test_latent_correlation_simulation_matches_copula_fits_of_strongly_correlate
     X = np.random.default_rng(0).multivariate_normal(np.zeros(p), R, size=n)
     R0 = GaussianCopulaGenerator(random_state=0).fit(X).correlation_
     block = LatentCorrelationBlock("x", R0)
-    measured = np.array([
-        block.measure(Fit.from_run(rs, T), Fit.from_run(rs, 0))
-        for rs in (RecursiveSynthesizer(GaussianCopulaGenerator(), n_generations=T, schedule=f"constant:{n}",
-                                        random_state=s).fit(X) for s in range(reps))])
+    measured = _drift_at_T(block, GaussianCopulaGenerator(), X, n, T, reps)
     sim = block.simulate(np.array([n] * (T + 1)), 4000, 1)[:, -1]
-    se = np.sqrt(measured.var(ddof=1) / reps + sim.var() / sim.size)
-    assert abs(measured.mean() - sim.mean()) < 4 * se, (measured.mean(), sim.mean(), se)
+    _assert_means_within(measured, sim, 4)
     whitened = simulate_mvn(T - 1, schedule=CallableSchedule(lambda t: n), n0=n, dim=p, n_reps=4000,
                             store="full", random_state=1).covariances[:, -1]
     sd = np.sqrt(np.einsum("rii->ri", whitened))
     wrong = _kl_latent(whitened / (sd[:, :, None] * sd[:, None, :]), np.eye(p))
-    se_wrong = np.sqrt(measured.var(ddof=1) / reps + wrong.var() / wrong.size)
+    se_wrong = _se_of_difference(measured, wrong)
     assert abs(measured.mean() - wrong.mean()) > 4 * se_wrong, (measured.mean(), wrong.mean(), se_wrong)
 
 
@@ -553,7 +567,6 @@ def test_ks_between_two_normals_matches_a_fine_grid():
 def test_tv_ks_of_one_column_matches_real_copula_loops(column):
     # One column, so the criterion's maximum is that column's distance, whose law is exact: the copula's
     # samples have multinomial counts over the atoms. Mean over 150 real loops within 4 SE of the simulation.
-    from synthloop import RecursiveSynthesizer
     from synthloop.advise._models import marginal_model
 
     rng = np.random.default_rng(0)
@@ -563,29 +576,20 @@ def test_tv_ks_of_one_column_matches_real_copula_loops(column):
         X = pd.DataFrame({"c": pd.Categorical(rng.choice(list("abcdef"), 400, p=[.4, .2, .15, .1, .1, .05]))})
     T, n, reps = 3, 300, 150
     model = marginal_model(GaussianCopulaGenerator(random_state=0).fit(X), X)
-    measured = np.array([
-        model.measure(Fit.from_run(rs, T), Fit.from_run(rs, 0))
-        for rs in (RecursiveSynthesizer(GaussianCopulaGenerator(), n_generations=T, schedule=f"constant:{n}",
-                                        random_state=s).fit(X) for s in range(reps))])
+    measured = _drift_at_T(model, GaussianCopulaGenerator(), X, n, T, reps)
     sim = model.simulate(np.array([len(X)] + [n] * T), 4000, 0)[:, -1]
-    se = np.sqrt(measured.var(ddof=1) / reps + sim.var() / sim.size)
-    assert abs(measured.mean() - sim.mean()) < 4 * se, (measured.mean(), sim.mean(), se)
+    _assert_means_within(measured, sim, 4)
 
 
 def test_ks_of_normal_columns_matches_real_mvn_loops(gaussian_X):
-    from synthloop import RecursiveSynthesizer
     from synthloop.advise._models import marginal_model
 
     T, n, reps = 3, 200, 150
     model = marginal_model(MultivariateNormalGenerator().fit(gaussian_X), gaussian_X)
-    measured = np.array([
-        model.measure(Fit.from_run(rs, T), Fit.from_run(rs, 0))
-        for rs in (RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=T, schedule=f"constant:{n}",
-                                        random_state=s).fit(gaussian_X) for s in range(reps))])
+    measured = _drift_at_T(model, MultivariateNormalGenerator(), gaussian_X, n, T, reps)
     sim = model.simulate(np.array([len(gaussian_X)] + [n] * T), 4000, 0)[:, -1]
-    se = np.sqrt(measured.var(ddof=1) / reps + sim.var() / sim.size)
     # each column's KS is exact; their maximum is simulated as if the columns were independent
-    assert abs(measured.mean() - sim.mean()) < 4 * se, (measured.mean(), sim.mean(), se)
+    _assert_means_within(measured, sim, 4)
 
 
 def test_tv_criterion_recommends_and_keeps_its_promise():
