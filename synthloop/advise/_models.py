@@ -29,9 +29,15 @@ def _rounded_columns(fitted):
             if s.kind != "float" and not pd.api.types.is_float_dtype(dtype)]
 
 
+def _mvn_ddof(fitted):
+    """The ddof the MVN's covariance is simulated with: 1 for "unbiased"; the MLE's 0 for "mle" and the
+    Ledoit-Wolf shrinkage of the MLE."""
+    return 1.0 if fitted.covariance == "unbiased" else 0.0
+
+
 def _mvn_model(fitted):
     cov = fitted.covariance
-    ddof = 1.0 if cov == "unbiased" else 0.0
+    ddof = _mvn_ddof(fitted)
     notes = []
     exact = True
     if cov == "ledoit-wolf":
@@ -205,8 +211,7 @@ def marginal_model(fitted, X, pool="replace"):
         if rounded:
             notes.append(f"columns {rounded} are rounded and clipped to their observed range, which the Gaussian "
                          "law leaves out (integers='continuous' removes it for integer columns)")
-        ddof = 0.0 if fitted.covariance == "mle" else 1.0
-        blocks = [NormalMarginals([s_.name for s_ in specs], ddof)]
+        blocks = [NormalMarginals([s_.name for s_ in specs], _mvn_ddof(fitted))]
         method = "theory+simulation (KS distance of each normal column, exact mean and covariance chain)"
     elif isinstance(fitted, GaussianCopulaGenerator):
         params = fitted.get_fitted_params()
