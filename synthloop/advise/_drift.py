@@ -54,10 +54,6 @@ class Fit(NamedTuple):
         """Generation ``t`` of a fitted :class:`~synthloop.RecursiveSynthesizer`."""
         return cls(synthesizer.parameters_[t], synthesizer.summaries_[t])
 
-    @classmethod
-    def from_generator(cls, generator):
-        return cls(generator.get_fitted_params(), generator.collapse_summary(random_state=0))
-
 
 def summary_getter(name):
     """``{level: probability}`` of a discrete column, from a generation's collapse summary."""
