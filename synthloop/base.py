@@ -208,7 +208,7 @@ class BaseGenerator(BaseEstimator):
         return None
 
     def get_fitted_params(self):
-        """The estimated parameters, as a dict of numpy arrays and floats.
+        """The estimated parameters, as a dict of numpy arrays (numbers, or level labels) and floats.
 
         The recursive loop records their trajectory over generations.
 

@@ -154,10 +154,10 @@ class DriftCalibration:
         for r in range(self.n_runs if n_runs is None else n_runs):
             rs = RecursiveSynthesizer(clone(self.generator), n_generations=self.T_cal, schedule=ConstantSchedule(n=n),
                                       pool=self.pool, random_state=self.seed("calibration-run", k, r)).fit(self.X)
+            fits = [Fit.from_run(rs, t) for t in range(self.T_cal + 1)]
             for t in range(1, self.T_cal + 1):
                 self.rows.append({"n_samples": n, "run": r, "generation": t,
-                                  "measured": self.model.measure_approximate(Fit.from_run(rs, t),
-                                                                             Fit.from_run(rs, 0))})
+                                  "measured": self.model.measure_approximate(fits[:t + 1])})
             if self.progress is not None:
                 self.progress.update(1)
         self.sims[n] = self.model.simulate_approximate(np.array([self.n_real] + [n] * self.T_cal), self.n_reps,

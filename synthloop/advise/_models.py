@@ -7,7 +7,8 @@ import pandas as pd
 
 from .._table import DISCRETE_KINDS, NUMERIC_KINDS, infer_schema
 from ..base import MISSING_LABEL
-from ._drift import CategoricalBlock, DriftModel, GaussianBlock, LatentCorrelationBlock, rank, summary_getter
+from ._drift import (JUMP_FLOOR, CategoricalBlock, DriftModel, GaussianBlock, LatentCorrelationBlock, LevelOrderSwaps,
+                     rank, summary_getter)
 
 def _atoms_getter(name):
     """``{value: probability}`` of a copula's empirical numeric marginal, missing values as MISSING_LABEL.
@@ -65,9 +66,14 @@ def _copula_model(fitted, pool):
     blocks = []
     d = rank(params["correlation"])
     chunk = default_chunk_rows(len(specs))
+    swaps = None
     if d > 1:
         reservoir = None if fitted.reservoir_size is None else (fitted.reservoir_size, chunk)
-        blocks.append(LatentCorrelationBlock("the copula", params["correlation"], reservoir=reservoir))
+        latent = LatentCorrelationBlock("the copula", params["correlation"], reservoir=reservoir)
+        blocks.append(latent)
+        reorderable = _frequency_ordered(fitted, specs, params)
+        if reorderable:
+            swaps = LevelOrderSwaps(params, reorderable, latent)
     numeric = []
     for spec in specs:
         m = params["marginals"][spec.name]
@@ -90,13 +96,18 @@ def _copula_model(fitted, pool):
         notes.append(f"pool={pool!r}: the copula's reservoir is ignored; every pool is simulated as one "
                      "plain fit of all its rows (real and synthetic), which understates the drift of pools "
                      "past reservoir_size rows; the calibration runs use the same pool")
-    swaps = _near_tied_levels(fitted, specs, params)
-    if swaps:
-        notes.append(f"with categorical='frequency' the latent order of {swaps} follows levels whose frequencies "
+    tied = _near_tied_levels(fitted, specs, params)
+    if tied:
+        notes.append(f"with categorical='frequency' the latent order of {tied} follows levels whose frequencies "
                      "differ by less than 3 standard errors at the real size: it can swap between generations, "
-                     "which flips their latent correlations and reads as a jump of the drift the simulation does "
-                     "not have (measured on penguins' sex column: experiments/advisor_validation); "
-                     "GaussianCopulaGenerator(categorical='order') keeps the order of the categories")
+                     "and a swap refits the copula in the new order, which loses latent correlation (one swap of "
+                     f"two adjacent levels jumps by up to {swaps.describe_jumps(tied)}); the swaps are simulated from the columns' exact multinomial frequencies "
+                     "and their jumps from the population refit, so the advice buys rows until they are rare; "
+                     "GaussianCopulaGenerator(categorical='order') keeps the order of the categories and has "
+                     "no jumps")
+    if swaps is not None and swaps.neglected > 0:
+        notes.append(f"swaps of adjacent levels that jump by less than {JUMP_FLOOR:g} nats are not simulated "
+                     f"(their one-swap jumps add up to {swaps.neglected:.2g} nats)")
     if d < len(specs):
         notes.append(f"the latent correlation has rank {d} < {len(specs)} columns (exactly dependent columns); "
                      f"it is simulated on its {d}-dimensional span, and its drift is a KL with 1% independent noise mixed in, "
@@ -106,22 +117,25 @@ def _copula_model(fitted, pool):
                      "empirical atoms are a bootstrap of the observed values; their drift enters only through "
                      "the calibration)")
     return DriftModel(blocks, method="theory+simulation+calibration (latent Gaussian correlation and [B] "
-                                     "categorical marginals)", exact=False, notes=notes)
+                                     "categorical marginals)", exact=False, notes=notes, swaps=swaps)
+
+
+def _frequency_ordered(fitted, specs, params):
+    """The copula's unordered discrete columns of two or more levels whose latent order is their frequency order."""
+    if fitted.categorical != "frequency":
+        return []
+    return [s.name for s in specs if s.kind in ("category", "string") and not getattr(s.dtype, "ordered", False)
+            and np.asarray(params["marginals"][s.name]["probabilities"]).size > 1]
 
 
 def _near_tied_levels(fitted, specs, params):
-    """Unordered discrete columns whose frequency order hangs on levels closer than 3 standard errors."""
-    if fitted.categorical != "frequency":
-        return []
+    """Frequency-ordered columns (:func:`_frequency_ordered`) whose order hangs on levels closer than 3 standard errors."""
     n = float(fitted.n_rows_seen_)
     out = []
-    for spec in specs:
-        if spec.kind not in ("category", "string") or getattr(spec.dtype, "ordered", False):
-            continue
-        p = np.sort(np.asarray(params["marginals"][spec.name]["probabilities"], dtype=float))[::-1]
-        gaps = p[:-1] - p[1:]
-        if np.any(gaps < 3 * np.sqrt((p[:-1] + p[1:]) / n)):
-            out.append(spec.name)
+    for name in _frequency_ordered(fitted, specs, params):
+        p = np.sort(np.asarray(params["marginals"][name]["probabilities"], dtype=float))[::-1]
+        if np.any(p[:-1] - p[1:] < 3 * np.sqrt((p[:-1] + p[1:]) / n)):
+            out.append(name)
     return out
 
 

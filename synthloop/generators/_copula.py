@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..base import BaseGenerator, atoms_summary
 from ..exceptions import SchemaError
-from ._marginals import N_HERMITE, EmpiricalMarginal, fit_parametric
+from ._marginals import N_HERMITE, EmpiricalMarginal, _hermite_coefficients, fit_parametric
 
 __all__ = ["GaussianCopulaGenerator"]
 
@@ -281,7 +281,7 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
                     too_many.append(f"{spec.name!r} ({codes.size} levels)")
                 ordered = spec.kind == "bool" or getattr(spec.dtype, "ordered", False)
                 if self.categorical == "frequency" and not ordered:
-                    codes = codes[np.argsort(-weights[codes], kind="stable")]
+                    codes = codes[frequency_order(weights[codes])]
                 marginal = EmpiricalMarginal(codes, weights[codes] / total, missing / total,
                                              discrete=True, sorted_support=False)
             self.marginals_[spec.name] = marginal
@@ -328,10 +328,14 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         return out
 
     def _fitted_params(self):
-        return {
-            "correlation": self.correlation_.copy(),
-            "marginals": {name: m.params() for name, m in self.marginals_.items()},
-        }
+        marginals = {}
+        for spec in self.schema_.columns:
+            m = self.marginals_[spec.name].params()
+            if self.marginals_[spec.name].discrete:
+                # The levels in latent order: the codes alone name levels only through this fit's schema.
+                m["levels"] = np.asarray(spec.levels, dtype=object)[m["support"].astype(np.int64)]
+            marginals[spec.name] = m
+        return {"correlation": self.correlation_.copy(), "marginals": marginals}
 
     # ------------------------------------------------------------- transformer
     def transform(self, X):
@@ -473,6 +477,95 @@ def _latent_correlation(margs, rows, w, n_eff=None):
     if weak.any():
         R = _repair_weak_pairs(R, iu[weak], ju[weak])
     return _nearest_correlation(R)
+
+
+def frequency_order(weights):
+    """Positions by decreasing weight, ties by position, along the last axis: ``categorical="frequency"``'s order.
+
+    ``weights`` are a column's level weights in code order (or stacked rows of them).
+    """
+    return np.argsort(-np.asarray(weights), axis=-1, kind="stable")
+
+
+def refit_in_latent_order(params, reference, cache=None):
+    """A fit of a fitted copula's own distribution with its discrete columns' levels in another fit's order.
+
+    ``params`` and ``reference`` are two fits'
+    :meth:`~GaussianCopulaGenerator.get_fitted_params`; the result is in the
+    same form. A discrete column's latent order is a fitted parameter: with
+    ``categorical="frequency"`` two fits of nearly the same rows can order
+    near-tied levels differently (penguins' ``sex``, 168 male and 165
+    female), which changes that column's latent correlations. This returns
+    the parameters a fit of ``params``'s distribution (infinitely many of its
+    rows) would estimate with ``reference``'s orders (levels ``reference``
+    lacks keep their place after the others), exactly, without sampling: the
+    marginals are the same probabilities reordered; in ``params``'s latent
+    coordinate ``z`` a reordered column's score is a step function of ``z``,
+    whose Hermite coefficients give its score covariance with every other
+    column by Mehler's formula, and the latent correlation is that covariance
+    inverted with the reordered marginal's own coefficients, as a fit does.
+    Columns in the same order keep their entries; the correlation is repaired
+    to a correlation matrix as a fit's is. ``cache``, a dict shared by refits
+    of one distribution in different orders, keeps their marginals (by column
+    and order): the Hermite coefficients of a column of many atoms are the
+    cost of a refit.
+
+    A binary column without missing values is the one case where a new order
+    loses nothing (its latent variable changes sign). With a missing atom at
+    the bottom of the line, the missing rows sit next to the other level
+    after a swap, and the fit attenuates the column's correlations: a swap
+    changes the rows a loop generates.
+    """
+    R = np.array(params["correlation"], dtype=np.float64)
+    marginals = dict(params["marginals"])
+    d = len(marginals)
+    seen = np.empty((d, N_HERMITE))  # coefficients of each column's score as a function of this fit's latent
+    own = np.empty((d, N_HERMITE))   # coefficients of the score in its own (reordered) latent
+    moved = np.zeros(d, dtype=bool)
+    for j, (name, m) in enumerate(params["marginals"].items()):
+        if "support" not in m:  # a parametric marginal: only the first coefficient, and it cancels
+            seen[j] = own[j] = np.eye(1, N_HERMITE).ravel()
+            continue
+        here = _marginal_of(m, name, cache)
+        seen[j] = own[j] = here.hermite
+        if "levels" not in m:
+            continue
+        rank = {level: i for i, level in enumerate(reference["marginals"][name].get("levels", ()))}
+        order = np.argsort([rank.get(level, len(rank) + i) for i, level in enumerate(m["levels"])], kind="stable")
+        if np.array_equal(order, np.arange(order.size)):
+            continue
+        moved[j] = True
+        marginals[name] = {**m, "support": m["support"][order], "probabilities": m["probabilities"][order],
+                           "levels": m["levels"][order]}
+        there = _marginal_of(marginals[name], name, cache)
+        # atom 0 is missing in both orders; atom 1 + order[i] there is atom 1 + order[i] here
+        where = np.empty(order.size + 1, dtype=np.int64)
+        where[0] = 0
+        where[1 + order] = 1 + np.arange(order.size)
+        seen[j] = _hermite_coefficients(here.edges, there.means[where])
+        own[j] = there.hermite
+    if moved.any():
+        iu, ju = np.triu_indices(d, 1)
+        pair = moved[iu] | moved[ju]
+        iu, ju = iu[pair], ju[pair]
+        target = _mehler(seen[iu] * seen[ju], R[iu, ju])
+        R[iu, ju] = R[ju, iu] = _invert_mehler(own[iu] * own[ju], target)
+        R = _nearest_correlation(R)
+    return {"correlation": R, "marginals": marginals}
+
+
+def _marginal_of(m, name, cache=None):
+    """The empirical marginal of ``m`` (its ``params()``, levels named or not), from ``cache`` if it is there."""
+    discrete = "levels" in m
+    key = (name, tuple(m["levels"]) if discrete else None)
+    if cache is not None and key in cache:
+        return cache[key]
+    support = m["support"].astype(np.int64) if discrete else m["support"]
+    marginal = EmpiricalMarginal(support, m["probabilities"], m["missing"], discrete=discrete,
+                                 sorted_support=not discrete)
+    if cache is not None:
+        cache[key] = marginal
+    return marginal
 
 
 def _repair_weak_pairs(R, iu, ju, sweeps=3):

@@ -183,6 +183,8 @@ def _params_close(a, b):
         va, vb = a[key], b[key]
         if isinstance(va, dict):
             _params_close(va, vb)
+        elif np.asarray(va).dtype == object:  # level labels
+            np.testing.assert_array_equal(va, vb, err_msg=f"parameter {key!r}")
         else:
             np.testing.assert_allclose(np.asarray(va, dtype=float), np.asarray(vb, dtype=float),
                                        rtol=1e-9, atol=1e-12, err_msg=f"parameter {key!r}")
