@@ -54,6 +54,11 @@ ROUNDS = {
     # synthetic rows is reported as too large to run. Breast cancer is left out of this round for time
     # (its round-3 advice took 30 minutes).
     4: dict(tables=("german_credit", "diabetes", "penguins"), advice_seed=20261231, validation_seed=20261232),
+    # round 5: after round 4 failed on penguins (21/30) and penguins_jumps.py traced it to swaps of
+    # frequency-ordered levels: the copula's latent drift is now measured in generation 0's level orders and
+    # the swaps are simulated (LevelOrderSwaps). Penguins informed the change; German credit and diabetes
+    # did not. Breast cancer (no discrete columns, unaffected) is left out for time, as in round 4.
+    5: dict(tables=("german_credit", "diabetes", "penguins"), advice_seed=20261241, validation_seed=20261242),
 }
 #: From round 4: settings with more synthetic rows in all are not run (reported as too large).
 MAX_VALIDATION_ROWS = 20_000_000
