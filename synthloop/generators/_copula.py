@@ -44,7 +44,12 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         Latent order of the levels of unordered categories and strings:
         ``"frequency"`` by decreasing frequency (ties by level order),
         ``"order"`` by the declared categories (sorted for strings). Ordered
-        categories and booleans always keep their order.
+        categories and booleans always keep their order. The order is fitted
+        (``get_fitted_params()["marginals"][name]["levels"]``): in a recursive
+        loop, near-tied levels ordered by frequency can swap between
+        generations, and a fit in another order is another model when the
+        column has missing values (see :ref:`the advisor's level orders
+        <advise-level-orders>`).
     max_categories : int or None, default=None
         A discrete column with more observed levels than this is rejected
         with a :class:`~synthloop.SchemaError` (an identifier column would
