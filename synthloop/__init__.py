@@ -9,7 +9,7 @@ __version__ = "0.1.0.dev0"
 
 from .base import BaseGenerator
 from .evaluation import UtilityEvaluator, fidelity_report
-from .exceptions import SchemaError
+from .exceptions import ConfigError, SchemaError
 from .generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator, SDVGenerator
 from .pools import AccumulatePool, AugmentPool, FreshPool, RandomPool, ReplacePool, WindowPool
 from .recursive import RecursiveSynthesizer
@@ -21,6 +21,7 @@ __all__ = [
     "GaussianCopulaGenerator",
     "MultivariateNormalGenerator",
     "SDVGenerator",
+    "ConfigError",
     "SchemaError",
     "UtilityEvaluator",
     "fidelity_report",

@@ -1,6 +1,6 @@
 """Exceptions raised by synthloop, each specialising the builtin it refines."""
 
-__all__ = ["SchemaError", "NotFittedError"]
+__all__ = ["SchemaError", "NotFittedError", "ConfigError"]
 
 from sklearn.exceptions import NotFittedError
 
@@ -10,3 +10,7 @@ class SchemaError(ValueError):
 
     The message lists every offending column at once and says how to fix it.
     """
+
+
+class ConfigError(ValueError):
+    """A study config that does not validate (the CLI exits with code 2)."""

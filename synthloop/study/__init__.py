@@ -10,7 +10,8 @@ report from the stored results only.
 
 from ._bundled import REPRODUCTIONS, bundled_config_path, bundled_configs
 from ._compare import compare_generators
-from ._config import ConfigError, StudyConfig, load_config, smoke_config
+from ..exceptions import ConfigError
+from ._config import StudyConfig, load_config, smoke_config
 from ._report import make_report
 from ._run import StudyRunError, run_study
 from ._store import StoreMismatchError, StoreWriteError, read_results

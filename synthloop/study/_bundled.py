@@ -3,6 +3,8 @@
 from importlib import resources
 from pathlib import Path
 
+from ..exceptions import ConfigError
+
 __all__ = ["bundled_configs", "bundled_config_path", "REPRODUCTIONS"]
 
 #: ``synthloop reproduce`` targets: name -> bundled config.
@@ -46,8 +48,6 @@ def bundled_config_path(name):
     >>> bundled_config_path("adult_recursive").name
     'adult_recursive.toml'
     """
-    from ._config import ConfigError
-
     name = REPRODUCTIONS.get(name, name)
     path = _configs_dir() / f"{name}.toml"
     if not path.is_file():

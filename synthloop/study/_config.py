@@ -17,8 +17,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..exceptions import ConfigError
 from ..pools import check_pool
 from ..schedules import check_schedule
+from ._bundled import bundled_config_path
 
 __all__ = ["ConfigError", "StudyConfig", "load_config", "smoke_config", "KINDS", "GENERATOR_MODELS"]
 
@@ -33,10 +35,6 @@ GENERATOR_MODELS = {
 COLUMN_SETS = ("numeric", "categorical", "all")
 BUNDLED_DATASETS = ("adult", "german_credit")
 ESTIMATORS = ("logistic_regression", "hist_gradient_boosting")
-
-
-class ConfigError(ValueError):
-    """A study config that does not validate (the CLI exits with code 2)."""
 
 
 # ------------------------------------------------------------------ schema
@@ -350,7 +348,7 @@ def load_config(config):
     >>> load_config({"name": "demo", "kind": "gaussian", "seed": [0]})
     Traceback (most recent call last):
     ...
-    synthloop.study._config.ConfigError: <config>: unknown key 'seed' (did you mean 'seeds'?); ...
+    synthloop.exceptions.ConfigError: <config>: unknown key 'seed' (did you mean 'seeds'?); ...
     """
     if isinstance(config, StudyConfig):
         return config
@@ -360,8 +358,6 @@ def load_config(config):
         raise TypeError(f"load_config expects a path, a dict or a StudyConfig; got {type(config).__name__}.")
     path = Path(config)
     if not path.exists() and isinstance(config, str) and "/" not in config and not config.endswith(".toml"):
-        from ._bundled import bundled_config_path
-
         path = bundled_config_path(config)
     if not path.is_file():
         raise ConfigError(f"config file {str(path)!r} does not exist")
