@@ -1,6 +1,6 @@
 """Exceptions raised by synthloop, each specialising the builtin it refines."""
 
-__all__ = ["SchemaError", "NotFittedError", "ConfigError"]
+__all__ = ["SchemaError", "NotFittedError", "ConfigError", "SizeOverflowError", "FailedScoresWarning"]
 
 from sklearn.exceptions import NotFittedError
 
@@ -14,3 +14,11 @@ class SchemaError(ValueError):
 
 class ConfigError(ValueError):
     """A study config that does not validate (the CLI exits with code 2)."""
+
+
+class SizeOverflowError(ValueError):
+    """A schedule's size ``n_t`` exceeds ``2**62`` rows (the largest the loop counts)."""
+
+
+class FailedScoresWarning(UserWarning):
+    """Some scores of a utility evaluation failed; their messages are in ``UtilityReport.scores["error"]``."""

@@ -46,10 +46,9 @@ _STATS_TAG = 0x5747
 
 
 def _default_generator():
-    from . import generators
+    from .generators import GaussianCopulaGenerator
 
-    cls = getattr(generators, "GaussianCopulaGenerator", None) or generators.MultivariateNormalGenerator
-    return cls()
+    return GaussianCopulaGenerator()
 
 
 class RecursiveSynthesizer(BaseEstimator):
@@ -67,9 +66,7 @@ class RecursiveSynthesizer(BaseEstimator):
     generator : generator or None, default=None
         An unfitted generator following synthloop's contract (``fit``,
         ``partial_fit``, ``sample``, a ``random_state`` parameter). Each
-        generation gets ``clone(generator)``. None: ``GaussianCopulaGenerator``
-        when it is available, else ``MultivariateNormalGenerator`` (numeric
-        tables only).
+        generation gets ``clone(generator)``. None: ``GaussianCopulaGenerator()``.
     n_generations : int >= 0, default=10
         Number of synthetic generations ``T``; 0 fits only generation 0.
     schedule : str, callable or BaseSchedule, default="constant"

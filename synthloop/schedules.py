@@ -20,6 +20,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
+from .exceptions import SizeOverflowError
 
 __all__ = [
     "BaseSchedule",
@@ -204,7 +205,7 @@ def _finish(values, owner, detail):
     too_big = ~(values <= MAX_SAMPLES)  # also catches inf/nan
     if np.any(too_big):
         i = int(np.argmax(too_big))
-        raise ValueError(
+        raise SizeOverflowError(
             f"{owner}: n_t exceeds 2**62 at generation {i + 1} ({detail}); "
             "use fewer generations or a slower-growing schedule."
         )
@@ -266,7 +267,7 @@ class LinearSchedule(BaseSchedule):
     def _sizes(self, t, n):
         if t.size and int(t[-1]) * n > MAX_SAMPLES:
             first = MAX_SAMPLES // n + 1
-            raise ValueError(
+            raise SizeOverflowError(
                 f"LinearSchedule: n_t exceeds 2**62 at generation {first} (n={n}); "
                 "use fewer generations."
             )

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 
+from synthloop.exceptions import SizeOverflowError
 from synthloop.schedules import (
     BaseSchedule,
     CallableSchedule,
@@ -226,11 +227,11 @@ def test_callable_with_n_real():
 
 
 def test_overflow_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"GeometricSchedule: n_t exceeds 2\*\*62 at generation 60"):
+    with pytest.raises(SizeOverflowError, match=r"GeometricSchedule: n_t exceeds 2\*\*62 at generation 60"):
         GeometricSchedule(ratio=2.0, n=10).sizes(100, 10)
-    with pytest.raises(ValueError, match=r"PolynomialSchedule: n_t exceeds 2\*\*62"):
+    with pytest.raises(SizeOverflowError, match=r"PolynomialSchedule: n_t exceeds 2\*\*62"):
         PolynomialSchedule(power=20.0).sizes(100, 10)
-    with pytest.raises(ValueError, match=r"LinearSchedule: n_t exceeds 2\*\*62"):
+    with pytest.raises(SizeOverflowError, match=r"LinearSchedule: n_t exceeds 2\*\*62"):
         LinearSchedule(n=2**61).sizes(3, 10)
     # just below the cap is fine
     assert GeometricSchedule(ratio=2.0, n=1).sizes(62, 1)[-1] == 2**61

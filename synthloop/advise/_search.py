@@ -7,6 +7,7 @@ import math
 import numpy as np
 from scipy import stats
 
+from ..exceptions import SizeOverflowError
 from ..schedules import ConstantSchedule, GeometricSchedule, LinearSchedule, PolynomialSchedule
 
 FAMILIES = ("constant", "linear", "polynomial", "geometric")
@@ -78,10 +79,10 @@ class FamilySearch:
         self.evaluate = evaluate  # sizes -> boolean array of passes per replication (and the drift path)
         self.grid = []
         self.sizes = []
-        for value in grid:  # drop settings whose sizes overflow (ValueError from the schedule)
+        for value in grid:  # drop the settings whose sizes overflow
             try:
                 s = make_schedule(family, value).sizes(n_generations, n_real)
-            except ValueError:
+            except SizeOverflowError:
                 break
             self.grid.append(value)
             self.sizes.append(s)

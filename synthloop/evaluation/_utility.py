@@ -15,6 +15,7 @@ from sklearn.model_selection._split import _validate_shuffle_split
 from sklearn.utils._param_validation import Interval, RealNotInt
 from sklearn.utils.multiclass import type_of_target
 
+from ..exceptions import FailedScoresWarning
 from ..utils._random import as_seed_sequence, child_seeds
 from ._checks import FeatureSpec, check_frame, check_same_columns, target_labels
 from ._fidelity import fidelity_report
@@ -435,7 +436,7 @@ class UtilityEvaluator(BaseEstimator):
             warnings.warn(
                 f"{type(self).__name__}: {n_err} of {len(scores)} scores failed; "
                 "their message is in the 'error' column of UtilityReport.scores.",
-                UserWarning,
+                FailedScoresWarning,
                 stacklevel=3,
             )
         return UtilityReport(

@@ -216,9 +216,6 @@ class SDVGenerator(BaseGenerator):
                 out[spec.name] = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         return out
 
-    def _more_tags(self):  # pragma: no cover - sklearn < 1.6
-        return {"non_deterministic": True}
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = True

@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _theory():
-    try:
-        from .. import theory
-    except ImportError:  # theory not installed in this tree yet
-        return None
-    return theory
+from .. import theory as th
 
 
 def gaussian_theory_columns(sim, eps, gens):
@@ -22,25 +16,17 @@ def gaussian_theory_columns(sim, eps, gens):
 
     The theory functions return one value per generation ``0..T``; we index them.
     """
-    th = _theory()
     s = sim.settings
-    if th is None or s["pool"] != "replace":
+    if s["pool"] != "replace":
         return {}
     sizes, ddof, var = sim.sizes, s["ddof"], s["var"]
-    cols = {}
-    f = getattr(th, "gaussian_expected_variance", None)
-    if f is not None:
-        cols["var_mean_theory"] = np.asarray(f(sizes, ddof=ddof, var=var))[gens]
-    f = getattr(th, "gaussian_variance_collapse_probability", None)
-    if f is not None:
-        cols["frac_collapsed_theory"] = np.asarray(
-            f(sizes, eps, ddof=ddof, var=var, method="exact")
-        )[gens]
-    f = getattr(th, "gaussian_mean_error_variance", None)
-    if f is not None:
+    return {
+        "var_mean_theory": np.asarray(th.gaussian_expected_variance(sizes, ddof=ddof, var=var))[gens],
+        "frac_collapsed_theory": np.asarray(
+            th.gaussian_variance_collapse_probability(sizes, eps, ddof=ddof, var=var, method="exact"))[gens],
         # E(mu_hat - mu)^2 with the variance re-estimated (ddof given): exact.
-        cols["mean_sq_error_theory"] = np.asarray(f(sizes, var=var, ddof=ddof))[gens]
-    return cols
+        "mean_sq_error_theory": np.asarray(th.gaussian_mean_error_variance(sizes, var=var, ddof=ddof))[gens],
+    }
 
 
 def _constant_synthetic(sizes):
@@ -54,9 +40,6 @@ def categorical_theory_columns(sim, gens):
     The theory functions already use synthloop's index (generation 0 is fit
     on the real samples, [B]'s ``p^(1)``).
     """
-    th = _theory()
-    if th is None:
-        return {}
     s = sim.settings
     p, sizes = s["p"], sim.sizes
     S0 = float(np.sum(p**2))
@@ -73,11 +56,10 @@ def categorical_theory_columns(sim, gens):
 
 def categorical_collapse_time_theory(sim):
     """[B]'s Theorem 1 bounds and the Wright-Fisher approximation of the mean collapse generation."""
-    th = _theory()
     s = sim.settings
     sizes, p = sim.sizes, s["p"]
     support = int(np.count_nonzero(p))
-    if th is None or s["pool"] != "replace" or not np.all(sizes == sizes[0]) or support < 2:
+    if s["pool"] != "replace" or not np.all(sizes == sizes[0]) or support < 2:
         return {}
     n = int(sizes[0])
     lo, hi = th.expected_collapse_time_bounds(n, float(np.sum(p**2)), support)
@@ -90,10 +72,8 @@ def categorical_collapse_time_theory(sim):
 
 def mvn_theory_columns(sim, gens):
     """E tr Sigma_hat_t for the replace pool: the univariate expected variance with var = tr Sigma."""
-    th = _theory()
     s = sim.settings
-    f = getattr(th, "gaussian_expected_variance", None) if th is not None else None
-    if f is None or s["pool"] != "replace":
+    if s["pool"] != "replace":
         return {}
     tr = float(np.trace(s["cov"]))
-    return {"trace_mean_theory": np.asarray(f(sim.sizes, ddof=s["ddof"], var=tr))[gens]}
+    return {"trace_mean_theory": np.asarray(th.gaussian_expected_variance(sim.sizes, ddof=s["ddof"], var=tr))[gens]}

@@ -16,6 +16,8 @@ import zlib
 import numpy as np
 import pandas as pd
 
+from ..exceptions import FailedScoresWarning
+
 __all__ = ["expand_cells", "prepare_payloads", "run_cell", "TIMING_COLUMNS"]
 
 #: Columns that measure time: they differ between runs and are left out of equality checks.
@@ -169,7 +171,7 @@ def _run_recursive(cell, payload, d):
     import warnings
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # failed scores stay in the results as NaN
+        warnings.simplefilter("ignore", FailedScoresWarning)  # failed scores stay in the results as NaN
         report = evaluator.evaluate_frames(train, test, frames)
     scores = report.scores
     wide = {}

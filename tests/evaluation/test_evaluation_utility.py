@@ -24,6 +24,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from synthloop import MultivariateNormalGenerator, RecursiveSynthesizer, SchemaError, UtilityEvaluator
+from synthloop.exceptions import FailedScoresWarning
 from synthloop.evaluation import UtilityReport
 
 # Logistic regression on the evaluator's features: labels arrive as pandas categories.
@@ -156,7 +157,7 @@ def test_an_estimator_failing_on_one_generation_is_recorded(table):
     ev = UtilityEvaluator("y", estimators={"bare": LogisticRegression(), "tree": DecisionTreeClassifier()},
                           scoring="accuracy", n_repeats=1, fidelity=False, random_state=0)
     X = table.drop(columns="c")
-    with pytest.warns(UserWarning, match=r"1 of 8 scores failed; their message is in the 'error' column"):
+    with pytest.warns(FailedScoresWarning, match=r"1 of 8 scores failed; their message is in the 'error' column"):
         s = ev.evaluate(FakeRecursive(n_generations=2, nan_generation=1), X).scores
     failed = s[s["error"].notna()]
     assert failed[["generation", "estimator"]].values.tolist() == [[1, "bare"]]

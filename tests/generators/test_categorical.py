@@ -19,11 +19,7 @@ GENERATORS = [
 ]
 
 
-def _expected_failed(estimator):
-    return getattr(estimator, "_expected_failed_checks", lambda: {})()
-
-
-@parametrize_with_checks(GENERATORS, expected_failed_checks=_expected_failed)
+@parametrize_with_checks(GENERATORS)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 

@@ -23,11 +23,7 @@ GENERATORS = [
 SMALL_RESERVOIR = GaussianCopulaGenerator(reservoir_size=50)
 
 
-def _expected_failed(estimator):
-    return {}
-
-
-@parametrize_with_checks(GENERATORS + [SMALL_RESERVOIR], expected_failed_checks=_expected_failed)
+@parametrize_with_checks(GENERATORS + [SMALL_RESERVOIR])
 def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         # Parametric fits on sklearn's tiny tables may fall back to empirical.
