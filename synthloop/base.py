@@ -26,12 +26,13 @@ import numbers
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._table import ALL_KINDS, DISCRETE_KINDS, infer_schema
 from .exceptions import SchemaError
 from .utils._random import make_rng
+from .utils._sklearn_compat import _fit_context
 
 __all__ = ["BaseGenerator"]
 

@@ -38,9 +38,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from .utils._random import make_rng
+from .utils._sklearn_compat import Interval, StrOptions
 
 __all__ = [
     "PoolPart",

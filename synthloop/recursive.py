@@ -29,8 +29,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, _fit_context, clone
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .pools import check_pool
@@ -38,6 +37,7 @@ from .base import sample_collapse_summary
 from .sampling import BLOCK_SIZE, _concat, _sample_block, _slice_rows, _take, default_chunk_rows
 from .schedules import check_schedule
 from .utils._random import child_seeds, make_rng
+from .utils._sklearn_compat import Interval, StrOptions, _fit_context
 
 __all__ = ["RecursiveSynthesizer"]
 

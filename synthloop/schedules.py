@@ -19,8 +19,8 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval
 from .exceptions import SizeOverflowError
+from .utils._sklearn_compat import Interval
 
 __all__ = [
     "BaseSchedule",

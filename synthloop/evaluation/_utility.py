@@ -11,12 +11,11 @@ from scipy import stats
 from sklearn.base import BaseEstimator, clone
 from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import train_test_split
-from sklearn.model_selection._split import _validate_shuffle_split
-from sklearn.utils._param_validation import Interval, RealNotInt
 from sklearn.utils.multiclass import type_of_target
 
 from ..exceptions import FailedScoresWarning
 from ..utils._random import as_seed_sequence, child_seeds
+from ..utils._sklearn_compat import Interval, RealNotInt, _validate_shuffle_split
 from ._checks import FeatureSpec, check_frame, check_same_columns, target_labels
 from ._fidelity import fidelity_report
 from ._metrics import default_estimators, resolve_scoring

@@ -20,11 +20,11 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._table import ALL_KINDS, DISCRETE_KINDS, _restore
 from ..base import MISSING_LABEL, BaseGenerator, atoms_summary
 from ..exceptions import SchemaError
+from ..utils._sklearn_compat import Interval, StrOptions
 
 __all__ = ["CategoricalGenerator"]
 

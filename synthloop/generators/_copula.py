@@ -6,11 +6,11 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from sklearn.base import OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..base import BaseGenerator, atoms_summary
 from ..exceptions import SchemaError
+from ..utils._sklearn_compat import Interval, StrOptions
 from ._marginals import N_HERMITE, EmpiricalMarginal, _hermite_coefficients, fit_parametric
 
 __all__ = ["GaussianCopulaGenerator"]

@@ -2,10 +2,10 @@
 
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
 
 from .._table import ColumnSpec, TableSchema
 from ..base import BaseGenerator
+from ..utils._sklearn_compat import StrOptions
 
 __all__ = ["MultivariateNormalGenerator"]
 

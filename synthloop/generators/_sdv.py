@@ -5,9 +5,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import StrOptions
 
 from ..base import BaseGenerator
+from ..utils._sklearn_compat import StrOptions
 
 __all__ = ["SDVGenerator"]
 

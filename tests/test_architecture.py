@@ -1,0 +1,57 @@
+"""The layering docs/architecture.rst describes, read from the imports of every module of synthloop/."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "synthloop"
+
+
+def _imports(path):
+    """``(module, names)`` of every import in ``path``, relative imports resolved to ``synthloop.*``."""
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    if path.name == "__init__.py":
+        package = ".".join(path.relative_to(PACKAGE.parent).parts[:-1])
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, []
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            yield module, [a.name for a in node.names]
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_sklearn_private_api_only_through_the_compat_module(path):
+    if path.name == "_sklearn_compat.py":
+        return
+    for module, names in _imports(path):
+        private = re.match(r"sklearn(\.\w+)*\._", module) or (
+            module.startswith("sklearn") and any(n.startswith("_") for n in names))
+        assert not private, f"{path.name} imports sklearn's private {module} {names}: use utils._sklearn_compat"
+
+
+def _layer_imports(layer):
+    for path in (PACKAGE / layer).rglob("*.py"):
+        for module, names in _imports(path):
+            if module == "synthloop":  # ``from .. import theory``
+                yield path, [f"synthloop.{n}" for n in names]
+            elif module.startswith("synthloop."):
+                yield path, [module]
+
+
+@pytest.mark.parametrize("layer, allowed", [
+    ("theory", ("synthloop.theory",)),
+    ("simulate", ("synthloop.simulate", "synthloop.theory", "synthloop.schedules", "synthloop.utils")),
+    ("evaluation", ("synthloop.evaluation", "synthloop._table", "synthloop.exceptions", "synthloop.utils")),
+])
+def test_lower_layers_import_nothing_above_them(layer, allowed):
+    for path, modules in _layer_imports(layer):
+        for module in modules:
+            assert module.startswith(allowed), f"{path.relative_to(PACKAGE)} imports {module}"
