@@ -92,9 +92,6 @@ examples:
   synthloop synthesize data.parquet --generator mvn --generations 0 -o synthetic.parquet
 """
 
-GENERATORS = {"copula": "GaussianCopulaGenerator", "mvn": "MultivariateNormalGenerator",
-              "categorical": "CategoricalGenerator"}
-
 
 def _load_study_config(path, smoke):
     from .study import load_config, smoke_config
@@ -159,25 +156,17 @@ def _cmd_reproduce(args):
 def _cmd_synthesize(args):
     from pathlib import Path
 
-    import pandas as pd
-
     import synthloop
+    from synthloop.datasets import read_table
+    from synthloop.generators import make_generator
 
-    path = Path(args.data)
-    if path.suffix.lower() not in (".csv", ".parquet"):
-        raise UsageError(f"DATA must be a .csv or .parquet file; got {args.data!r}")
-    if not path.is_file():
-        raise UsageError(f"data file {args.data!r} does not exist")
     if Path(args.output).suffix.lower() not in (".csv", ".parquet"):
         raise UsageError(f"-o/--output must end in .csv or .parquet; got {args.output!r}")
     try:
-        frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
-    except Exception as exc:  # noqa: BLE001 - one clear line
-        raise RuntimeError(f"cannot read {args.data!r} as a table: {type(exc).__name__}: {exc}") from None
-    for col in frame.columns:
-        if pd.api.types.is_string_dtype(frame[col].dtype) or frame[col].dtype == object:
-            frame[col] = frame[col].astype("category")
-    generator = getattr(synthloop, GENERATORS[args.generator])()
+        frame = read_table(args.data)
+    except (ValueError, FileNotFoundError) as exc:  # a bad DATA is a usage error (exit code 2)
+        raise UsageError(str(exc)) from None
+    generator = make_generator(args.generator)
     rs = synthloop.RecursiveSynthesizer(generator, n_generations=args.generations, schedule=args.schedule,
                                         pool=args.pool, random_state=args.random_state).fit(frame)
     rows = len(frame) if args.rows is None else args.rows
@@ -253,12 +242,15 @@ def build_parser():
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
     p.set_defaults(func=_cmd_reproduce)
 
+    from .datasets import BUNDLED
+    from .generators import GENERATORS
+
     p = sub.add_parser("synthesize", help="train a generator recursively on a table and sample from it",
                        formatter_class=fmt, epilog=EPILOG_SYNTHESIZE,
                        description="Fit a generator on DATA, retrain it for --generations generations on its "
                                    "own samples, and write --rows rows of the last generation.")
-    p.add_argument("data", metavar="DATA", help="a .csv or .parquet table")
-    p.add_argument("--generator", choices=sorted(GENERATORS), default="copula", help="the model (default copula)")
+    p.add_argument("data", metavar="DATA", help=f"a .csv or .parquet table, or a bundled dataset ({', '.join(BUNDLED)})")
+    p.add_argument("--generator", choices=list(GENERATORS), default="copula", help="the model (default copula)")
     p.add_argument("--schedule", default="constant", help="rows per generation, e.g. constant, linear, "
                                                           "polynomial:1.5 (default constant)")
     p.add_argument("--pool", default="replace", help="replace, augment, accumulate, ... (default replace)")

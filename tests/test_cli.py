@@ -116,9 +116,11 @@ def test_synthesize_missing_file_exits_2(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_synthesize_unreadable_csv_exits_1(tmp_path, capsys):
+@pytest.mark.parametrize("command", ["synthesize", "advise"])
+def test_unreadable_csv_is_a_usage_error(tmp_path, capsys, command):
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"")
-    assert main(["synthesize", str(bad), "-o", str(tmp_path / "o.csv")]) == 1
+    args = ["-o", str(tmp_path / "o.csv")] if command == "synthesize" else ["--generations", "2", "--tolerance", "0.1"]
+    assert main([command, str(bad), *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot read" in err[0]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..datasets import BUNDLED, read_table
+from ..generators import GENERATORS, make_generator
 from ._drift import POOLS
 
 EPILOG_ADVISE = """\
@@ -19,41 +21,17 @@ examples (each answers on bundled Adult in under a minute on 2 cores: benchmarks
   synthloop advise adult --generator copula --generations 10 --tolerance 0.02 --criterion tv
 """
 
-_GENERATORS = {"copula": "GaussianCopulaGenerator", "mvn": "MultivariateNormalGenerator",
-               "categorical": "CategoricalGenerator"}
-_BUNDLED = {"adult": "load_adult", "german_credit": "load_german_credit", "penguins": "load_penguins"}
-
-
-def _read_table(data):
-    from pathlib import Path
-
-    import pandas as pd
-
-    from .. import datasets
-
-    if data in _BUNDLED:
-        return getattr(datasets, _BUNDLED[data])().frame
-    path = Path(data)
-    if path.suffix.lower() not in (".csv", ".parquet"):
-        raise ValueError(f"DATA must be a bundled dataset ({', '.join(_BUNDLED)}) or a .csv or .parquet file; "
-                         f"got {data!r}")
-    if not path.is_file():
-        raise ValueError(f"data file {data!r} does not exist")
-    frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
-    for col in frame.columns:
-        if pd.api.types.is_string_dtype(frame[col].dtype) or frame[col].dtype == object:
-            frame[col] = frame[col].astype("category")
-    return frame
-
-
 def cmd_advise(args):
     """Run :func:`~synthloop.advise.recommend_schedule` and print its table."""
-    import synthloop
-
     from . import recommend_schedule
 
-    frame = _read_table(args.data)
-    generator = getattr(synthloop, _GENERATORS[args.generator])()
+    from ..cli import UsageError
+
+    try:
+        frame = read_table(args.data)
+    except (ValueError, FileNotFoundError) as exc:  # a bad DATA is a usage error (exit code 2)
+        raise UsageError(str(exc)) from None
+    generator = make_generator(args.generator)
     advice = recommend_schedule(
         frame, generator=generator, n_generations=args.generations, tolerance=args.tolerance,
         criterion=args.criterion,
@@ -78,8 +56,8 @@ def add_advise_parser(sub):
                                    "--tolerance of the model fit on DATA with probability --confidence, its "
                                    "rows and fit time.")
     p.add_argument("data", metavar="DATA", help=f"a .csv or .parquet table, or a bundled dataset "
-                                                f"({', '.join(_BUNDLED)})")
-    p.add_argument("--generator", choices=sorted(_GENERATORS), default="copula",
+                                                f"({', '.join(BUNDLED)})")
+    p.add_argument("--generator", choices=list(GENERATORS), default="copula",
                    help="the model (default copula)")
     p.add_argument("--generations", type=int, required=True, metavar="T", help="the generation T")
     p.add_argument("--tolerance", type=float, required=True,

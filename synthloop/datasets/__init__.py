@@ -9,5 +9,7 @@ synthloop[openml]``).
 
 from synthloop.datasets._bundled import list_datasets, load_adult, load_german_credit, load_penguins
 from synthloop.datasets._openml import load_openml
+from synthloop.datasets._read import BUNDLED, read_table
 
-__all__ = ["list_datasets", "load_adult", "load_german_credit", "load_openml", "load_penguins"]
+__all__ = ["BUNDLED", "list_datasets", "load_adult", "load_german_credit", "load_openml", "load_penguins",
+           "read_table"]

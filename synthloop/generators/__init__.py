@@ -3,6 +3,8 @@
 from ._categorical import CategoricalGenerator
 from ._copula import GaussianCopulaGenerator
 from ._normal import MultivariateNormalGenerator
+from ._registry import GENERATORS, generator_class, make_generator
 from ._sdv import SDVGenerator
 
-__all__ = ["CategoricalGenerator", "GaussianCopulaGenerator", "MultivariateNormalGenerator", "SDVGenerator"]
+__all__ = ["CategoricalGenerator", "GaussianCopulaGenerator", "MultivariateNormalGenerator", "SDVGenerator",
+           "GENERATORS", "generator_class", "make_generator"]

@@ -67,23 +67,9 @@ def _expand_recursive(d):
 
 def load_table(ds):
     """The full table of a dataset entry (bundled name or path), with clear errors."""
-    from ..datasets import load_adult, load_german_credit
+    from ..datasets import read_table
 
-    if "bundled" in ds:
-        frame = {"adult": lambda: load_adult(split="train").frame,
-                 "german_credit": lambda: load_german_credit().frame}[ds["bundled"]]()
-    else:
-        path = ds["path"]
-        try:
-            frame = pd.read_parquet(path) if path.lower().endswith(".parquet") else pd.read_csv(path)
-        except FileNotFoundError:
-            raise FileNotFoundError(f"dataset {ds['name']!r}: file {path!r} does not exist") from None
-        except Exception as exc:  # noqa: BLE001 - any parser failure gets one clear line
-            raise ValueError(f"dataset {ds['name']!r}: cannot read {path!r} as a table: "
-                             f"{type(exc).__name__}: {exc}") from None
-        for col in frame.columns:
-            if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col].dtype):
-                frame[col] = frame[col].astype("category")
+    frame = read_table(ds.get("bundled", ds.get("path")), what=f"dataset {ds['name']!r}")
     if ds["target"] not in frame.columns:
         raise ValueError(f"dataset {ds['name']!r}: the target {ds['target']!r} is not a column; columns are "
                          f"{list(frame.columns)[:20]}")
@@ -145,7 +131,7 @@ def _run_recursive(cell, payload, d):
 
     import synthloop
     from ..evaluation import UtilityEvaluator
-    from ._config import GENERATOR_MODELS
+    from ..generators import make_generator
 
     ds = next(x for x in d["datasets"] if x["name"] == cell["dataset"])
     spec = d["generators"][cell["generator"]]
@@ -156,7 +142,7 @@ def _run_recursive(cell, payload, d):
     train, test = train_test_split(table, test_size=ds.get("test_size", 0.3), stratify=stratify,
                                    random_state=cell["split_seed"])
     train, test = train.reset_index(drop=True), test.reset_index(drop=True)
-    generator = getattr(synthloop, GENERATOR_MODELS[spec["model"]])(**spec["params"])
+    generator = make_generator(spec["model"], **spec["params"])
     rs = synthloop.RecursiveSynthesizer(generator, n_generations=d["n_generations"], schedule=cell["schedule"],
                                         pool=cell["pool"], keep="all", random_state=cell["synthesizer_seed"])
     rs.fit(train)

@@ -17,23 +17,19 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..datasets import BUNDLED
 from ..exceptions import ConfigError
+from ..generators import GENERATORS, generator_class
 from ..pools import check_pool
 from ..schedules import check_schedule
 from ._bundled import bundled_config_path
 
-__all__ = ["ConfigError", "StudyConfig", "load_config", "smoke_config", "KINDS", "GENERATOR_MODELS"]
+__all__ = ["ConfigError", "StudyConfig", "load_config", "smoke_config", "KINDS"]
 
 KINDS = ("recursive", "gaussian", "categorical")
 
-#: Generator models a recursive study may name: ``model -> class name in synthloop``.
-GENERATOR_MODELS = {
-    "multivariate_normal": "MultivariateNormalGenerator",
-    "categorical": "CategoricalGenerator",
-    "gaussian_copula": "GaussianCopulaGenerator",
-}
 COLUMN_SETS = ("numeric", "categorical", "all")
-BUNDLED_DATASETS = ("adult", "german_credit")
+_GENERATOR_NAMES = [alias for name, (_, aliases) in GENERATORS.items() for alias in (name, *aliases)]
 ESTIMATORS = ("logistic_regression", "hist_gradient_boosting")
 
 
@@ -138,7 +134,7 @@ def _validate(data, schema, where, source):
 def _dataset(v, where, source):
     schema = {
         "name": (_str(), True),
-        "bundled": (_str(BUNDLED_DATASETS, "bundled dataset"), False),
+        "bundled": (_str(BUNDLED, "bundled dataset"), False),
         "path": (_str(), False),
         "target": (_str(), True),
         "n_rows": (_int(10), False),
@@ -147,7 +143,7 @@ def _dataset(v, where, source):
     d = _table(schema)(v, where, source)
     if ("bundled" in d) == ("path" in d):
         raise _err(source, where, "give exactly one of 'bundled' (one of "
-                   f"{list(BUNDLED_DATASETS)}) or 'path' (a .csv or .parquet file)")
+                   f"{list(BUNDLED)}) or 'path' (a .csv or .parquet file)")
     if "path" in d:
         p = Path(d["path"])
         if p.suffix.lower() not in (".csv", ".parquet"):
@@ -160,17 +156,24 @@ def _dataset(v, where, source):
     return d
 
 
+def _generator_model(v, where, source):
+    try:
+        generator_class(v)
+    except ValueError as exc:
+        raise _err(source, where, f"{exc}{_suggest(v, list(_GENERATOR_NAMES)) if isinstance(v, str) else ''}") \
+            from None
+    return v
+
+
 def _generator(v, where, source):
     d = _table({
-        "model": (_str(GENERATOR_MODELS, "generator model"), True),
+        "model": (_generator_model, True),
         "columns": (_str(COLUMN_SETS, "column set"), False),
         "params": (_table_any, False),
     })(v, where, source)
     d.setdefault("columns", "all")
     d.setdefault("params", {})
-    import synthloop
-
-    cls = getattr(synthloop, GENERATOR_MODELS[d["model"]])
+    cls = generator_class(d["model"])
     valid = sorted(k for k in cls().get_params() if k != "random_state")
     for key in d["params"]:
         if key not in valid:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..generators import MultivariateNormalGenerator, generator_class
 from ._store import ResultsStore
 
 __all__ = ["make_report"]
@@ -262,7 +263,7 @@ def _collapse_figures(dres, ds, generators, schedules, pools, colors, report_dir
                     ax.plot(c["generation"], c["mean"], ls=styles[k % 3], lw=1.5, color=colors[sched],
                             label=f"{gen}, {sched}")
                     if col == "var_ratio_median" and pool == "replace" and \
-                            config["generators"][gen]["model"] == "multivariate_normal":
+                            generator_class(config["generators"][gen]["model"]) is MultivariateNormalGenerator:
                         th = _gaussian_ratio_theory(check_schedule(sched), int(sub["n_rows_real_train"].iloc[0]),
                                                     int(sub["generation"].max()))
                         if th is not None:

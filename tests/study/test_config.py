@@ -23,9 +23,24 @@ def test_misspelt_nested_key(recursive_cfg):
 
 def test_unknown_generator_lists_options(recursive_cfg):
     recursive_cfg["generators"]["mvn"]["model"] = "gan"
-    with pytest.raises(ConfigError, match=r"unknown generator model 'gan'; valid options are "
-                                          r"\['multivariate_normal', 'categorical', 'gaussian_copula'\]"):
+    with pytest.raises(ConfigError, match=r"unknown generator 'gan'; known generators are 'copula' \(or "
+                                          r"'gaussian_copula'\), 'mvn' \(or 'multivariate_normal'\), "
+                                          r"'categorical', 'sdv'"):
         load_config(recursive_cfg)
+    recursive_cfg["generators"]["mvn"]["model"] = "gausian_copula"
+    with pytest.raises(ConfigError, match=r"\(did you mean 'gaussian_copula'\?\)"):
+        load_config(recursive_cfg)
+
+
+def test_generator_names_are_the_registry_s(recursive_cfg):
+    # the command lines' names and the configs' older ones name the same classes
+    from synthloop.generators import GENERATORS, generator_class
+
+    for name, (cls, aliases) in GENERATORS.items():
+        recursive_cfg["generators"]["mvn"] = {"model": name, "columns": "all"}
+        load_config(recursive_cfg)
+        assert all(generator_class(a) is generator_class(name) for a in aliases)
+        assert generator_class(name).__name__ == cls
 
 
 def test_unknown_generator_param(recursive_cfg):
