@@ -37,7 +37,7 @@ def test_schedule_by_cv_example_on_adult():
     assert len(res["params"]) == n_settings
     # The copula after the synthesizer ignores the levels that collapse removed from the synthetic rows:
     # every fold of every setting has a score.
-    for split in range(3):
+    for split in range(search.n_splits_):
         assert np.isfinite(res[f"split{split}_test_roc_auc"]).all()
     # The cost scorer reads the fitted run's history: the schedule's sizes for each fold's training rows.
     adult = load_adult()
@@ -55,7 +55,9 @@ def test_schedule_by_cv_example_on_adult():
     assert synth.history_["n_real"].iloc[0] == len(adult.data)
     # The same rule on the settings of one pool and number of generations.
     best = example.cheapest_setting(search, pool="replace", n_generations=5)
-    assert best["synth__pool"] == "replace" and best["synth__n_generations"] == 5
+    subset = np.flatnonzero([p["synth__pool"] == "replace" and p["synth__n_generations"] == 5 for p in res["params"]])
+    near = subset[auc[subset] >= auc[subset].max() - example.TOLERANCE]
+    assert best in [res["params"][i] for i in near if rows[i] == rows[near].min()]
     table = example.results_table(search)
     assert (table["chosen"] == "<-").sum() == 1 and len(table) == n_settings
 
