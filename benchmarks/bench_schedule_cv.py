@@ -52,7 +52,7 @@ def main(argv=None):
     example = load_example()
     adult = load_adult()
     X, y = adult.data, adult.target
-    search_seconds, advisor_seconds, questions = [], {}, None
+    search_seconds, advisor_seconds, answers, questions = [], {}, {}, None
     for repeat in range(args.repeats):
         start = time.perf_counter()
         search = example.make_search().fit(X, y)
@@ -61,7 +61,6 @@ def main(argv=None):
             chosen = (search.best_params_["synth__pool"], search.best_params_["synth__n_generations"])
             hard = ("replace", max(example.PARAM_GRID["synth__n_generations"]))
             questions = list(dict.fromkeys([chosen, hard]))
-            answers = {}
         for pool, n_generations in questions:
             start = time.perf_counter()
             advice = example.advisor_answer(X, y, pool=pool, n_generations=n_generations)
