@@ -101,8 +101,13 @@ class TableSchema:
         """Encode ``frame`` (validated, same columns) to an :class:`EncodedTable`.
 
         With ``update=True`` (streaming fits) string levels seen for the first
-        time are appended, so codes of earlier chunks stay valid; otherwise an
-        unseen level is an error.
+        time are appended, so codes of earlier chunks stay valid, and a
+        categorical column must have the fitted dtype. Otherwise (a fitted
+        generator reading new rows) a categorical column of another
+        categorical dtype is mapped to the fitted categories by label, and a
+        level that is not among ``spec.levels`` gets the code
+        ``len(spec.levels)``, one past the last level, for the caller to
+        report or handle.
         """
         encoded = {}
         for spec in self.columns:
@@ -258,11 +263,18 @@ def _numeric_values(values, spec):
 
 def _codes(values, spec, *, update, owner):
     if spec.kind == "category":
-        if not isinstance(values.dtype, pd.CategoricalDtype) or not values.dtype == spec.dtype:
+        same = isinstance(values.dtype, pd.CategoricalDtype) and values.dtype == spec.dtype
+        if not same and (update or not isinstance(values.dtype, pd.CategoricalDtype)):
             raise SchemaError(
                 f"column {spec.name!r} has dtype {values.dtype}; {owner} was fitted with {spec.dtype}."
             )
-        return values.cat.codes.to_numpy(dtype=np.int64)
+        codes = values.cat.codes.to_numpy(dtype=np.int64)
+        if same:
+            return codes
+        # Codes index the column's own categories: translate them by label.
+        lookup = pd.Index(spec.levels, dtype=object).get_indexer(np.asarray(values.cat.categories, dtype=object))
+        lookup = np.append(np.where(lookup < 0, len(spec.levels), lookup), -1)  # code -1 (missing) stays -1
+        return lookup[codes]
     if spec.kind == "bool":
         obj = values.to_numpy(dtype=object, na_value=None)
         missing = pd.isna(values).to_numpy()
@@ -276,11 +288,11 @@ def _codes(values, spec, *, update, owner):
     lookup = pd.Index(spec.levels, dtype=object).get_indexer(uniques)
     unseen = lookup < 0
     if unseen.any():
-        new = uniques[unseen]
-        if not update:
-            raise SchemaError(f"column {spec.name!r} has levels {list(new)[:5]} never seen at fit.")
-        spec.levels = np.concatenate([spec.levels, np.array(sorted(new), dtype=object)])
-        lookup = pd.Index(spec.levels, dtype=object).get_indexer(uniques)
+        if update:
+            spec.levels = np.concatenate([spec.levels, np.array(sorted(uniques[unseen]), dtype=object)])
+            lookup = pd.Index(spec.levels, dtype=object).get_indexer(uniques)
+        else:
+            lookup[unseen] = len(spec.levels)
     lookup = np.append(lookup, -1).astype(np.int64)  # row code -1 (missing) reads the last entry
     return lookup[row_codes]
 

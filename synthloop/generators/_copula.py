@@ -8,6 +8,7 @@ import pandas as pd
 from sklearn.base import OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from .._table import DISCRETE_KINDS
 from ..base import BaseGenerator, atoms_summary
 from ..exceptions import SchemaError
 from ..utils._sklearn_compat import Interval, StrOptions
@@ -54,6 +55,17 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         A discrete column with more observed levels than this is rejected
         with a :class:`~synthloop.SchemaError` (an identifier column would
         otherwise be memorised level by level); ``None`` accepts any number.
+    handle_unknown : {"error", "ignore"}, default="error"
+        What :meth:`transform` does with a level of a discrete column that
+        has no latent interval: a string never seen at fit, a category of
+        another categorical dtype, or a declared category (or boolean value)
+        that no fitted row had. ``"error"`` raises a
+        :class:`~synthloop.SchemaError` naming each such column and its
+        levels. ``"ignore"`` gives it the score 0 (see Notes) and
+        :meth:`inverse_transform` maps a score of exactly 0 in a discrete
+        column back to a missing value. As for scikit-learn's
+        ``OneHotEncoder``, only ``transform`` is concerned: :meth:`fit` and
+        :meth:`partial_fit` learn every level they get.
     reservoir_size : int or None, default=100_000
         Rows that :meth:`partial_fit` keeps between calls to estimate the
         correlation. Every call estimates it from the rows it was given plus
@@ -135,11 +147,29 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
     sample's marginal mismatch: on Adult that doubled the variance.)
     :meth:`fit` holds every row, so its correlation is exact at any size.
 
-    **Transformer.** :meth:`transform` maps rows to their scores (the
-    conditional means above; a numeric value never seen at fit gets the edge
-    between its neighbouring atoms, or the extreme atom's score outside the
-    range), :meth:`inverse_transform` maps any latent vectors back to a table;
-    ``inverse_transform(transform(X))`` returns ``X`` for empirical marginals.
+    **Transformer.** :meth:`transform` maps rows to their scores, the
+    conditional means above, and :meth:`inverse_transform` maps any latent
+    vectors back to a table; ``inverse_transform(transform(X))`` returns
+    ``X`` for empirical marginals. At and beyond what was fitted:
+
+    - a numeric value at an atom gets the atom's score; between two atoms,
+      the edge between them; below (above) the fitted range, the score of
+      the lowest (highest) atom, so scores stay within the fitted ones (a
+      parametric marginal maps every value through its fitted CDF);
+    - a categorical column may have another categorical dtype than at fit
+      (a test frame categorised on its own): its values are matched to the
+      fitted categories by label, not by code;
+    - a discrete level without a latent interval (never seen at fit) is
+      handled as ``handle_unknown`` says. With ``"ignore"`` its score is 0,
+      the latent mean and the column's mean score (the probabilities times
+      the conditional means sum to ``E[Z] = 0``): the best predictor of the
+      latent normal when nothing is known of where the level lies;
+    - a missing value in a column that had none at fit has no interval
+      either and raises a ``ValueError`` whatever ``handle_unknown``
+      (impute it, or fit on rows with missing values).
+
+    Any other column of another dtype than at fit is rejected with a
+    :class:`~synthloop.SchemaError`.
 
     Examples
     --------
@@ -169,14 +199,16 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         "marginals": [StrOptions(_FAMILIES), dict],
         "categorical": [StrOptions({"frequency", "order"})],
         "max_categories": [Interval(Integral, 1, None, closed="left"), None],
+        "handle_unknown": [StrOptions({"error", "ignore"})],
         "reservoir_size": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(self, *, marginals="empirical", categorical="frequency", max_categories=None,
-                 reservoir_size=100_000, random_state=None):
+                 handle_unknown="error", reservoir_size=100_000, random_state=None):
         self.marginals = marginals
         self.categorical = categorical
         self.max_categories = max_categories
+        self.handle_unknown = handle_unknown
         self.reservoir_size = reservoir_size
         self.random_state = random_state
 
@@ -278,8 +310,7 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
                 if fam != "empirical":
                     marginal = fit_parametric(fam, values, weights, missing / total, spec.name, owner)
                 if marginal is None:
-                    marginal = EmpiricalMarginal(values, weights / total, missing / total,
-                                                 discrete=False, sorted_support=True)
+                    marginal = EmpiricalMarginal(values, weights / total, missing / total, discrete=False)
             else:
                 codes = np.flatnonzero(weights > 0)
                 if self.max_categories is not None and codes.size > self.max_categories:
@@ -287,8 +318,7 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
                 ordered = spec.kind == "bool" or getattr(spec.dtype, "ordered", False)
                 if self.categorical == "frequency" and not ordered:
                     codes = codes[frequency_order(weights[codes])]
-                marginal = EmpiricalMarginal(codes, weights[codes] / total, missing / total,
-                                             discrete=True, sorted_support=False)
+                marginal = EmpiricalMarginal(codes, weights[codes] / total, missing / total, discrete=True)
             self.marginals_[spec.name] = marginal
         if too_many:
             raise SchemaError(
@@ -349,29 +379,47 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
-            Columns and dtypes as at fit. Missing values are allowed in
-            columns that had them at fit.
+            Columns and dtypes as at fit (a categorical column may have other
+            categories). Missing values are allowed in columns that had them
+            at fit; levels never seen at fit as ``handle_unknown`` says.
 
         Returns
         -------
         ndarray of shape (n_samples, n_features)
             Each value's conditional mean ``E[Z | Z in its interval]``
-            (deterministic, so point masses map to one score).
+            (deterministic, so point masses map to one score); see the
+            class Notes for values beyond the fitted ones.
+
+        Raises
+        ------
+        SchemaError
+            With ``handle_unknown="error"``, for levels never seen at fit,
+            listing every such column with its first levels.
+        ValueError
+            For missing values in a column that had none at fit.
         """
         check_is_fitted(self, "random_state_")
         table = self._encode_for_transform(X)
         out = np.empty((table.n_rows, len(self.schema_.columns)))
+        unknown = {}
         for j, spec in enumerate(self.schema_.columns):
             col = table.columns[spec.name]
             marginal = self.marginals_[spec.name]
-            miss = np.isnan(col) if spec.kind in ("float", "int", "datetime") else col < 0
+            discrete = spec.kind in DISCRETE_KINDS
+            miss = col < 0 if discrete else np.isnan(col)
             if miss.any() and marginal.missing == 0:
                 raise ValueError(
                     f"{type(self).__name__}.transform: column {spec.name!r} has {int(miss.sum())} "
                     "missing values but had none at fit, so they have no latent interval; "
                     "impute them or refit on data with missing values."
                 )
+            if discrete:
+                no_atom = marginal.atoms(col) < 0
+                if no_atom.any():
+                    unknown[spec.name] = no_atom
             out[:, j] = marginal.scores(col)
+        if unknown and self.handle_unknown != "ignore":
+            raise SchemaError(_unknown_levels_message(type(self).__name__, X, unknown))
         return out
 
     def inverse_transform(self, X):
@@ -386,7 +434,12 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         -------
         DataFrame or ndarray
             The fitted container and dtypes; each value is the one whose
-            latent interval holds the input.
+            latent interval holds the input. With ``handle_unknown="ignore"``
+            a discrete column's score of exactly 0, the score :meth:`transform`
+            gives an unknown level, is a missing value, unless a fitted level
+            of that column has the score 0 itself and keeps it: the only
+            level of a constant column, the middle level of an exactly
+            symmetric one.
         """
         check_is_fitted(self, "random_state_")
         Z = check_array(X, dtype=np.float64, ensure_all_finite=False)
@@ -399,7 +452,14 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         if np.isnan(Z).any():
             raise ValueError(f"{type(self).__name__}.inverse_transform: X contains NaN; latent scores "
                              "must be numbers (+-inf allowed).")
-        cols = {name: self.marginals_[name].from_latent(Z[:, j]) for j, name in enumerate(self.schema_.names)}
+        cols = {}
+        for j, spec in enumerate(self.schema_.columns):
+            marginal = self.marginals_[spec.name]
+            cols[spec.name] = marginal.from_latent(Z[:, j])
+            if self.handle_unknown == "ignore" and spec.kind in DISCRETE_KINDS:
+                # Never in a numpy bool column (which cannot hold it): an unknown level there
+                # means one fitted level, whose score is 0 itself.
+                cols[spec.name][marginal.unknown_latent(Z[:, j])] = -1
         return self.schema_.decode(cols, Z.shape[0])
 
     def _encode_for_transform(self, X):
@@ -408,8 +468,10 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         schema = copy.deepcopy(self.schema_)
         if isinstance(X, pd.DataFrame) and self.schema_.is_frame:
             validate_data(self, X, reset=False, skip_check_array=True)
+            # A categorical column may have other categories: they are matched by label.
             wrong = [f"{c.name!r} is {X[c.name].dtype}, was {c.dtype}" for c in schema.columns
-                     if X[c.name].dtype != c.dtype]
+                     if X[c.name].dtype != c.dtype
+                     and not (c.kind == "category" and isinstance(X[c.name].dtype, pd.CategoricalDtype))]
             if wrong:
                 raise SchemaError(f"{owner}.transform got columns whose dtype differs from fit: "
                                   + "; ".join(wrong) + ".")
@@ -422,6 +484,22 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64"]
         return tags
+
+
+def _unknown_levels_message(owner, X, unknown, shown=5):
+    """The error for levels without a latent interval: every column, its first levels and rows."""
+    parts = []
+    for name, rows in unknown.items():
+        levels = pd.unique(np.asarray(X[name], dtype=object)[rows]).tolist()
+        listed = repr(levels[:shown])[:-1] + (", ...]" if len(levels) > shown else "]")
+        n_rows = int(rows.sum())
+        count = f"{len(levels)} levels, " if len(levels) > 1 else ""
+        parts.append(f"column {name!r}: {listed} ({count}{n_rows} row{'s' if n_rows > 1 else ''})")
+    return (
+        f"{owner}.transform got levels never seen at fit, which have no latent interval: "
+        + "; ".join(parts) + ". Pass handle_unknown='ignore' to score them 0 (the latent mean) and "
+        "map them back to missing values in inverse_transform, or fit on rows that hold them."
+    )
 
 
 # Rows scored at a time when estimating the correlation: bounds the score
@@ -566,8 +644,7 @@ def _marginal_of(m, name, cache=None):
     if cache is not None and key in cache:
         return cache[key]
     support = m["support"].astype(np.int64) if discrete else m["support"]
-    marginal = EmpiricalMarginal(support, m["probabilities"], m["missing"], discrete=discrete,
-                                 sorted_support=not discrete)
+    marginal = EmpiricalMarginal(support, m["probabilities"], m["missing"], discrete=discrete)
     if cache is not None:
         cache[key] = marginal
     return marginal
@@ -619,12 +696,12 @@ def _held_marginal(marginal, column, w):
         counts = np.bincount(codes[~miss], weights=w[~miss], minlength=size)
         total = max(w.sum(), 1e-300)
         return EmpiricalMarginal(marginal.support, counts[marginal.support] / total, w[miss].sum() / total,
-                                 discrete=True, sorted_support=False)
+                                 discrete=True)
     miss = np.isnan(column)
     values, inv = np.unique(column[~miss], return_inverse=True)
     total = max(w.sum(), 1e-300)
     return EmpiricalMarginal(values, np.bincount(inv, weights=w[~miss], minlength=values.size) / total,
-                             w[miss].sum() / total, discrete=False, sorted_support=True)
+                             w[miss].sum() / total, discrete=False)
 
 
 def _mehler(coef, rho, derivative=False):

@@ -30,6 +30,12 @@ __all__ = []
 ZMAX = 8.5
 # Number of Hermite terms used to invert the score correlation (see _hermite).
 N_HERMITE = 50
+# Score of a discrete level with no atom (never seen at fit): the latent mean
+# E[Z] = 0, which is also the column's mean score (sum_k p_k E[Z | atom k] =
+# E[Z]). Knowing nothing of where the level lies on the latent line, it is
+# the best predictor of Z, and it gives a linear model downstream the
+# column's average contribution rather than that of an arbitrary level.
+UNKNOWN_SCORE = 0.0
 _SQRT = np.sqrt(np.arange(N_HERMITE + 2, dtype=np.float64))
 
 
@@ -69,25 +75,22 @@ class EmpiricalMarginal:
     Parameters
     ----------
     support : ndarray
-        Values (numeric kinds) or level codes (discrete kinds) in latent
-        order; only values with positive weight.
+        Increasing values (numeric kinds: an unseen value is placed between
+        atoms by ``scores``) or level codes in latent order (discrete kinds);
+        only values with positive weight.
     probabilities : ndarray
         Their probabilities; ``missing + probabilities.sum() == 1``.
     missing : float
         Probability of a missing value (the lowest atom).
     discrete : bool
         Whether ``support`` holds level codes (missing is then -1).
-    sorted_support : bool
-        Whether ``support`` is increasing (numeric kinds), so that unseen
-        values can be placed between atoms by ``transform``.
     """
 
-    def __init__(self, support, probabilities, missing, *, discrete, sorted_support):
+    def __init__(self, support, probabilities, missing, *, discrete):
         self.support = support
         self.probabilities = probabilities
         self.missing = float(missing)
         self.discrete = discrete
-        self.sorted_support = sorted_support
         p = np.concatenate([[self.missing], probabilities])
         cum = np.cumsum(p)
         cum /= cum[-1]
@@ -132,14 +135,15 @@ class EmpiricalMarginal:
         """Deterministic latent scores: the atom's conditional mean.
 
         A numeric value between two atoms gets the edge between them, one
-        below (above) the support the score of the lowest (highest) atom.
+        below (above) the support the score of the lowest (highest) atom; a
+        level code without an atom gets :data:`UNKNOWN_SCORE`.
         """
         atoms = self.atoms(values)
         out = self.means[np.maximum(atoms, 0)]
         unseen = atoms < 0
-        if unseen.any():
-            if not self.sorted_support:  # pragma: no cover - discrete levels are validated first
-                raise ValueError("unseen level")
+        if unseen.any() and self.discrete:
+            out[unseen] = UNKNOWN_SCORE
+        elif unseen.any():
             x = np.asarray(values, dtype=np.float64)[unseen]
             idx = np.searchsorted(self.support, x)  # atom idx + 1 lies above x
             below, above = idx == 0, idx == self.support.size
@@ -157,6 +161,18 @@ class EmpiricalMarginal:
         if self.discrete:
             return np.where(atom == 0, -1, self.support[np.maximum(atom - 1, 0)])
         return np.where(atom == 0, np.nan, self.support[np.maximum(atom - 1, 0)])
+
+    def unknown_latent(self, z):
+        """Where ``z`` is :data:`UNKNOWN_SCORE` (a discrete column's unknown level) and no atom scores it.
+
+        A fitted level whose own score is exactly ``UNKNOWN_SCORE`` (the only
+        level of a constant column, the middle level of an exactly symmetric
+        one) keeps it, so that ``from_latent(scores(x))`` returns every fitted
+        level.
+        """
+        if not self.discrete or np.any(self.means[1:][self.probabilities > 0] == UNKNOWN_SCORE):
+            return np.zeros(np.shape(z), dtype=bool)
+        return np.asarray(z) == UNKNOWN_SCORE
 
     def params(self):
         return {

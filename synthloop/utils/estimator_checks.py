@@ -250,6 +250,48 @@ def check_collapse_summary(generator):
             assert abs(other - value) <= 0.1 * value, f"{name}: variance {value} from the parameters, {other} sampled"
 
 
+def check_transform_unknown_levels(generator):
+    # For a transformer with handle_unknown (OneHotEncoder's parameter): a string never fitted, a declared
+    # category no fitted row had, and a category of another categorical dtype (whose other categories are
+    # reordered, so known ones must be matched by label, not code). "error" names every such column and
+    # level; "ignore" gives them finite scores, leaves the scores of known values as they are, and
+    # inverse_transform maps them to missing values and the known levels to themselves.
+    if not hasattr(generator, "transform") or "handle_unknown" not in generator.get_params():
+        return
+    X = make_check_table(generator)
+    if not {"x_category", "x_str"} <= set(X.columns):
+        return
+    gen = _fit(generator, X).set_params(handle_unknown="error")
+    known = X.iloc[:60].reset_index(drop=True)
+    Z_known = gen.transform(known)
+    T = known.copy()
+    T.loc[0:4, "x_str"] = "unseen-level"
+    T.loc[5:9, "x_category"] = "never"
+    relabelled = T["x_category"].cat.add_categories(["other-dtype"])
+    T["x_category"] = relabelled.cat.reorder_categories(relabelled.cat.categories[::-1])
+    T.loc[10:14, "x_category"] = "other-dtype"
+    unknown = {"x_str": np.arange(60) < 5, "x_category": (np.arange(60) >= 5) & (np.arange(60) < 15)}
+    try:
+        gen.transform(T)
+    except ValueError as exc:
+        for name, level in (("x_str", "unseen-level"), ("x_category", "never"), ("x_category", "other-dtype")):
+            assert repr(name) in str(exc) and repr(level) in str(exc), f"message does not name {name}={level}: {exc}"
+    else:
+        raise AssertionError("handle_unknown='error': transform accepted levels never seen at fit")
+    gen.set_params(handle_unknown="ignore")
+    Z = gen.transform(T)
+    assert np.isfinite(Z).all(), "handle_unknown='ignore': non-finite scores"
+    names = list(X.columns)
+    for name, rows in unknown.items():
+        j = names.index(name)
+        np.testing.assert_array_equal(Z[~rows, j], Z_known[~rows, j], err_msg=f"{name}: known levels rescored")
+    back = gen.inverse_transform(Z)
+    for name, rows in unknown.items():
+        assert back[name][rows].isna().all(), f"{name}: unknown levels not mapped back to missing values"
+        pd.testing.assert_series_equal(back[name][~rows].astype(object), known[name][~rows].astype(object),
+                                       check_names=False, obj=f"{name}: known levels after inverse_transform")
+
+
 _CHECKS = [
     check_sample_shape_columns_dtypes,
     check_sample_values_in_fitted_support,
@@ -265,6 +307,7 @@ _CHECKS = [
     check_integer_weights_equal_repeats,
     check_fitted_params,
     check_collapse_summary,
+    check_transform_unknown_levels,
 ]
 
 
@@ -275,9 +318,13 @@ def check_generator(generator):
     values within the fitted support, reproducibility, stream advance,
     explicit seeds, ``n_samples`` validation, the unfitted error, pickling,
     input not mutated, array input, ``partial_fit`` equal to ``fit``, integer
-    weights equal to repeated rows, ``get_fitted_params``, and
+    weights equal to repeated rows, ``get_fitted_params``,
     ``collapse_summary`` (one valid entry per column; statistics computed
-    from the parameters agree with those of a sample).
+    from the parameters agree with those of a sample), and, for transformers
+    with a ``handle_unknown`` parameter, levels never seen at fit (named by
+    the error of ``"error"``; with ``"ignore"`` finite scores, known levels
+    scored as before and matched by label across categorical dtypes, unknown
+    ones mapped back to missing values by ``inverse_transform``).
 
     Parameters
     ----------

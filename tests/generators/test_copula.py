@@ -236,10 +236,112 @@ def test_transform_unseen_values_and_errors():
         gen2.transform(pd.DataFrame({"s": pd.Series(["c"], dtype="str")}))
 
 
+def _levels(values, dtype="str"):
+    return pd.Series(values, dtype=dtype)
+
+
+def test_unknown_levels_error_names_every_column_and_level():
+    X = pd.DataFrame({"s": _levels(["a", "b", "a", "b"]), "flag": [True, True, True, True],
+                      "c": pd.Categorical(["x", "y", "x", "y"], categories=["x", "y", "never"])})
+    gen = GaussianCopulaGenerator().fit(X)
+    T = pd.DataFrame({"s": _levels(["a", "new", "z1", "z2", "z3", "z4", "z5"]), "flag": [True, False] + [True] * 5,
+                      "c": pd.Categorical(["never"] + ["x"] * 6, categories=["x", "y", "never"])})
+    message = (r"GaussianCopulaGenerator.transform got levels never seen at fit, which have no latent interval: "
+               r"column 's': \['new', 'z1', 'z2', 'z3', 'z4', \.\.\.\] \(6 levels, 6 rows\); "
+               r"column 'flag': \[False\] \(1 row\); column 'c': \['never'\] \(1 row\)\. "
+               r"Pass handle_unknown='ignore' to score them 0")
+    with pytest.raises(SchemaError, match=message):
+        gen.transform(T)
+
+
+def test_unknown_levels_ignored_score_zero_and_come_back_missing():
+    X = _table(500)
+    X["s"] = _levels(np.random.default_rng(0).choice(["a", "b", "c"], len(X)))
+    gen = GaussianCopulaGenerator(handle_unknown="ignore").fit(X)
+    T = X.iloc[:20].reset_index(drop=True)
+    before = gen.transform(T)
+    T.loc[:4, "s"] = "unseen"
+    Z = gen.transform(T)
+    j = list(X.columns).index("s")
+    np.testing.assert_array_equal(Z[:5, j], 0.0)
+    np.testing.assert_array_equal(np.delete(Z, np.s_[:5], axis=0), before[5:])  # known values as before
+    np.testing.assert_array_equal(Z[:5, :j], before[:5, :j])
+    back = gen.inverse_transform(Z)
+    assert back["s"][:5].isna().all()
+    pd.testing.assert_frame_equal(back[5:].reset_index(drop=True), T[5:].reset_index(drop=True),
+                                  check_column_type=False)
+    # A score of 0 from transform of known data is not unknown: a fitted level scored 0 (the middle level
+    # of a symmetric column, the only level of a constant one, such as a numpy bool column, which could not
+    # hold a missing value) keeps it, so inverse_transform(transform(X)) still returns X.
+    S = pd.DataFrame({"s": _levels(["a", "b", "b", "c"]), "flag": [True] * 4})
+    sym = GaussianCopulaGenerator(categorical="order", handle_unknown="ignore").fit(S)
+    np.testing.assert_array_equal(sym.transform(S)[1], [0.0, 0.0])
+    pd.testing.assert_frame_equal(sym.inverse_transform(sym.transform(S)), S, check_column_type=False)
+
+
+def test_categorical_dtype_with_other_categories_matched_by_label():
+    X = pd.DataFrame({"c": pd.Categorical(["lo", "mid", "hi", "mid", "lo", "lo"], categories=["lo", "mid", "hi"]),
+                      "v": [1.0, 2.0, 3.0, 2.5, 0.5, 1.5]})
+    gen = GaussianCopulaGenerator().fit(X)
+    ref = gen.transform(X)
+    # The test rows categorised on their own: other categories, in another order, so other codes.
+    T = X.assign(c=X["c"].astype(str).astype(pd.CategoricalDtype(["hi", "zz", "lo", "mid"])))
+    np.testing.assert_array_equal(gen.transform(T), ref)
+    pd.testing.assert_frame_equal(gen.inverse_transform(gen.transform(T)), X, check_column_type=False)
+    T.loc[2, "c"] = "zz"
+    with pytest.raises(SchemaError, match=r"never seen at fit.*column 'c': \['zz'\] \(1 row\)"):
+        gen.transform(T)
+    Z = gen.set_params(handle_unknown="ignore").transform(T)
+    assert Z[2, 0] == 0.0 and np.array_equal(np.delete(Z, 2, axis=0), np.delete(ref, 2, axis=0))
+    back = gen.inverse_transform(Z)
+    assert back["c"].dtype == X["c"].dtype and pd.isna(back["c"][2])
+    # A numeric column of another dtype, or a category column given as text, is still an error.
+    with pytest.raises(SchemaError, match=r"'c' is str, was category"):
+        gen.transform(X.assign(c=X["c"].astype(str)))
+
+
+def test_fit_learns_levels_that_transform_calls_unknown():
+    # handle_unknown concerns transform only: partial_fit adds new string levels, as before.
+    gen = GaussianCopulaGenerator().partial_fit(pd.DataFrame({"s": _levels(["a", "b"])}))
+    gen.partial_fit(pd.DataFrame({"s": _levels(["c"])}))
+    assert gen.transform(pd.DataFrame({"s": _levels(["c"])})).shape == (1, 1)
+
+
+def test_cross_validation_on_adult_in_every_fold():
+    # Stratified 3-fold CV of Adult: the second fold's test rows hold native_country 'Holand-Netherlands'
+    # (one row in Adult), which its training rows never saw.
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+
+    from synthloop.datasets import load_adult
+
+    adult = load_adult()
+    pipe = make_pipeline(GaussianCopulaGenerator(handle_unknown="ignore"), LogisticRegression())
+    scores = cross_val_score(pipe, adult.data, adult.target, cv=3, scoring="roc_auc")
+    # Logistic regression on the latent scores ranks Adult well above chance in every fold.
+    assert np.isfinite(scores).all() and (scores > 0.8).all()
+    pipe.set_params(gaussiancopulagenerator__handle_unknown="error")
+    with pytest.raises(SchemaError, match=r"column 'native_country': \['Holand-Netherlands'\] \(1 row\)"):
+        cross_val_score(pipe, adult.data, adult.target, cv=3, scoring="roc_auc", error_score="raise")
+
+
 def test_set_output_pandas():
     X = _table(300)
     out = GaussianCopulaGenerator().set_output(transform="pandas").fit(X).transform(X)
     assert isinstance(out, pd.DataFrame) and list(out.columns) == list(X.columns)
+
+
+def test_inside_a_column_transformer():
+    from sklearn.compose import ColumnTransformer
+
+    X = _table(300)
+    columns = ["job", "age", "x"]
+    ct = ColumnTransformer([("copula", GaussianCopulaGenerator(), columns)], remainder="passthrough")
+    out = ct.set_output(transform="pandas").fit(X).transform(X)
+    assert list(out.columns) == ["copula__job", "copula__age", "copula__x", "remainder__gain"]
+    alone = GaussianCopulaGenerator().fit(X[columns]).transform(X[columns])
+    np.testing.assert_array_equal(out.iloc[:, :3].to_numpy(), alone)
 
 
 # --------------------------------------------------------------- streaming
@@ -307,6 +409,9 @@ def test_sample_weight_equals_repeated_rows():
 def test_parameter_validation_message():
     with pytest.raises(ValueError, match=r"The 'marginals' parameter of GaussianCopulaGenerator must be"):
         GaussianCopulaGenerator(marginals="kde").fit(_table(50))
+    with pytest.raises(ValueError, match=r"The 'handle_unknown' parameter of GaussianCopulaGenerator must be a str "
+                                         r"among \{.*'error'.*\}\. Got 'warn' instead"):
+        GaussianCopulaGenerator(handle_unknown="warn").fit(_table(50))
 
 
 def test_weakly_identified_pair_takes_the_repair_alone():
