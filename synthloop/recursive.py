@@ -22,9 +22,11 @@ bitwise identical for any ``n_jobs``.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 import math
 import numbers
+import sys
 import time
 
 import numpy as np
@@ -578,17 +580,40 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         generator = _default_generator() if self.generator is None else self.generator
-        if isinstance(generator, type):
-            return tags
         try:
-            inner = generator.__sklearn_tags__()
+            inner = None if isinstance(generator, type) else generator.__sklearn_tags__()
         except AttributeError:
-            return tags
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        tags.input_tags.categorical = inner.input_tags.categorical
-        tags.input_tags.string = inner.input_tags.string
-        tags.target_tags.required = False
+            inner = None
+        if inner is not None:
+            tags.input_tags.allow_nan = inner.input_tags.allow_nan
+            tags.input_tags.categorical = inner.input_tags.categorical
+            tags.input_tags.string = inner.input_tags.string
+            tags.target_tags.required = False
+        return _with_imblearn_tags(tags)
+
+
+def _with_imblearn_tags(tags):
+    """``tags`` as imbalanced-learn's ``Tags`` once imbalanced-learn is imported, else unchanged.
+
+    imbalanced-learn's checks and ``is_sampler`` read ``input_tags.dataframe``
+    and ``sampler_tags``, which scikit-learn's tags do not have. It is not a
+    dependency, and only code that has imported it reads them, so a process
+    that never imports it does not pay for the import. Its tag classes live in
+    a private module, touched only here.
+    """
+    if sys.modules.get("imblearn") is None:
         return tags
+    try:
+        from imblearn.utils._tags import InputTags, SamplerTags, Tags
+    except ImportError:  # an imbalanced-learn without tag classes (older than 0.13)
+        return tags
+    inputs = {f.name: getattr(tags.input_tags, f.name) for f in dataclasses.fields(tags.input_tags)}
+    shared = {f.name: getattr(tags, f.name) for f in dataclasses.fields(Tags) if hasattr(tags, f.name)}
+    # fit_resample takes DataFrames and returns them; its rows are synthetic, so there are no
+    # sample_indices_ to report.
+    shared.update(estimator_type="sampler", input_tags=InputTags(**inputs, dataframe=True),
+                  sampler_tags=SamplerTags(sample_indices=False))
+    return Tags(**shared)
 
 
 def _one_hot_labels(y):
