@@ -109,6 +109,9 @@ class TableSchema:
             values = frame[spec.name]
             if spec.kind in NUMERIC_KINDS:
                 arr = _numeric_values(values, spec)
+                problem = _inexact_integers(spec, arr)
+                if problem:
+                    raise SchemaError(f"{owner} cannot model this table: {problem}")
                 finite = arr[~np.isnan(arr)]
                 if finite.size:
                     spec.lower = min(spec.lower, float(finite.min()))
@@ -188,6 +191,9 @@ def infer_schema(frame, *, owner, supported_kinds=ALL_KINDS, is_frame=True):
                     f"column {name!r} contains infinite values; replace them "
                     "(e.g. with NaN or a finite cap) before fitting."
                 )
+            problem = _inexact_integers(spec, arr)
+            if problem:
+                problems.append(problem)
         specs.append(spec)
     if problems:
         raise SchemaError(f"{owner} cannot model this table:\n- " + "\n- ".join(problems))
@@ -240,6 +246,26 @@ def _infer_column(name, values, owner):
 
 
 # ------------------------------------------------------------------ helpers
+#: Integers of this magnitude or more have no exact float64, the encoding of every numeric column.
+MAX_EXACT_INTEGER = 2**53
+
+
+def _inexact_integers(spec, encoded):
+    """The problem with an integer column that float64 cannot hold exactly, or None."""
+    if spec.kind != "int" or not encoded.size:
+        return None
+    # Exact test: |v| >= 2**53 if and only if |float64(v)| >= 2**53 (rounding is monotone).
+    biggest = np.nanmax(np.abs(encoded), initial=0.0)
+    if biggest < MAX_EXACT_INTEGER:
+        return None
+    return (
+        f"column {spec.name!r} holds integers of magnitude 2**53 or more (up to {biggest:.4g}), which "
+        "the float64 encoding of numeric columns cannot hold exactly: distinct values would collapse "
+        "into one. Subtract an offset or change the unit to bring them below 2**53, or cast the "
+        "column to 'category' or str if its values are identifiers."
+    )
+
+
 def _datetime_unit(dtype):
     return np.datetime_data(getattr(dtype, "base", dtype) if not isinstance(dtype, pd.DatetimeTZDtype)
                             else np.dtype(f"M8[{dtype.unit}]"))[0]

@@ -117,6 +117,30 @@ def test_sample_weight_validation():
         MultivariateNormalGenerator().fit(X, sample_weight=np.zeros(50))
 
 
+@pytest.mark.parametrize("generator", ["GaussianCopulaGenerator", "CategoricalGenerator",
+                                       "MultivariateNormalGenerator"])
+def test_integers_beyond_float64_precision_are_refused(generator):
+    import synthloop
+
+    gen = getattr(synthloop, generator)(random_state=0)
+    big = np.array([2**62 + 3 * k for k in range(100)], dtype=np.int64)  # 100 values, 1 as float64
+    msg = r"column ('a'|0) holds integers of magnitude 2\*\*53 or more \(up to 4\.612e\+18\).*cast the column to 'category'"
+    with pytest.raises(SchemaError, match=msg):
+        gen.fit(pd.DataFrame({"a": big}))
+    with pytest.raises(SchemaError, match=msg):  # an array, as scikit-learn passes it
+        gen.fit(big.reshape(-1, 1))
+    # Below 2**53 every integer is exact; a later chunk beyond it is refused too.
+    exact = np.arange(2**53 - 100, 2**53, dtype=np.int64)
+    gen.partial_fit(pd.DataFrame({"a": exact}))
+    assert set(gen.sample(200)["a"]) <= set(exact)
+    with pytest.raises(SchemaError, match=msg):
+        gen.partial_fit(pd.DataFrame({"a": big}))
+    if generator != "MultivariateNormalGenerator":
+        # As identifiers (category levels) they are modelled exactly.
+        S = gen.fit(pd.DataFrame({"a": pd.Categorical(big)})).sample(300)
+        assert S["a"].nunique() > 50 and set(S["a"]) <= set(big)
+
+
 def test_partial_fit_rejects_changed_dtypes():
     X = _numeric()
     gen = MultivariateNormalGenerator().partial_fit(X)
