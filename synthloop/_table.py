@@ -22,7 +22,7 @@ from pandas.api import types as pdt
 
 from .exceptions import SchemaError
 
-__all__ = ["ColumnSpec", "TableSchema", "EncodedTable", "NUMERIC_KINDS", "DISCRETE_KINDS"]
+__all__ = ["ColumnSpec", "TableSchema", "EncodedTable", "NUMERIC_KINDS", "DISCRETE_KINDS", "dtype_change"]
 
 NUMERIC_KINDS = frozenset({"float", "int", "datetime"})
 DISCRETE_KINDS = frozenset({"bool", "category", "string"})
@@ -282,12 +282,34 @@ def _numeric_values(values, spec):
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def dtype_change(now, was):
+    """How dtype ``now`` differs from the fitted ``was``, to follow "column 'c' is ...".
+
+    ``"float64, was int64"``; for two categoricals, which categories were
+    added or removed, or that their order or orderedness changed (both print
+    as ``category``).
+    """
+    if not (isinstance(now, pd.CategoricalDtype) and isinstance(was, pd.CategoricalDtype)):
+        return f"{now}, was {was}"
+    new, old = list(now.categories), list(was.categories)
+    added, removed = [c for c in new if c not in old], [c for c in old if c not in new]
+    changes = [f"{what} {levels}" for what, levels in (("adds", added), ("removes", removed)) if levels]
+    if not changes and new != old:
+        changes.append(f"orders them {new}")
+    if now.ordered != was.ordered:
+        changes.append("is ordered" if now.ordered else "is not ordered")
+    return (f"category that {' and '.join(changes)}, fitted with categories {old}"
+            f"{' (ordered)' if was.ordered else ''}")
+
+
 def _codes(values, spec, *, update, owner):
     if spec.kind == "category":
         if not isinstance(values.dtype, pd.CategoricalDtype) or not values.dtype == spec.dtype:
-            raise SchemaError(
-                f"column {spec.name!r} has dtype {values.dtype}; {owner} was fitted with {spec.dtype}."
-            )
+            raise SchemaError(f"column {spec.name!r} is {dtype_change(values.dtype, spec.dtype)}; "
+                              f"{owner} needs the dtype it was fitted with.")
+        if not values.cat.categories.equals(spec.dtype.categories):
+            # Unordered dtypes are equal whatever the order of their categories; codes are not.
+            values = values.cat.reorder_categories(spec.dtype.categories)
         return values.cat.codes.to_numpy(dtype=np.int64)
     if spec.kind == "bool":
         obj = values.to_numpy(dtype=object, na_value=None)

@@ -148,6 +148,34 @@ def test_partial_fit_rejects_changed_dtypes():
         gen.partial_fit(X.astype({"b": float}))
 
 
+def test_partial_fit_names_the_categories_that_changed():
+    from synthloop import CategoricalGenerator, GaussianCopulaGenerator
+
+    first = pd.DataFrame({"c": pd.Categorical(["x", "y"] * 5)})
+    later = pd.DataFrame({"c": pd.Categorical(["x", "z", "w"] * 5)})
+    ordered = pd.DataFrame({"c": pd.Categorical(["x", "y"] * 5, ordered=True)})
+    for gen in (CategoricalGenerator(), GaussianCopulaGenerator()):
+        gen.partial_fit(first)
+        with pytest.raises(SchemaError, match=r"'c' is category that adds \['w', 'z'\] and removes \['y'\], "
+                                              r"fitted with categories \['x', 'y'\]\. .*declare them all there"):
+            gen.partial_fit(later)
+        with pytest.raises(SchemaError, match=r"'c' is category that is ordered, fitted with categories"):
+            gen.partial_fit(ordered)
+    with pytest.raises(SchemaError, match=r"transform got .*'c' is category that adds \['w', 'z'\]"):
+        GaussianCopulaGenerator().fit(first).transform(later)
+
+
+def test_a_chunk_listing_the_categories_in_another_order_is_read_by_label():
+    # Unordered categoricals compare equal whatever the order of their categories, their codes do not:
+    # a chunk of x's written with categories [y, x] used to be counted as y's.
+    from synthloop import CategoricalGenerator
+
+    first = pd.DataFrame({"c": pd.Categorical(["x"] * 10, categories=["x", "y"])})
+    later = pd.DataFrame({"c": pd.Categorical(["x"] * 30, categories=["y", "x"])})
+    gen = CategoricalGenerator(random_state=0).partial_fit(first).partial_fit(later)
+    assert (gen.sample(500)["c"] == "x").all()
+
+
 def test_partial_fit_rejects_other_columns():
     gen = MultivariateNormalGenerator().partial_fit(_numeric())
     with pytest.raises(ValueError, match="feature names should match"):

@@ -9,6 +9,7 @@ from sklearn.base import OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from .._table import dtype_change
 from ..base import BaseGenerator, atoms_summary
 from ..exceptions import SchemaError
 from ._marginals import N_HERMITE, EmpiricalMarginal, fit_parametric
@@ -399,7 +400,7 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         schema = copy.deepcopy(self.schema_)
         if isinstance(X, pd.DataFrame) and self.schema_.is_frame:
             validate_data(self, X, reset=False, skip_check_array=True)
-            wrong = [f"{c.name!r} is {X[c.name].dtype}, was {c.dtype}" for c in schema.columns
+            wrong = [f"{c.name!r} is {dtype_change(X[c.name].dtype, c.dtype)}" for c in schema.columns
                      if X[c.name].dtype != c.dtype]
             if wrong:
                 raise SchemaError(f"{owner}.transform got columns whose dtype differs from fit: "
