@@ -74,8 +74,9 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         tables only).
     n_generations : int >= 0, default=10
         Number of synthetic generations ``T``; 0 fits only generation 0.
-    schedule : str, callable or BaseSchedule, default="constant"
-        ``n_t``; see :func:`synthloop.schedules.check_schedule`.
+    schedule : str, callable, list of int or BaseSchedule, default="constant"
+        ``n_t``; see :func:`synthloop.schedules.check_schedule`. A list
+        ``[n_1, ..., n_T]`` needs ``n_generations == T``.
     pool : str or BasePool, default="replace"
         What each generation trains on; see :func:`synthloop.pools.check_pool`.
     keep : {"last", "all"}, default="last"
