@@ -543,7 +543,7 @@ def check_schedule(schedule):
 
     Parameters
     ----------
-    schedule : BaseSchedule, callable or str
+    schedule : BaseSchedule, callable, list of int or str
         - a :class:`BaseSchedule` instance: returned as is (after validation);
         - a callable ``func(t) -> int``: wrapped in :class:`CallableSchedule`;
         - a list (tuple, 1-D array) of sizes ``[n_1, ..., n_T]``: wrapped in
