@@ -22,7 +22,7 @@ from pandas.api import types as pdt
 
 from .exceptions import SchemaError
 
-__all__ = ["ColumnSpec", "TableSchema", "EncodedTable", "NUMERIC_KINDS", "DISCRETE_KINDS"]
+__all__ = ["ColumnSpec", "TableSchema", "EncodedTable", "NUMERIC_KINDS", "DISCRETE_KINDS", "dtype_change"]
 
 NUMERIC_KINDS = frozenset({"float", "int", "datetime"})
 DISCRETE_KINDS = frozenset({"bool", "category", "string"})
@@ -114,6 +114,9 @@ class TableSchema:
             values = frame[spec.name]
             if spec.kind in NUMERIC_KINDS:
                 arr = _numeric_values(values, spec)
+                problem = _inexact_integers(spec, arr)
+                if problem:
+                    raise SchemaError(f"{owner} cannot model this table: {problem}")
                 finite = arr[~np.isnan(arr)]
                 if finite.size:
                     spec.lower = min(spec.lower, float(finite.min()))
@@ -193,6 +196,9 @@ def infer_schema(frame, *, owner, supported_kinds=ALL_KINDS, is_frame=True):
                     f"column {name!r} contains infinite values; replace them "
                     "(e.g. with NaN or a finite cap) before fitting."
                 )
+            problem = _inexact_integers(spec, arr)
+            if problem:
+                problems.append(problem)
         specs.append(spec)
     if problems:
         raise SchemaError(f"{owner} cannot model this table:\n- " + "\n- ".join(problems))
@@ -245,6 +251,26 @@ def _infer_column(name, values, owner):
 
 
 # ------------------------------------------------------------------ helpers
+#: Integers of this magnitude or more have no exact float64, the encoding of every numeric column.
+MAX_EXACT_INTEGER = 2**53
+
+
+def _inexact_integers(spec, encoded):
+    """The problem with an integer column that float64 cannot hold exactly, or None."""
+    if spec.kind != "int" or not encoded.size:
+        return None
+    # Exact test: |v| >= 2**53 if and only if |float64(v)| >= 2**53 (rounding is monotone).
+    biggest = np.nanmax(np.abs(encoded), initial=0.0)
+    if biggest < MAX_EXACT_INTEGER:
+        return None
+    return (
+        f"column {spec.name!r} holds integers of magnitude 2**53 or more (up to {biggest:.4g}), which "
+        "the float64 encoding of numeric columns cannot hold exactly: distinct values would collapse "
+        "into one. Subtract an offset or change the unit to bring them below 2**53, or cast the "
+        "column to 'category' or str if its values are identifiers."
+    )
+
+
 def _datetime_unit(dtype):
     return np.datetime_data(getattr(dtype, "base", dtype) if not isinstance(dtype, pd.DatetimeTZDtype)
                             else np.dtype(f"M8[{dtype.unit}]"))[0]
@@ -261,17 +287,38 @@ def _numeric_values(values, spec):
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def dtype_change(now, was):
+    """How dtype ``now`` differs from the fitted ``was``, to follow "column 'c' is ...".
+
+    ``"float64, was int64"``; for two categoricals, which categories were
+    added or removed, or that their order or orderedness changed (both print
+    as ``category``).
+    """
+    if not (isinstance(now, pd.CategoricalDtype) and isinstance(was, pd.CategoricalDtype)):
+        return f"{now}, was {was}"
+    new, old = list(now.categories), list(was.categories)
+    added, removed = [c for c in new if c not in old], [c for c in old if c not in new]
+    changes = [f"{what} {levels}" for what, levels in (("adds", added), ("removes", removed)) if levels]
+    if not changes and new != old:
+        changes.append(f"orders them {new}")
+    if now.ordered != was.ordered:
+        changes.append("is ordered" if now.ordered else "is not ordered")
+    return (f"category that {' and '.join(changes)}, fitted with categories {old}"
+            f"{' (ordered)' if was.ordered else ''}")
+
+
 def _codes(values, spec, *, update, owner):
     if spec.kind == "category":
-        same = isinstance(values.dtype, pd.CategoricalDtype) and values.dtype == spec.dtype
-        if not same and (update or not isinstance(values.dtype, pd.CategoricalDtype)):
-            raise SchemaError(
-                f"column {spec.name!r} has dtype {values.dtype}; {owner} was fitted with {spec.dtype}."
-            )
+        is_category = isinstance(values.dtype, pd.CategoricalDtype)
+        same = is_category and values.dtype == spec.dtype
+        if not same and (update or not is_category):
+            raise SchemaError(f"column {spec.name!r} is {dtype_change(values.dtype, spec.dtype)}; "
+                              f"{owner} needs the dtype it was fitted with.")
         codes = values.cat.codes.to_numpy(dtype=np.int64)
-        if same:
+        if same and values.cat.categories.equals(spec.dtype.categories):
             return codes
-        # Codes index the column's own categories: translate them by label.
+        # Codes index the column's own categories (unordered dtypes are equal whatever the order of
+        # their categories; transform also takes other categories): translate them by label.
         lookup = pd.Index(spec.levels, dtype=object).get_indexer(np.asarray(values.cat.categories, dtype=object))
         lookup = np.append(np.where(lookup < 0, len(spec.levels), lookup), -1)  # code -1 (missing) stays -1
         return lookup[codes]

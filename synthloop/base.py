@@ -29,7 +29,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._table import ALL_KINDS, DISCRETE_KINDS, infer_schema
+from ._table import ALL_KINDS, DISCRETE_KINDS, dtype_change, infer_schema
 from .exceptions import SchemaError
 from .utils._random import make_rng
 from .utils._sklearn_compat import _fit_context
@@ -288,14 +288,18 @@ class BaseGenerator(BaseEstimator):
 def _check_same_dtypes(X, schema, owner, sample_schema):
     # A chunk may also carry the dtypes sample() returns: a generator continues
     # its fit on its own rows (the accumulate pool).
-    wrong = [
-        f"{c.name!r} is {X[c.name].dtype}, was {c.dtype}" + (f" (or {s.dtype})" if s.dtype != c.dtype else "")
-        for c, s in zip(schema.columns, sample_schema.columns)
-        if X[c.name].dtype != c.dtype and X[c.name].dtype != s.dtype
-    ]
-    if wrong:
-        raise SchemaError(f"{owner}.partial_fit got columns whose dtype changed since the first chunk: "
-                          + "; ".join(wrong) + ".")
+    changed = [(c, s) for c, s in zip(schema.columns, sample_schema.columns)
+               if X[c.name].dtype != c.dtype and X[c.name].dtype != s.dtype]
+    if not changed:
+        return
+    wrong = [f"{c.name!r} is {dtype_change(X[c.name].dtype, c.dtype)}"
+             + (f" (or {s.dtype})" if s.dtype != c.dtype else "") for c, s in changed]
+    hint = ""
+    if any(isinstance(X[c.name].dtype, pd.CategoricalDtype) for c, _ in changed):
+        hint = (" A categorical column keeps the categories of the first chunk: declare them all there, "
+                "e.g. `X[col].astype(pd.CategoricalDtype(categories, ordered=...))` on every chunk.")
+    raise SchemaError(f"{owner}.partial_fit got columns whose dtype changed since the first chunk: "
+                      + "; ".join(wrong) + "." + hint)
 
 
 def _check_n_samples(n_samples, owner):

@@ -22,14 +22,16 @@ bitwise identical for any ``n_jobs``.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 import math
 import numbers
+import sys
 import time
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .pools import check_pool
@@ -51,7 +53,7 @@ def _default_generator():
     return GaussianCopulaGenerator()
 
 
-class RecursiveSynthesizer(BaseEstimator):
+class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
     """Train a generator recursively on its own samples.
 
     Generation 0 is fit on the real rows; generation ``t = 1..n_generations``
@@ -69,8 +71,9 @@ class RecursiveSynthesizer(BaseEstimator):
         generation gets ``clone(generator)``. None: ``GaussianCopulaGenerator()``.
     n_generations : int >= 0, default=10
         Number of synthetic generations ``T``; 0 fits only generation 0.
-    schedule : str, callable or BaseSchedule, default="constant"
-        ``n_t``; see :func:`synthloop.schedules.check_schedule`.
+    schedule : str, callable, list of int or BaseSchedule, default="constant"
+        ``n_t``; see :func:`synthloop.schedules.check_schedule`. A list
+        ``[n_1, ..., n_T]`` needs ``n_generations == T``.
     pool : str or BasePool, default="replace"
         What each generation trains on; see :func:`synthloop.pools.check_pool`.
     keep : {"last", "all"}, default="last"
@@ -205,8 +208,11 @@ class RecursiveSynthesizer(BaseEstimator):
         y : array-like of shape (n_samples,), default=None
             Labels, modelled jointly with ``X`` as one more (last) column:
             :meth:`sample` then returns it too and :meth:`fit_resample` splits
-            it off. Named ``y.name`` for a named Series whose name is not a
-            column of ``X``, else ``"y"`` (DataFrame) or ``n_features`` (array).
+            it off. Named ``y.name`` for a named Series (or the column of a
+            one-column DataFrame) whose name is a string and not a column of
+            ``X``, else ``"y"`` (DataFrame ``X``) or ``n_features`` (array).
+            A one-hot ``y`` of shape (n_samples, n_classes), one 1 per row, is
+            modelled as the position of its 1.
 
         Returns
         -------
@@ -220,19 +226,28 @@ class RecursiveSynthesizer(BaseEstimator):
         """Fit on ``X`` with ``y`` and return a synthetic ``(X, y)`` of the same size.
 
         The rows come from the last generation, so the synthesizer drops into
-        an imbalanced-learn ``Pipeline`` before a classifier.
+        an imbalanced-learn ``Pipeline`` before a classifier. The outputs come
+        in the containers of the inputs, as imbalanced-learn's samplers return
+        them: a DataFrame, Series (with its name), ndarray or list ``X`` or
+        ``y`` gives the same back, a one-column DataFrame ``y`` a one-column
+        DataFrame, a one-hot ``y`` a one-hot ``y``. Nothing about the
+        containers is stored on the estimator.
 
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Labels, or a one-hot matrix (one 1 per row), modelled as the
+            position of its 1 and returned one-hot. A continuous ``y`` is
+            modelled like any column; a single class is allowed.
 
         Returns
         -------
-        X_resampled : DataFrame or ndarray of shape (n_samples, n_features)
-            The container and columns of ``X``.
-        y_resampled : Series or ndarray of shape (n_samples,)
-            The container and dtype of ``y``.
+        X_resampled : DataFrame, ndarray or list of shape (n_samples, n_features)
+            The container and columns of ``X``, with the dtypes the generator
+            returns (those of ``X`` unless it documents otherwise).
+        y_resampled : Series, DataFrame, ndarray or list of shape (n_samples,) or (n_samples, n_classes)
+            The container of ``y``, with its name or column and its dtype.
 
         Examples
         --------
@@ -244,6 +259,9 @@ class RecursiveSynthesizer(BaseEstimator):
         >>> Xs, ys = rs.fit_resample(X, y)
         >>> Xs.shape, ys.shape, set(np.unique(ys)) <= {0, 1}
         ((100, 2), (100,), True)
+        >>> Xl, yl = rs.fit_resample(X.tolist(), y.tolist())
+        >>> type(Xl).__name__, type(yl).__name__, bool(np.allclose(Xl, Xs))
+        ('list', 'list', True)
         """
         if y is None:
             raise ValueError(
@@ -251,20 +269,41 @@ class RecursiveSynthesizer(BaseEstimator):
                 "sample(n) to synthesise an unlabelled table."
             )
         self.fit(X, y)
-        S = self.sample(self._n_rows_in)
+        S = self.sample(int(self.sizes_[0]))
         # With y the loop always fits a frame (see _validate_input), so the
         # generator has restored y's own dtype (integer labels stay in range).
         Xs = S.drop(columns=[self.target_name_])
         ys = S[self.target_name_]
-        # An array comes back in its own dtype unless the generator returns a wider one (a generator that
-        # models integers as continuous returns floats; casting them back would truncate them silently).
-        if self._x_kind == "array":
-            Xs = Xs.to_numpy(dtype=np.result_type(self._x_dtype, *Xs.dtypes))
-        if self._y_is_series:
-            ys = ys.rename(self._y_name)
-        else:
-            ys = ys.to_numpy(dtype=np.result_type(self._y_dtype, ys.dtype))
-        return Xs, ys
+        if _one_hot_labels(y) is not None:
+            dtype = np.result_type(*y.dtypes) if isinstance(y, pd.DataFrame) else np.asarray(y).dtype
+            ys = pd.DataFrame((ys.to_numpy()[:, None] == np.arange(np.shape(y)[1])).astype(dtype))
+        return _like(Xs, X), _like(ys, y)
+
+    def get_feature_names_out(self, input_features=None):
+        """The column names of the ``X`` that :meth:`fit_resample` returns: the fitted features.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            None: ``feature_names_in_`` (DataFrame input) or ``x0, x1, ...``.
+            Else it must match ``feature_names_in_`` when it exists, or have
+            ``n_features_in_`` entries.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The input features (``y``, modelled with them, is returned apart).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from synthloop import MultivariateNormalGenerator, RecursiveSynthesizer
+        >>> X = np.random.default_rng(0).normal(size=(50, 2))
+        >>> rs = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=1).fit(X)
+        >>> rs.get_feature_names_out()
+        array(['x0', 'x1'], dtype=object)
+        """
+        return super().get_feature_names_out(input_features)
 
     # -------------------------------------------------------------- sample
     def sample(self, n_samples=1, *, generation=-1, random_state=None):
@@ -322,28 +361,31 @@ class RecursiveSynthesizer(BaseEstimator):
         owner = "RecursiveSynthesizer"
         if isinstance(X, pd.DataFrame):
             validate_data(self, X, reset=True, skip_check_array=True)
-            self._x_kind = "frame"
         else:
             finite = "allow-nan" if self.__sklearn_tags__().input_tags.allow_nan else True
             X = validate_data(self, X, reset=True, dtype="numeric", ensure_all_finite=finite,
                               ensure_min_samples=1)
-            self._x_kind = "array"
-            self._x_dtype = X.dtype
-        self._n_rows_in = X.shape[0]
         self.target_name_ = None
         if y is None:
             return X
-        self._y_is_series = isinstance(y, pd.Series)
-        y_series = y.name if self._y_is_series else None
-        if self._y_is_series:
+        labels = _one_hot_labels(y)
+        if labels is not None:
+            y = labels
+        elif isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+            y = y.iloc[:, 0]
+        y_name = y.name if isinstance(y, pd.Series) else None
+        if isinstance(y, pd.Series):
             # Keep extension dtypes (category, str, Int64) so the generator models them as such.
             y_values = y.array if isinstance(y.dtype, pd.api.extensions.ExtensionDtype) else y.to_numpy()
         else:
             y_values = np.asarray(y)
+        if y_values.ndim == 2 and y_values.shape[1] == 1:
+            y_values = y_values[:, 0]
         if y_values.ndim != 1:
-            y_values = y_values.squeeze() if y_values.ndim == 2 and y_values.shape[1] == 1 else y_values
-        if y_values.ndim != 1:
-            raise ValueError(f"{owner}: y must be 1-D (one label per row); got shape {np.shape(y)}.")
+            raise ValueError(
+                f"{owner}: y must be 1-D (one label per row) or one-hot (one 1 per row); got shape "
+                f"{np.shape(y)}. Multilabel and multioutput targets are not supported."
+            )
         if len(y_values) != X.shape[0]:
             raise ValueError(
                 f"{owner}: y has {len(y_values)} values but X has {X.shape[0]} rows; y must have "
@@ -351,10 +393,8 @@ class RecursiveSynthesizer(BaseEstimator):
             )
         if y_values.dtype == object and pd.api.types.infer_dtype(y_values) in ("integer", "floating", "boolean"):
             y_values = pd.Series(y_values).infer_objects().to_numpy()
-        self._y_dtype = y_values.dtype
-        self._y_name = y_series
         if isinstance(X, pd.DataFrame):
-            name = y_series if isinstance(y_series, str) and y_series not in X.columns else "y"
+            name = y_name if isinstance(y_name, str) and y_name not in X.columns else "y"
             while name in X.columns:
                 name = name + "_"
             table = X.copy(deep=False)
@@ -538,19 +578,69 @@ class RecursiveSynthesizer(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         generator = _default_generator() if self.generator is None else self.generator
-        if isinstance(generator, type):
-            return tags
         try:
-            inner = generator.__sklearn_tags__()
+            inner = None if isinstance(generator, type) else generator.__sklearn_tags__()
         except AttributeError:
-            return tags
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        tags.input_tags.categorical = inner.input_tags.categorical
-        tags.input_tags.string = inner.input_tags.string
-        tags.target_tags.required = False
+            inner = None
+        if inner is not None:
+            tags.input_tags.allow_nan = inner.input_tags.allow_nan
+            tags.input_tags.categorical = inner.input_tags.categorical
+            tags.input_tags.string = inner.input_tags.string
+            tags.target_tags.required = False
+        return _with_imblearn_tags(tags)
+
+
+def _with_imblearn_tags(tags):
+    """``tags`` as imbalanced-learn's ``Tags`` once imbalanced-learn is imported, else unchanged.
+
+    imbalanced-learn's checks and ``is_sampler`` read ``input_tags.dataframe``
+    and ``sampler_tags``, which scikit-learn's tags do not have. It is not a
+    dependency, and only code that has imported it reads them, so a process
+    that never imports it does not pay for the import. Its tag classes live in
+    a private module, touched only here.
+    """
+    if sys.modules.get("imblearn") is None:
         return tags
+    try:
+        from imblearn.utils._tags import InputTags, SamplerTags, Tags
+    except ImportError:  # an imbalanced-learn without tag classes (older than 0.13)
+        return tags
+    inputs = {f.name: getattr(tags.input_tags, f.name) for f in dataclasses.fields(tags.input_tags)}
+    shared = {f.name: getattr(tags, f.name) for f in dataclasses.fields(Tags) if hasattr(tags, f.name)}
+    # fit_resample takes DataFrames and returns them; its rows are synthetic, so there are no
+    # sample_indices_ to report.
+    shared.update(estimator_type="sampler", input_tags=InputTags(**inputs, dataframe=True),
+                  sampler_tags=SamplerTags(sample_indices=False))
+    return Tags(**shared)
 
 
+def _one_hot_labels(y):
+    """The labels (column positions) of a one-hot ``y``, one 1 per row as imbalanced-learn reads it; else None."""
+    if np.ndim(y) != 2 or np.shape(y)[1] < 2:
+        return None
+    values = np.asarray(y)
+    if values.dtype.kind not in "biuf" or not np.isin(values, (0, 1)).all() or not (values.sum(axis=1) == 1).all():
+        return None
+    return values.argmax(axis=1)
+
+
+def _like(values, like):
+    """Sampled ``values`` (a DataFrame or Series) in the container of ``like``, the caller's input.
+
+    As imbalanced-learn's ``ArraysTransformer``: a DataFrame gives a DataFrame
+    with its columns, a Series a Series with its name, a list a list, any
+    other array-like an ndarray.
+    """
+    if isinstance(like, pd.DataFrame):
+        frame = values.to_frame() if isinstance(values, pd.Series) else values
+        return frame.set_axis(like.columns, axis=1)
+    if isinstance(like, pd.Series):
+        return values.rename(like.name)
+    out = values.to_numpy()
+    if out.dtype == object and np.asarray(like).dtype.kind in "US":
+        # pandas holds numpy text as str; give back the caller's fixed-width dtype
+        out = out.astype(np.asarray(like).dtype)
+    return out.tolist() if isinstance(like, list) else out
 
 
 def _accepts(fn, name):

@@ -29,6 +29,7 @@ __all__ = [
     "PolynomialSchedule",
     "GeometricSchedule",
     "CallableSchedule",
+    "ListSchedule",
     "check_schedule",
     "MAX_SAMPLES",
 ]
@@ -64,7 +65,7 @@ class BaseSchedule(BaseEstimator):
     ----------
     family : str
         One of ``"constant"``, ``"linear"``, ``"polynomial"``, ``"geometric"``,
-        ``"callable"``. :mod:`synthloop.theory` duck-types on it (and on
+        ``"callable"``, ``"list"``. :mod:`synthloop.theory` duck-types on it (and on
         ``power``/``ratio``).
 
     Examples
@@ -384,29 +385,98 @@ class CallableSchedule(BaseSchedule):
         out = np.empty(t.shape, dtype=np.int64)
         for i, ti in enumerate(t.tolist()):
             value = self.func(ti, n) if self.pass_n_real else self.func(ti)
-            out[i] = self._check_value(ti, value)
+            out[i] = _check_size(value, f"CallableSchedule: func({ti}) returned")
         return out
 
-    @staticmethod
-    def _check_value(t, value):
-        ok = False
-        if isinstance(value, (bool, np.bool_)):
-            ok = False
-        elif isinstance(value, Integral):
-            ok = 1 <= value <= MAX_SAMPLES
-        elif isinstance(value, Real):
-            v = float(value)
-            ok = math.isfinite(v) and v.is_integer() and 1 <= v <= MAX_SAMPLES
-        if not ok:
-            shown = repr(value.item() if isinstance(value, np.generic) else value)
-            kind = "" if isinstance(value, (Real, np.generic)) and not isinstance(
-                value, (bool, np.bool_)
-            ) else f" ({type(value).__name__})"
+
+class ListSchedule(BaseSchedule):
+    """``n_t = values[t - 1]``: the sizes of generations ``1..T``, listed.
+
+    What ``schedule=[100, 200, 400]`` gives. It has exactly one size per
+    synthetic generation, so :meth:`sizes` needs ``n_generations == len(values)``.
+
+    Parameters
+    ----------
+    values : sequence of int
+        ``n_1, ..., n_T``, each an integer >= 1 (an integral float such as
+        ``200.0`` is accepted).
+
+    Examples
+    --------
+    >>> from synthloop.schedules import ListSchedule
+    >>> ListSchedule([100, 200, 400]).sizes(3, n_real=50)
+    array([ 50, 100, 200, 400])
+    """
+
+    family = "list"
+    _parameter_constraints = {"values": ["array-like"]}
+
+    def __init__(self, values):
+        self.values = values
+
+    def __eq__(self, other):
+        if type(self) is not type(other):
+            return NotImplemented
+        return list(np.ravel(self.values)) == list(np.ravel(other.values))
+
+    __hash__ = BaseSchedule.__hash__
+
+    def _base_n(self, n_real):
+        return n_real
+
+    def _checked_values(self):
+        values = np.asarray(self.values, dtype=object)
+        if values.ndim != 1:
+            raise ValueError(f"ListSchedule: values must be a flat list of sizes; got shape {values.shape}.")
+        return np.array([_check_size(v, f"ListSchedule: values[{i}] (generation {i + 1}) is")
+                         for i, v in enumerate(values)], dtype=np.int64)
+
+    def _sizes(self, t, n):
+        values = self._checked_values()
+        if t.size and int(t.max()) > len(values):
             raise ValueError(
-                f"CallableSchedule: func({t}) returned {shown}{kind}; "
-                f"expected an integer >= 1 (and <= 2**62)."
+                f"ListSchedule lists {len(values)} sizes (generations 1..{len(values)}); generation "
+                f"{int(t.max())} has none."
             )
-        return int(value)
+        return values[t - 1]
+
+    def sizes(self, n_generations, n_real):
+        """Sample sizes of generations ``0..n_generations``: ``n_real``, then ``values``.
+
+        Raises
+        ------
+        ValueError
+            When ``n_generations`` is not the number of sizes listed.
+        """
+        n_generations = _check_int(n_generations, "n_generations", 0, "ListSchedule")
+        self._validate_params()
+        listed = len(self._checked_values())
+        if n_generations != listed:
+            raise ValueError(
+                f"ListSchedule lists {listed} sizes, one per synthetic generation, but "
+                f"n_generations={n_generations}; give exactly n_generations sizes (or set "
+                f"n_generations={listed})."
+            )
+        return super().sizes(n_generations, n_real)
+
+
+def _check_size(value, what):
+    """``value`` as an int n_t, or a ValueError that starts with ``what`` and shows the value."""
+    ok = False
+    if isinstance(value, (bool, np.bool_)):
+        ok = False
+    elif isinstance(value, Integral):
+        ok = 1 <= value <= MAX_SAMPLES
+    elif isinstance(value, Real):
+        v = float(value)
+        ok = math.isfinite(v) and v.is_integer() and 1 <= v <= MAX_SAMPLES
+    if not ok:
+        shown = repr(value.item() if isinstance(value, np.generic) else value)
+        kind = "" if isinstance(value, (Real, np.generic)) and not isinstance(
+            value, (bool, np.bool_)
+        ) else f" ({type(value).__name__})"
+        raise ValueError(f"{what} {shown}{kind}; expected an integer >= 1 (and <= 2**62).")
+    return int(value)
 
 
 _FAMILIES = {
@@ -474,9 +544,11 @@ def check_schedule(schedule):
 
     Parameters
     ----------
-    schedule : BaseSchedule, callable or str
+    schedule : BaseSchedule, callable, list of int or str
         - a :class:`BaseSchedule` instance: returned as is (after validation);
         - a callable ``func(t) -> int``: wrapped in :class:`CallableSchedule`;
+        - a list (tuple, 1-D array) of sizes ``[n_1, ..., n_T]``: wrapped in
+          :class:`ListSchedule`, which needs ``n_generations == T``;
         - a string ``"family"`` (defaults) or ``"family:value"`` or
           ``"family:key=value,key=value"``. The bare value is the family's main
           parameter: ``n`` for constant and linear, ``power`` for polynomial,
@@ -505,6 +577,8 @@ def check_schedule(schedule):
     ConstantSchedule(n=500)
     >>> check_schedule(lambda t: 10 * t).sizes(2, n_real=5)
     array([ 5, 10, 20])
+    >>> check_schedule([100, 200, 400]).sizes(3, n_real=50)
+    array([ 50, 100, 200, 400])
     """
     if isinstance(schedule, BaseSchedule):
         out = schedule
@@ -512,11 +586,13 @@ def check_schedule(schedule):
         out = _from_string(schedule)
     elif callable(schedule) and not isinstance(schedule, type):
         out = CallableSchedule(schedule)
+    elif isinstance(schedule, (list, tuple, np.ndarray)):
+        out = ListSchedule(schedule)
     else:
         raise TypeError(
-            "schedule must be a BaseSchedule instance, a callable func(t) -> int or a "
-            f"string such as 'constant', 'linear', 'polynomial:2', 'geometric:1.5'; "
-            f"got {schedule!r} ({type(schedule).__name__})."
+            "schedule must be a BaseSchedule instance, a callable func(t) -> int, a list of "
+            "sizes n_1..n_T or a string such as 'constant', 'linear', 'polynomial:2', "
+            f"'geometric:1.5'; got {schedule!r} ({type(schedule).__name__})."
         )
     out._validate_params()
     return out

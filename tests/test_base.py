@@ -117,11 +117,64 @@ def test_sample_weight_validation():
         MultivariateNormalGenerator().fit(X, sample_weight=np.zeros(50))
 
 
+@pytest.mark.parametrize("generator", ["GaussianCopulaGenerator", "CategoricalGenerator",
+                                       "MultivariateNormalGenerator"])
+def test_integers_beyond_float64_precision_are_refused(generator):
+    import synthloop
+
+    gen = getattr(synthloop, generator)(random_state=0)
+    big = np.array([2**62 + 3 * k for k in range(100)], dtype=np.int64)  # 100 values, 1 as float64
+    msg = r"column ('a'|0) holds integers of magnitude 2\*\*53 or more \(up to 4\.612e\+18\).*cast the column to 'category'"
+    with pytest.raises(SchemaError, match=msg):
+        gen.fit(pd.DataFrame({"a": big}))
+    with pytest.raises(SchemaError, match=msg):  # an array, as scikit-learn passes it
+        gen.fit(big.reshape(-1, 1))
+    # Below 2**53 every integer is exact; a later chunk beyond it is refused too.
+    exact = np.arange(2**53 - 100, 2**53, dtype=np.int64)
+    gen.partial_fit(pd.DataFrame({"a": exact}))
+    assert set(gen.sample(200)["a"]) <= set(exact)
+    with pytest.raises(SchemaError, match=msg):
+        gen.partial_fit(pd.DataFrame({"a": big}))
+    if generator != "MultivariateNormalGenerator":
+        # As identifiers (category levels) they are modelled exactly.
+        S = gen.fit(pd.DataFrame({"a": pd.Categorical(big)})).sample(300)
+        assert S["a"].nunique() > 50 and set(S["a"]) <= set(big)
+
+
 def test_partial_fit_rejects_changed_dtypes():
     X = _numeric()
     gen = MultivariateNormalGenerator().partial_fit(X)
     with pytest.raises(SchemaError, match="'b' is float64, was int64"):
         gen.partial_fit(X.astype({"b": float}))
+
+
+def test_partial_fit_names_the_categories_that_changed():
+    from synthloop import CategoricalGenerator, GaussianCopulaGenerator
+
+    first = pd.DataFrame({"c": pd.Categorical(["x", "y"] * 5)})
+    later = pd.DataFrame({"c": pd.Categorical(["x", "z", "w"] * 5)})
+    ordered = pd.DataFrame({"c": pd.Categorical(["x", "y"] * 5, ordered=True)})
+    for gen in (CategoricalGenerator(), GaussianCopulaGenerator()):
+        gen.partial_fit(first)
+        with pytest.raises(SchemaError, match=r"'c' is category that adds \['w', 'z'\] and removes \['y'\], "
+                                              r"fitted with categories \['x', 'y'\]\. .*declare them all there"):
+            gen.partial_fit(later)
+        with pytest.raises(SchemaError, match=r"'c' is category that is ordered, fitted with categories"):
+            gen.partial_fit(ordered)
+    # transform matches other categories by label; the unknown ones are handle_unknown's (issue 18)
+    with pytest.raises(SchemaError, match=r"transform got levels never seen at fit.*column 'c': \['z', 'w'\]"):
+        GaussianCopulaGenerator().fit(first).transform(later)
+
+
+def test_a_chunk_listing_the_categories_in_another_order_is_read_by_label():
+    # Unordered categoricals compare equal whatever the order of their categories, their codes do not:
+    # a chunk of x's written with categories [y, x] used to be counted as y's.
+    from synthloop import CategoricalGenerator
+
+    first = pd.DataFrame({"c": pd.Categorical(["x"] * 10, categories=["x", "y"])})
+    later = pd.DataFrame({"c": pd.Categorical(["x"] * 30, categories=["y", "x"])})
+    gen = CategoricalGenerator(random_state=0).partial_fit(first).partial_fit(later)
+    assert (gen.sample(500)["c"] == "x").all()
 
 
 def test_partial_fit_rejects_other_columns():

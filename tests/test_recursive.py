@@ -160,6 +160,13 @@ def test_keep_and_sample_generation():
     assert rs_all.sample(3, generation=0, random_state=1).shape == (3, 2)
 
 
+def test_a_list_of_sizes_is_a_schedule():
+    rs = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=3, schedule=[100, 200, 400],
+                              random_state=0).fit(_normal())
+    assert rs.sizes_.tolist() == [200, 100, 200, 400] and list(rs.history_["n_synthetic"]) == [0, 100, 200, 400]
+    assert clone(rs).schedule == [100, 200, 400]
+
+
 def test_n_generations_zero_fits_generation_zero_only():
     rs = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=0, random_state=0).fit(_normal())
     assert list(rs.history_["generation"]) == [0] and rs.kept_generations_ == [0]
@@ -230,6 +237,8 @@ class _NoPartialFit(_NoSample):
     (dict(n_generations=2.5), TypeError, r"The 'n_generations' parameter .* Got 2\.5 instead"),
     (dict(schedule=lambda t: 0), ValueError, r"CallableSchedule: func\(1\) returned 0"),
     (dict(schedule="exponential"), ValueError, "Unknown schedule 'exponential'"),
+    (dict(schedule=[100, 200]), ValueError,
+     r"ListSchedule lists 2 sizes, one per synthetic generation, but n_generations=10"),
     (dict(pool="fresh", n_generations=200), ValueError,
      r"FreshPool splits the real rows into n_generations \+ 1 = 201 disjoint chunks.*only 200 real rows"),
     (dict(pool=WindowPool(k=0)), ValueError, r"The 'k' parameter of WindowPool must be an int"),

@@ -15,6 +15,7 @@ from synthloop.schedules import (
     ConstantSchedule,
     GeometricSchedule,
     LinearSchedule,
+    ListSchedule,
     PolynomialSchedule,
     check_schedule,
 )
@@ -276,6 +277,47 @@ def test_check_schedule_instances_and_callables():
     c = check_schedule(lambda t: 3 * t)
     assert isinstance(c, CallableSchedule) and isinstance(c, BaseSchedule)
     assert c.sizes(2, 1).tolist() == [1, 3, 6]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 10**6), max_size=40), n_real_st)
+def test_list_schedule_gives_its_sizes(values, n_real):
+    s = check_schedule(values)
+    assert isinstance(s, ListSchedule) and s.family == "list"
+    sizes = s.sizes(len(values), n_real)
+    assert sizes.dtype == np.int64 and sizes.tolist() == [n_real, *values]
+    assert s.total_rows(len(values), n_real) == sum(values)
+    assert s.inverse_sum(len(values), n_real) == pytest.approx(sum(1 / v for v in values))
+    assert all(s.n_samples(t, n_real) == v for t, v in enumerate(values, start=1))
+
+
+def test_list_schedule_containers_and_errors():
+    ref = ListSchedule([100, 200, 400])
+    for spec in ((100, 200, 400), np.array([100, 200, 400]), [100.0, 200, np.int32(400)]):
+        assert check_schedule(spec) == ref and check_schedule(spec).sizes(3, 5).tolist() == [5, 100, 200, 400]
+    assert clone(ref) == ref and ref != ListSchedule([100, 200]) and repr(ref) == "ListSchedule(values=[100, 200, 400])"
+    for T in (2, 4):
+        with pytest.raises(ValueError, match=rf"ListSchedule lists 3 sizes, one per synthetic generation, but "
+                                             rf"n_generations={T}; give exactly n_generations sizes \(or set "
+                                             r"n_generations=3\)"):
+            ref.sizes(T, 10)
+    with pytest.raises(ValueError, match=r"ListSchedule lists 3 sizes \(generations 1\.\.3\); generation 4 has none"):
+        ref.n_samples(4, 10)
+    for values, match in (([100, 0], r"values\[1\] \(generation 2\) is 0; expected an integer >= 1"),
+                          ([2.5], r"values\[0\] \(generation 1\) is 2\.5;"),
+                          (["10"], r"values\[0\] \(generation 1\) is '10' \(str\);"),
+                          ([[1, 2], [3, 4]], r"values must be a flat list of sizes; got shape \(2, 2\)")):
+        with pytest.raises(ValueError, match=match):
+            ListSchedule(values).sizes(len(values), 10)
+    with pytest.raises(ValueError, match=r"The 'values' parameter of ListSchedule must be an array-like"):
+        ListSchedule(5).sizes(1, 10)
+
+
+def test_theory_refuses_a_list_schedule():
+    from synthloop.theory import collapses
+
+    with pytest.raises(ValueError, match="a list schedule cannot be decided in closed form"):
+        collapses(ListSchedule([10, 20]))
 
 
 @pytest.mark.parametrize(

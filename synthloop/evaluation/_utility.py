@@ -1,5 +1,6 @@
 """Downstream utility: train on synthetic, test on real (TSTR) against real-only (TRTR)."""
 
+import functools
 import math
 import warnings
 from numbers import Integral
@@ -12,6 +13,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import type_of_target
+from threadpoolctl import threadpool_limits
 
 from ..exceptions import FailedScoresWarning
 from ..utils._random import as_seed_sequence, child_seeds
@@ -88,7 +90,10 @@ class UtilityEvaluator(BaseEstimator):
         the real train rows (``UtilityReport.fidelity``).
     n_jobs : int, default=None
         Parallel jobs over the (repeat, generation) cells (joblib). Results do
-        not depend on it.
+        not depend on it. Each task (a synthesizer fit, a cell's estimator
+        fits and fidelity report) runs with native thread pools (OpenMP,
+        BLAS) limited to one thread, so ``n_jobs`` is the only parallelism:
+        see Notes.
     random_state : None, int or RandomState, default=None
         Root of one :class:`numpy.random.SeedSequence` from which every split,
         synthesizer fit, sample, estimator and discriminator seed is derived;
@@ -112,6 +117,15 @@ class UtilityEvaluator(BaseEstimator):
     rows, ranking metrics (ROC AUC) are NaN and the ``note`` column says why.
     An estimator that fails on a generation leaves its message in the
     ``error`` column (score NaN) and the evaluation goes on, with a warning.
+
+    Threads. HistGradientBoosting and BLAS start a native thread per core in
+    every fit; on the small fits of an evaluation those threads oversubscribe
+    the cores, the more so under joblib or on a busy machine (1,500 Adult
+    rows, 2 repeats, 3 generations took 14 times as long as with
+    ``OMP_NUM_THREADS=1`` on a busy 2-core machine). The evaluator therefore
+    limits them to one thread inside each task (threadpoolctl, restored
+    afterwards); use ``n_jobs`` to use more cores.
+    ``benchmarks/bench_evaluator_threads.py`` compares the two.
 
     Examples
     --------
@@ -560,6 +574,23 @@ def _set_seeds(estimator, seed, *, deep):
     return estimator
 
 
+def _one_thread(task):
+    """``task`` run with native thread pools (OpenMP, BLAS) limited to one thread.
+
+    A task's fits are small; a thread per core in each of them (HistGradientBoosting's
+    OpenMP) oversubscribes the cores, many times over under joblib or on a busy machine.
+    The evaluator's parallelism is ``n_jobs``, over tasks (as scikit-learn limits the
+    threads of its joblib workers).
+    """
+    @functools.wraps(task)
+    def limited(*args, **kwargs):
+        with threadpool_limits(limits=1):
+            return task(*args, **kwargs)
+
+    return limited
+
+
+@_one_thread
 def _fit_synthesizer(synthesizer, train, seed):
     # Only the synthesizer's own random_state: a RecursiveSynthesizer seeds its generators itself.
     model = _set_seeds(clone(synthesizer, safe=False), seed, deep=False)
@@ -571,6 +602,7 @@ def _error(exc):
     return f"{type(exc).__name__}: {exc}"
 
 
+@_one_thread
 def _run_cell(cell, *, target, estimators, scoring, ctx, spec, fidelity, owner):
     real_train, test = cell["train"], cell["test"]
     source = cell["source"]

@@ -8,7 +8,7 @@ import pandas as pd
 from sklearn.base import OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from .._table import DISCRETE_KINDS
+from .._table import DISCRETE_KINDS, dtype_change
 from ..base import BaseGenerator, atoms_summary
 from ..exceptions import SchemaError
 from ..utils._sklearn_compat import Interval, StrOptions
@@ -469,7 +469,7 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         if isinstance(X, pd.DataFrame) and self.schema_.is_frame:
             validate_data(self, X, reset=False, skip_check_array=True)
             # A categorical column may have other categories: they are matched by label.
-            wrong = [f"{c.name!r} is {X[c.name].dtype}, was {c.dtype}" for c in schema.columns
+            wrong = [f"{c.name!r} is {dtype_change(X[c.name].dtype, c.dtype)}" for c in schema.columns
                      if X[c.name].dtype != c.dtype
                      and not (c.kind == "category" and isinstance(X[c.name].dtype, pd.CategoricalDtype))]
             if wrong:

@@ -60,7 +60,9 @@ class MultivariateNormalGenerator(BaseGenerator):
     Missing values are rejected: a Gaussian has no model for them, and silent
     imputation would bias the very variance a collapse study measures. Use
     :class:`GaussianCopulaGenerator` or :class:`CategoricalGenerator`, which
-    model missingness, or impute first.
+    model missingness, or impute first. So are columns whose values are too
+    large for their covariance to be a float64 (squares beyond 1.8e308, values
+    around 1e154 and more): rescale them.
 
     Integer columns are sampled on the real line and, with
     ``integers="round"``, rounded into their observed range; datetimes are
@@ -133,18 +135,29 @@ class MultivariateNormalGenerator(BaseGenerator):
         wb = w.sum()
         if wb == 0:
             return
-        mean_b = w @ X / wb
-        Xc = X - mean_b
-        m2_b = (Xc * w[:, None]).T @ Xc
-        # Chan et al.'s pairwise merge: exact for any split of the rows.
-        delta = mean_b - self._mean
-        total = self._w + wb
-        self._m2 += m2_b + np.outer(delta, delta) * (self._w * wb / total)
-        self._mean += delta * (wb / total)
+        # Values too large for their squares overflow here; _finalize names the columns.
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean_b = w @ X / wb
+            Xc = X - mean_b
+            m2_b = (Xc * w[:, None]).T @ Xc
+            # Chan et al.'s pairwise merge: exact for any split of the rows.
+            delta = mean_b - self._mean
+            total = self._w + wb
+            self._m2 += m2_b + np.outer(delta, delta) * (self._w * wb / total)
+            self._mean += delta * (wb / total)
         self._w = total
         self._w2 += float(w @ w)
 
     def _finalize(self):
+        overflow = ~np.isfinite(self._m2).all(axis=1) | ~np.isfinite(self._mean)
+        if overflow.any():
+            names = [name for name, bad in zip(self.schema_.names, overflow) if bad]
+            raise ValueError(
+                f"MultivariateNormalGenerator cannot fit columns {names}: their mean or covariance "
+                "overflows float64 (values this large have squares beyond 1.8e308), which would give "
+                "NaN samples. Rescale them, e.g. divide by a power of ten, to keep their values below "
+                "about 1e150."
+            )
         n = self._w
         if self.covariance == "unbiased":
             if n <= 1:

@@ -6,7 +6,8 @@ from . import _validation as v
 
 _DEFAULT_POWER = 1.5
 _DEFAULT_RATIO = 2.0
-_FAMILIES = ("constant", "linear", "polynomial", "geometric", "callable")
+_CLOSED_FORM = ("constant", "linear", "polynomial", "geometric")
+_FAMILIES = _CLOSED_FORM + ("callable", "list")
 
 
 def required_power(bias_exponent=1.0):
@@ -50,7 +51,7 @@ def _parse(schedule, who):
     """(family, power, ratio) from a string spec or a duck-typed schedule object."""
     if isinstance(schedule, str):
         family, _, arg = schedule.strip().lower().partition(":")
-        if family not in _FAMILIES[:-1]:
+        if family not in _CLOSED_FORM:
             raise ValueError(
                 f"{who}: schedule must be one of 'constant', 'linear', 'polynomial[:power]', "
                 f"'geometric[:ratio]' or a schedule object; got {schedule!r}."
@@ -80,9 +81,9 @@ def _parse(schedule, who):
             f"{who}: schedule must be a string such as 'polynomial:2.0' or an object with a "
             f"'family' attribute (a synthloop schedule); got {schedule!r}."
         )
-    if family == "callable":
+    if family not in _CLOSED_FORM:
         raise ValueError(
-            f"{who}: a callable schedule cannot be decided in closed form; compute "
+            f"{who}: a {family} schedule cannot be decided in closed form; compute "
             "sum(n_t ** -gamma) over its sizes, or simulate the loop."
         )
     power = _DEFAULT_POWER if power is None else power
@@ -117,9 +118,9 @@ def collapses(schedule, *, bias_exponent=1.0):
     schedule : str or schedule object
         ``"constant"``, ``"linear"``, ``"polynomial"`` (power 1.5), ``"polynomial:2.0"``,
         ``"geometric"`` (ratio 2), ``"geometric:1.5"``; or any object with a ``family``
-        attribute in {"constant", "linear", "polynomial", "geometric", "callable"} and,
-        as relevant, ``power`` / ``ratio`` attributes (synthloop's schedules have them).
-        A callable schedule raises ``ValueError``: it cannot be decided in closed form.
+        attribute in {"constant", "linear", "polynomial", "geometric", "callable", "list"}
+        and, as relevant, ``power`` / ``ratio`` attributes (synthloop's schedules have them).
+        A callable or list schedule raises ``ValueError``: it cannot be decided in closed form.
     bias_exponent : float or array_like, default=1.0
         :math:`\gamma > 0`: the estimator's error per generation is of order
         :math:`n^{-\gamma}`.

@@ -1,8 +1,10 @@
-"""Checks that a generator honours synthloop's contract.
+"""Checks that a generator honours synthloop's contract, and imbalanced-learn's checks' expected failures.
 
 scikit-learn's ``parametrize_with_checks`` never calls ``sample``; these checks
 do. Run them on your own generator with :func:`check_generator`, or in pytest
-with :func:`parametrize_with_generator_checks`.
+with :func:`parametrize_with_generator_checks`. imbalanced-learn's checks run on
+:class:`~synthloop.RecursiveSynthesizer` with the expected failures
+:func:`imblearn_expected_failed_checks` names.
 """
 
 import pickle
@@ -13,7 +15,8 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 
-__all__ = ["check_generator", "parametrize_with_generator_checks", "make_check_table"]
+__all__ = ["check_generator", "parametrize_with_generator_checks", "make_check_table",
+           "imblearn_expected_failed_checks"]
 
 
 def make_check_table(generator, n_rows=240, *, random_state=0):
@@ -368,3 +371,64 @@ def parametrize_with_generator_checks(generators):
             params.append((gen, check))
             ids.append(f"{type(gen).__name__}-{check.__name__}")
     return pytest.mark.parametrize("generator, check", params, ids=ids)
+
+
+# imbalanced-learn's checks that test a balancing sampler's semantics, which a synthesizer does not have.
+_IMBLEARN_EXPECTED_FAILED = {
+    "check_target_type": (
+        "a continuous y is a regression target: RecursiveSynthesizer models it as one more column "
+        "instead of refusing it"
+    ),
+    "check_samplers_one_label": (
+        "one class is allowed: RecursiveSynthesizer models the rows it is given and balances no classes"
+    ),
+    "check_samplers_fit": (
+        "no sampling_strategy_: RecursiveSynthesizer draws as many rows as it was given from its last "
+        "generation, with no per-class targets"
+    ),
+}
+
+
+def imblearn_expected_failed_checks(estimator):
+    """imbalanced-learn's checks that ``estimator`` fails by design, with the reason.
+
+    Three of ``imblearn.utils.estimator_checks``' sampler checks test the
+    semantics of a balancing sampler, which
+    :class:`~synthloop.RecursiveSynthesizer` does not have: a continuous ``y``
+    is a regression target and is modelled, one class is allowed, and there is
+    no ``sampling_strategy_``. Every other check passes.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+
+    Returns
+    -------
+    dict
+        ``{check name: reason}``: the three checks for a
+        :class:`~synthloop.RecursiveSynthesizer` (or a subclass), ``{}`` for
+        any other estimator. Pass the function itself as
+        ``expected_failed_checks`` to imbalanced-learn's
+        ``parametrize_with_checks``, which marks these checks as expected
+        failures (or as the dict to its ``estimator_checks_generator``).
+
+    Examples
+    --------
+    >>> from synthloop import RecursiveSynthesizer
+    >>> from synthloop.utils.estimator_checks import imblearn_expected_failed_checks
+    >>> sorted(imblearn_expected_failed_checks(RecursiveSynthesizer()))
+    ['check_samplers_fit', 'check_samplers_one_label', 'check_target_type']
+
+    In a test module::
+
+        from imblearn.utils.estimator_checks import parametrize_with_checks
+
+        @parametrize_with_checks([RecursiveSynthesizer(random_state=0)],
+                                 expected_failed_checks=imblearn_expected_failed_checks)
+        def test_imblearn_compatible(estimator, check):
+            check(estimator)
+    """
+    # Imported here: the checks sit above the estimators they check.
+    from ..recursive import RecursiveSynthesizer
+
+    return dict(_IMBLEARN_EXPECTED_FAILED) if isinstance(estimator, RecursiveSynthesizer) else {}

@@ -339,3 +339,41 @@ def test_other_scorer_names_and_callables(table):
     assert set(s["metric"]) == {"mcc", "auc", "const"}
     assert s.loc[s["metric"] == "const", "score"].eq(1.0).all()
     assert re.match(r"^\d", str(s["score"].iloc[0]))
+
+
+class _ThreadRecorder(LogisticRegression):
+    """Records the native thread limits it is fitted under."""
+
+    seen = []
+
+    def fit(self, X, y, **kwargs):
+        from threadpoolctl import threadpool_info
+
+        _ThreadRecorder.seen.append({lib["internal_api"]: lib["num_threads"] for lib in threadpool_info()})
+        return super().fit(X, y, **kwargs)
+
+
+class _ThreadRecordingGenerator(MultivariateNormalGenerator):
+    def fit(self, X, y=None, sample_weight=None):
+        from threadpoolctl import threadpool_info
+
+        _ThreadRecorder.seen.append({lib["internal_api"]: lib["num_threads"] for lib in threadpool_info()})
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_every_task_runs_with_one_native_thread():
+    # OpenMP and BLAS threads (a thread per core in every small fit) oversubscribed the cores many
+    # times over; each task of the evaluator runs with one, and the caller's limits come back after.
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    X = make_table(240, n_noise=0).assign(y=lambda d: (d["y"] == "yes").astype(int)).drop(columns="c")
+    _ThreadRecorder.seen.clear()
+    with threadpool_limits(limits=2):
+        before = {lib["internal_api"]: lib["num_threads"] for lib in threadpool_info()}
+        UtilityEvaluator("y", estimators={"logit": _ThreadRecorder()}, n_repeats=2, fidelity=False,
+                         random_state=0).evaluate(_ThreadRecordingGenerator(), X)
+        after = {lib["internal_api"]: lib["num_threads"] for lib in threadpool_info()}
+    assert before and set(before.values()) == {2} and after == before
+    # 2 synthesizer fits, then 2 repeats x (real + 1 generation) estimator fits.
+    assert len(_ThreadRecorder.seen) == 6
+    assert all(set(seen.values()) == {1} for seen in _ThreadRecorder.seen)

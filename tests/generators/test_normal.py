@@ -254,3 +254,22 @@ def test_round_adult_loop_does_not_follow_the_gaussian_law():
     assert logdet.mean() < mean - 4 * se  # measured: -4.90 vs -0.533 (SE 0.055), -79 SE
     n, T = ADULT_ROWS, ADULT_T
     assert ratio.mean() < 1 - 4 * np.sqrt((((n + 1) / (n - 1)) ** T - 1) / reps)  # measured: 0.695 (SE 0.023), -13 SE
+
+
+def test_values_whose_squares_overflow_are_refused_by_name():
+    # Near 1e200 the covariance overflows (it used to give NaN samples without a word); 1e150 fits.
+    X = _data(100)
+    X["a"] *= 1e200
+    msg = r"cannot fit columns \['a'\]: their mean or covariance overflows float64.*divide by a power of ten"
+    with pytest.raises(ValueError, match=msg):
+        MultivariateNormalGenerator().fit(X)
+    with pytest.raises(ValueError, match=msg):  # a later chunk too
+        MultivariateNormalGenerator().partial_fit(_data(100)).partial_fit(X)
+    # The loop stops at generation 0 with the same message, not a false "entirely missing" later.
+    from synthloop import RecursiveSynthesizer
+
+    with pytest.raises(ValueError, match=msg):
+        RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=2, random_state=0).fit(X)
+    X["a"] /= 1e50
+    S = MultivariateNormalGenerator(random_state=0).fit(X).sample(50)
+    assert np.isfinite(S.to_numpy()).all() and 1e148 < S["a"].abs().max() < 1e152
