@@ -1,6 +1,6 @@
 """Time synthloop.simulate against naive simulators that draw every row.
 
-Three grids from the papers (THEORY.md section 5):
+Three grids from the papers (docs/theory.rst, "What a collapse study reports"):
 
 * [A] Figure 3: Gaussian, n0 = 100, T in {100..500} (one run to T = 500 read off at
   each T), 10^4 replications, schedules constant / linear / polynomial 1.5 / polynomial 2,

@@ -2,7 +2,7 @@
 
 Generation 0 is fit on the real table ``R`` (``n_0`` rows); generation ``t >= 1``
 is fit on a pool ``D_t`` holding ``n_t`` synthetic rows and possibly real rows
-(THEORY.md §1). A pool does not hold data: it returns a :class:`PoolPlan`, the
+(docs/theory.rst, "The loop"). A pool does not hold data: it returns a :class:`PoolPlan`, the
 list of sources the loop must draw rows from and how many, and says which
 fitted generations it will still need (so the loop keeps only those, and
 memory stays bounded).
@@ -276,7 +276,7 @@ class ReplacePool(BasePool):
     """Fully synthetic: generation ``t`` trains on ``n_t`` rows of generation ``t-1``.
 
     [A], [B] "fully synthetic", Shumailov et al.: the loop that collapses when
-    ``sum 1/n_t`` diverges (THEORY.md §2–3).
+    ``sum 1/n_t`` diverges (docs/theory.rst).
 
     Examples
     --------

@@ -2,7 +2,7 @@
 
 Generation 0 is fit on the real table; generation ``t >= 1`` on the pool the
 pool policy builds from ``n_t`` synthetic rows (the schedule) and possibly real
-rows (THEORY.md §1). The loop knows nothing about a model's internals: it calls
+rows (docs/theory.rst, "The loop"). The loop knows nothing about a model's internals: it calls
 ``fit``/``partial_fit``/``sample`` and asks the generator for its own collapse
 statistics (:meth:`~synthloop.BaseGenerator.collapse_summary`).
 

@@ -3,7 +3,7 @@
 A schedule maps a generation ``t >= 1`` to a sample size ``n_t``. Generation 0 is
 always fit on the ``n_real`` real rows, so ``sizes(T, n_real)[0] == n_real``.
 Whether recursive training collapses is decided by ``sum_{t>=1} 1/n_t``
-(THEORY.md §2): it diverges for the constant and linear schedules and converges
+(docs/theory.rst, "Gaussian estimation"): it diverges for the constant and linear schedules and converges
 for polynomial schedules with ``power > 1`` and for geometric schedules.
 
 Schedules are scikit-learn style objects: ``__init__`` only stores its

@@ -32,7 +32,7 @@ def gaussian_advice(gaussian_X):
 
 
 def test_gaussian_drift_matches_the_closed_form(gaussian_advice):
-    # Exact mean of D_T = KL(N_T || N_0) for the unbiased MVN fit (THEORY.md §2, Bartlett):
+    # Exact mean of D_T = KL(N_T || N_0) for the unbiased MVN fit (docs/theory.rst, "Gaussian estimation", Bartlett):
     # E tr S_T = d, E |m_T|^2 = d sum 1/n_t, E log det S_T = sum_t sum_i [psi((n_t-1-i)/2) + log 2 - log(n_t-1)].
     from scipy.special import digamma
 
@@ -395,7 +395,7 @@ def test_augment_drifts_less_than_replace_and_stays_bounded(gaussian_X):
     # Same schedule, same generations: keeping the real rows drifts less, by more than 4 SE of the difference.
     diff, se = mean_se(D["replace"][:, 5] - D["augment"][:, 5])
     assert diff > 4 * se
-    # Replace is a random walk, E D_10 = 2 E D_5 exactly for a constant schedule (THEORY.md §2); augment
+    # Replace is a random walk, E D_10 = 2 E D_5 exactly for a constant schedule (docs/theory.rst); augment
     # with n = n_real halves the distance to the real fit every generation, so by generation 5 it is
     # stationary (the remaining change, 4**-5 of the drift, is far below the 4 SE allowed here).
     diff, se = mean_se(D["replace"][:, 10] - 2 * D["replace"][:, 5])

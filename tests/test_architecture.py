@@ -55,3 +55,14 @@ def test_lower_layers_import_nothing_above_them(layer, allowed):
     for path, modules in _layer_imports(layer):
         for module in modules:
             assert module.startswith(allowed), f"{path.relative_to(PACKAGE)} imports {module}"
+
+
+def test_no_file_cites_the_theory_outside_the_repository():
+    # The mathematics lives in docs/theory.rst; the team's shared notes are not part of the project.
+    import subprocess
+
+    root = PACKAGE.parent
+    name = "THEORY" + ".md"
+    files = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True).stdout.split()
+    citing = [f for f in files if (root / f).is_file() and name in (root / f).read_text(errors="ignore")]
+    assert not citing, citing

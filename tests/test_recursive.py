@@ -281,7 +281,7 @@ def test_sample_before_fit():
         RecursiveSynthesizer().sample(3)
 
 
-# ------------------------------------------------------- theory (THEORY §2-3)
+# ------------------------------------------------------- theory (docs/theory.rst)
 def _gaussian_runs(covariance, n, T, reps):
     """Fitted variance of generation T over independent replications of the replace loop."""
     out = np.empty(reps)
@@ -300,7 +300,7 @@ def test_gaussian_variance_after_T_generations_matches_theory(covariance, ddof):
     n, T, reps, eps = 10, 5, 400, 0.3
     var = _gaussian_runs(covariance, n, T, reps)
     sizes = np.full(T + 1, n)
-    # Closed form of THEORY.md §2 (T + 1 factors W_t = chi2_{n-1} / (n - ddof)) ...
+    # Closed form of docs/theory.rst, "Gaussian estimation" (T + 1 factors W_t = chi2_{n-1} / (n - ddof)) ...
     k = n - 1
     mean = ((n - 1) / (n - ddof)) ** (T + 1)
     second = (k * (k + 2) / (n - ddof) ** 2) ** (T + 1)
@@ -331,7 +331,7 @@ def test_categorical_collision_follows_theorem_1_under_replace():
     S0, n, T, reps = float(p @ p), 10, 6, 200
     coll = _categorical_runs("replace", n, n, T, reps, p)
     g = np.arange(T + 1)
-    theory = 1 - (1 - 1 / n) ** (g + 1) * (1 - S0)  # THEORY.md §3, our index g = m - 1
+    theory = 1 - (1 - 1 / n) ** (g + 1) * (1 - S0)  # [B] (docs/theory.rst), our index g = m - 1
     np.testing.assert_allclose(fully_synthetic_collision(g, n, S0), theory)
     se = coll.std(axis=0, ddof=1) / np.sqrt(reps)
     assert np.all(np.abs(coll.mean(axis=0) - theory) < 4 * se)

@@ -15,7 +15,7 @@ prediction and a real recursive run are compared on one definition.
   the same chain mapped into the columns' coordinates and normalised (a
   correlation is not affine invariant), with a KL that stays finite on the
   boundary of the positive semi-definite cone.
-- :class:`CategoricalBlock`: an empirical-frequency categorical ([B], THEORY.md
+- :class:`CategoricalBlock`: an empirical-frequency categorical ([B], docs/theory.rst
   §3), the multinomial recursion ``q_t = Mult(n_t, q_{t-1}) / n_t`` of
   :func:`synthloop.simulate.simulate_categorical`, with ``KL(q_t || q_0)``
   recorded at every generation (finite when levels are lost).
@@ -258,7 +258,7 @@ class LatentCorrelationBlock:
     """Drift of a Gaussian copula's latent correlation matrix.
 
     Every generation fits the correlation of ``n_t`` latent rows drawn from
-    ``N(0, R_{t-1})``: the covariance chain of THEORY's multivariate normal
+    ``N(0, R_{t-1})``: the covariance chain of the multivariate normal of docs/theory.rst
     (``(n-1) S_t ~ Wishart(n-1, S_{t-1})``) seen through a correlation,
     because re-standardising every generation or only at the end gives the
     same law (``corr(D W D) = corr(W)`` for a diagonal ``D``). It is simulated

@@ -134,13 +134,13 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
       of the numeric columns. Its law depends only on ``d``, the estimator's
       ``ddof`` and ``n_1..n_T`` (affine invariance), and is simulated exactly
       from sufficient statistics (:func:`synthloop.simulate.simulate_mvn`,
-      THEORY.md §2). For small steps and ``pool="replace"``,
+      docs/theory.rst, "Gaussian estimation"). For small steps and ``pool="replace"``,
       ``E D_T ~ k/2 * sum_t 1/n_t`` with ``k = d(d+3)/2`` parameters: the
       random walk of [A] whose step is the estimator's asymptotic covariance
       over ``n_t``.
     - ``CategoricalGenerator``: each column's frequencies (``"independent"``)
       or the joint table (``"joint"``), the multinomial recursion of [B]
-      (THEORY.md §3), ``E D_T ~ (s-1)/2 * sum_t 1/n_t`` while no level is
+      (docs/theory.rst, "Categorical (next-token) model"), ``E D_T ~ (s-1)/2 * sum_t 1/n_t`` while no level is
       lost.
     - ``GaussianCopulaGenerator``: the Gaussian with the latent correlation
       matrix (``KL(N(0, R_t) || N(0, R_0))``, simulated as the sample
@@ -177,7 +177,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
 
     **Pools with real rows.** With ``"augment"`` or ``"accumulate"`` every
     pool holds the real rows, so the drift stays bounded as ``T`` grows
-    ([B] Theorem 2, THEORY.md §3; Gerstgrasser et al.). The drift is then small
+    ([B] Theorem 2, docs/theory.rst, "Categorical (next-token) model"; Gerstgrasser et al.). The drift is then small
     both for few synthetic rows (the real rows dominate the pool) and for very
     many (each generation reproduces the last), largest near ``n_t ~ n_real``:
     the cheapest grid setting usually passes, and a tolerance below the drift

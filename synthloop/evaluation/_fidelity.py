@@ -202,7 +202,7 @@ def variance_ratio(real, synthetic):
 def collision_probability(values):
     """Probability that two independent draws from a column are equal: the sum of squared level proportions.
 
-    THEORY.md §3's ``σ = ‖p‖²``: ``1/k`` for ``k`` equally frequent levels,
+    docs/theory.rst, "Categorical (next-token) model"'s ``σ = ‖p‖²``: ``1/k`` for ``k`` equally frequent levels,
     exactly 1 once the column has collapsed to one level.
 
     Parameters

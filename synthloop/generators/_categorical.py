@@ -1,4 +1,4 @@
-"""CategoricalGenerator: the tabular next-token model of THEORY.md §3.
+"""CategoricalGenerator: the tabular next-token model of docs/theory.rst, "Categorical (next-token) model".
 
 Every column is a vocabulary of levels (tokens). The model is estimated from
 weighted counts only, so ``partial_fit`` on chunks equals one ``fit``:
@@ -36,7 +36,7 @@ _LIMITED_KINDS = frozenset({"float", "datetime"})
 class CategoricalGenerator(BaseGenerator):
     """Categorical (next-token) model of a table, from weighted counts.
 
-    The tabular form of the next-token model of THEORY.md §3: every column is
+    The tabular form of the next-token model of docs/theory.rst, "Categorical (next-token) model": every column is
     a vocabulary of levels and the fitted distribution is the empirical
     frequency, the maximum-likelihood estimator whose recursive refitting
     collapses to a Dirac mass (Theorem 1 of [B]).
@@ -123,7 +123,7 @@ class CategoricalGenerator(BaseGenerator):
 
     See Also
     --------
-    MultivariateNormalGenerator : The Gaussian model of THEORY.md §2.
+    MultivariateNormalGenerator : The Gaussian model of docs/theory.rst, "Gaussian estimation".
 
     Notes
     -----

@@ -101,7 +101,7 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
     observed values, or level codes) and their probabilities, so its size is
     bounded by the number of distinct values, and a sample holds only values
     from the support. Every column is therefore a categorical distribution
-    and, over recursive generations, undergoes the collapse of THEORY.md §3:
+    and, over recursive generations, undergoes the collapse of docs/theory.rst, "Categorical (next-token) model":
     rare values and tails vanish. Missing values are one more atom, placed
     at the bottom of the latent line, so their rate and their dependence on
     other columns go through the copula; they come back as missing in the

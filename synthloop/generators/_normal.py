@@ -13,7 +13,7 @@ __all__ = ["MultivariateNormalGenerator"]
 class MultivariateNormalGenerator(BaseGenerator):
     """Multivariate normal model of the numeric columns of a table.
 
-    The Gaussian of THEORY.md §2: the mean and the covariance are estimated
+    The Gaussian of docs/theory.rst, "Gaussian estimation": the mean and the covariance are estimated
     from the sufficient statistics (weight, weighted sum, weighted centred
     cross-products), merged chunk by chunk with Chan's parallel update, so
     :meth:`partial_fit` on chunks equals :meth:`fit` on their concatenation.
@@ -35,7 +35,7 @@ class MultivariateNormalGenerator(BaseGenerator):
         float64 columns** (``dtypes_`` says so), neither rounded nor clipped,
         so values outside the observed range occur. The fitted mean and
         covariance are the same for both. Use ``"continuous"`` in a recursive
-        loop that must follow the exact Gaussian random walk of THEORY.md §2
+        loop that must follow the exact Gaussian random walk of docs/theory.rst, "Gaussian estimation"
         (and :func:`synthloop.simulate.simulate_mvn`); datetime columns are
         rounded to their ticks and clipped either way.
     random_state : int, RandomState instance or None, default=None
@@ -72,7 +72,7 @@ class MultivariateNormalGenerator(BaseGenerator):
     every generation, a collapse the Gaussian theory does not describe.
     ``integers="continuous"`` removes this bias for integer columns by
     returning them as float64 (not rounded, not clipped): the next generation
-    fits float columns, and the loop is the pure random walk of THEORY.md §2
+    fits float columns, and the loop is the pure random walk of docs/theory.rst, "Gaussian estimation"
     (a generation's ``partial_fit`` accepts these float64 rows for the integer
     columns it was first fitted on). Datetime columns keep a datetime dtype,
     so they stay rounded and clipped: convert them to numbers (e.g. seconds as

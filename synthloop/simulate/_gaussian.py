@@ -41,7 +41,7 @@ _CHUNK = 128
 
 
 def _replace_block(z_rng, w_rng, M, V, sizes, mean, var, ddof):
-    """THEORY §2 for one block, written into M, V of shape (replications, generations + 1).
+    """docs/theory.rst, "Gaussian estimation" for one block, written into M, V of shape (replications, generations + 1).
 
     ``sigma^2_t = sigma^2_{t-1} W_t`` with ``W_t = chi^2_{n_t - 1} / (n_t - ddof)``
     (``W_0`` scaled by ``var``) and ``mu_t = mu_{t-1} + sigma_{t-1} Z_t / sqrt(n_t)``:
@@ -287,7 +287,7 @@ def simulate_gaussian(
     pool built from ``n_t`` rows drawn from generation ``t - 1``. The ``n_t``
     rows are never drawn: a sample of ``n`` rows from ``N(m, v)`` has mean
     ``m + sqrt(v) Z / sqrt(n)`` and sum of squared deviations ``v chi^2_{n-1}``,
-    independent (THEORY.md §2), and pools are merged exactly by their
+    independent (docs/theory.rst, "Gaussian estimation"), and pools are merged exactly by their
     (count, mean, sum of squared deviations). Two variates per replication and
     generation (four with ``pool="fresh"``) reproduce the data-level loop in
     distribution, whatever ``n_t`` is.

@@ -2,7 +2,7 @@
 
 A study is described by a TOML config (``experiments/<name>/config.toml``):
 datasets × generators × schedules × pools × seeds (× generations) for real
-tables, or the exact simulators of THEORY.md for the paper reproductions.
+tables, or the exact simulators of docs/theory.rst for the paper reproductions.
 :func:`run_study` runs the missing cells into a results directory (one
 Parquet file per cell, written atomically); :func:`make_report` draws an HTML
 report from the stored results only.

@@ -1,4 +1,5 @@
-"""Cells and report of a ``kind = "categorical"`` study: [B] Figures 1-4 (THEORY.md §3, §5).
+"""Cells and report of a ``kind = "categorical"`` study: [B] Figures 1-4 (docs/theory.rst, "Categorical
+(next-token) model" and "What a collapse study reports").
 
 Parts, each optional in the config:
 

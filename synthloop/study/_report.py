@@ -282,7 +282,7 @@ def _collapse_figures(dres, ds, generators, schedules, pools, colors, report_dir
     fig.tight_layout()
     out.append("<h3>Collapse curves</h3><p>Variance ratio: fitted variance of each numeric column over "
                "generation 0's, median over columns (1 = no collapse; integer columns are rounded and clipped to "
-               "their observed range when sampled, which shrinks the variance of skewed columns every generation; the Gaussian theory of THEORY.md §2 "
+               "their observed range when sampled, which shrinks the variance of skewed columns every generation; the Gaussian theory (docs/theory.rst, Gaussian estimation) "
                "predicts the median of the ratio, exp(E log ratio), for the replace pool). L1 drift: "
                "‖p<sup>(t)</sup> − p<sup>(0)</sup>‖₁ of each categorical column, averaged over columns.</p>")
     out.append(_save(fig, report_dir, f"collapse_{ds}.png", plt))
@@ -361,7 +361,7 @@ def _gaussian(results, config, report_dir, plt):
     out.append(f"<h2>Collapse table ([A] Figure 3 setting: n₀ = {config['n0']}, {int(agg['n_reps'].iloc[0]):,} "
                "replications per row)</h2>")
     out.append("<p>% collapsed: share of replications with σ̂²_T ≤ ε, simulated (exact sufficient-statistic "
-               "Monte Carlo) beside the exact theory (THEORY.md §2). P(beat real): probability that the mean "
+               "Monte Carlo) beside the exact theory (docs/theory.rst, Gaussian estimation). P(beat real): probability that the mean "
                "after T generations is closer to μ than the real-only fit, simulated beside (1/π)·arctan(2/√R_T)."
                "</p>")
     out.append(_table(table, left=2))

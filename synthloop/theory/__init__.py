@@ -1,4 +1,4 @@
-"""Closed forms of the model-collapse theory (THEORY.md): Gaussian [A*] and categorical [B].
+"""Closed forms of the model-collapse theory (docs/theory.rst): Gaussian [A*] and categorical [B].
 
 numpy/scipy only; nothing else from synthloop is imported here. One index everywhere:
 generation 0 is the model fit on the real rows, generation g >= 1 is fit on data drawn from

@@ -1,4 +1,4 @@
-"""Categorical (next-token) model, fully synthetic loop [B] (THEORY section 3).
+"""Categorical (next-token) model, fully synthetic loop [B] (docs/theory.rst, "Categorical (next-token) model").
 
 Index mapping. [B] numbers its models ``p^(m)``: ``p^(0) = p`` is the truth and ``p^(1)`` is
 fit on the real samples. synthloop's generation ``g`` is [B]'s ``m = g + 1``: generation 0 is
@@ -260,7 +260,7 @@ def expected_collapse_time(p, n):
         \mathbb{E}[T] \approx -2n \sum_i (1-p_i)\ln(1-p_i).
 
     This function returns synthloop's collapse generation ``G = T - 1``:
-    :math:`-2n\sum_i (1-p_i)\ln(1-p_i) - 1`. It is our addition to [B] (THEORY section 3),
+    :math:`-2n\sum_i (1-p_i)\ln(1-p_i) - 1`. It is our addition to [B] (docs/theory.rst, categorical model),
     within a few percent of simulation for moderate n (error O(1/n)); far sharper than
     :func:`expected_collapse_time_bounds`. By [B] Proposition 1 the token that survives is
     ``i`` with probability :math:`p_i`.

@@ -1,4 +1,4 @@
-"""Gaussian estimation under the replace (fully synthetic) loop [A*] (THEORY section 2).
+"""Gaussian estimation under the replace (fully synthetic) loop [A*] (docs/theory.rst, "Gaussian estimation").
 
 Index convention (synthloop's, used everywhere): ``sizes = (n_0, n_1, ..., n_T)``; generation
 0 is fit on the ``n_0`` real rows, generation ``g >= 1`` on ``n_g`` rows drawn from generation
@@ -31,7 +31,7 @@ def gaussian_expected_variance(sizes, *, ddof=1, var=1.0):
     because :math:`\hat\sigma^2_t = \hat\sigma^2_{t-1} W_t` with independent
     :math:`W_t = \chi^2_{n_t-1}/(n_t-\mathrm{ddof})` and :math:`\hat\sigma^2_{-1} = \sigma^2`.
     Constant for the unbiased estimator (``ddof=1``), geometric decay for the MLE
-    (``ddof=0``). Source: [A*] (THEORY section 2), exact for any sizes.
+    (``ddof=0``). Source: [A*] (docs/theory.rst, "Gaussian estimation"), exact for any sizes.
 
     Parameters
     ----------
@@ -80,7 +80,7 @@ def gaussian_log_variance_moments(sizes, *, ddof=1):
     :math:`\hat\sigma^2_g` goes to 0 iff :math:`\sum_t 1/n_t = \infty`, since
     :math:`m_t \approx -(2-\mathrm{ddof})/n_t` and :math:`v_t \approx 2/n_t` (the MLE's
     bias doubles the drift).
-    Source: [A*] (THEORY section 2), exact.
+    Source: [A*] (docs/theory.rst, "Gaussian estimation"), exact.
 
     Parameters
     ----------
@@ -133,7 +133,7 @@ def gaussian_variance_collapse_probability(sizes, eps, *, ddof=1, var=1.0, metho
     with the digamma/trigamma moments of :func:`gaussian_log_variance_moments`; its error
     is of the order of the skewness, about :math:`\sqrt{2/\sum_t n_t}`.
 
-    Source: [A*] (THEORY section 2); [A] Figure 3 reports this probability by simulation
+    Source: [A*] (docs/theory.rst, "Gaussian estimation"); [A] Figure 3 reports this probability by simulation
     (the percentage of replications with :math:`\hat\sigma^2_T \le 0.05`).
 
     Parameters
@@ -202,7 +202,7 @@ def gaussian_mean_error_variance(sizes, *, var=1.0, ddof=None):
     :math:`\hat\sigma_{t-1} Z_t/\sqrt{n_t}` stay uncorrelated, so the variance is
     :math:`\sigma^2\big(1/n_0 + \sum_{t=1}^{g} \mathbb{E}[\hat\sigma^2_{t-1}/\sigma^2]/n_t\big)`
     (equal to the known-sigma value for ``ddof=1``; smaller for the MLE), though the error is
-    then no longer normal. Source: [A*] (THEORY section 2), exact.
+    then no longer normal. Source: [A*] (docs/theory.rst, "Gaussian estimation"), exact.
 
     Parameters
     ----------
@@ -257,7 +257,7 @@ def improvement_probability(sizes, *, dim=1):
 
     the second form because :math:`Z/(\chi_d/\sqrt d)` is Student-t with d degrees of
     freedom; for ``dim=1`` it equals the arctan form (the Cauchy distribution function).
-    Decreasing in ``dim`` and in :math:`R_g`. Source: [A*] (THEORY section 2), exact for the
+    Decreasing in ``dim`` and in :math:`R_g`. Source: [A*] (docs/theory.rst, "Gaussian estimation"), exact for the
     Gaussian mean, asymptotic otherwise; [A] states such a probability exists.
 
     Generation 0 is real-only training itself: the strict inequality cannot hold, and
@@ -302,7 +302,7 @@ def gaussian_kl_risk(mean_hat, var_hat, *, mean=0.0, var=1.0):
           + \frac{\sigma^2 + (\hat\mu-\mu)^2}{\hat\sigma^2} - 1\Big],
 
     the expected excess negative log-likelihood on real data of the fitted model. [A] Figure 3
-    reports its estimate. Source: [A*] (THEORY section 2); standard closed form.
+    reports its estimate. Source: [A*] (docs/theory.rst, "Gaussian estimation"); standard closed form.
 
     Parameters
     ----------

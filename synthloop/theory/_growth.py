@@ -1,4 +1,4 @@
-"""Which schedules make the replace loop collapse [A*] (THEORY section 2, "Bias")."""
+"""Which schedules make the replace loop collapse [A*] (docs/theory.rst, "Gaussian estimation")."""
 
 import numpy as np
 
@@ -25,7 +25,7 @@ def required_power(bias_exponent=1.0):
     so this function returns :math:`1/\min(\gamma,1)`: 1 for unbiased (or :math:`O(1/n)`
     biased, e.g. the Gaussian MLE) estimators, where [A] asks for :math:`O(t^{1+s})`, and
     larger for substantially biased ones ([A]: "substantial bias needs faster growth").
-    Source: [A] abstract; the exponent is our derivation [A*] (THEORY section 2).
+    Source: [A] abstract; the exponent is our derivation [A*] (docs/theory.rst, "Gaussian estimation").
 
     Parameters
     ----------
@@ -105,13 +105,13 @@ def collapses(schedule, *, bias_exponent=1.0):
 
         \sum_{t\ge1} n_t^{-\gamma} = \infty, \qquad \gamma = \min(\text{bias\_exponent}, 1),
 
-    which for the schedule families of THEORY section 1 gives: constant and linear always
+    which for the schedule families of docs/theory.rst, "The loop" gives: constant and linear always
     collapse; geometric (ratio > 1) never; polynomial :math:`n_t = \lceil n t^{p}\rceil`
     collapses iff :math:`p \le` :func:`required_power` ``(bias_exponent)``. For the Gaussian
     (``bias_exponent=1``) this is :math:`\sum_t 1/n_t = \infty`, the condition under which the
     drift :math:`\sum_t m_t` of :func:`gaussian_log_variance_moments` diverges. Source: [A]
     abstract (growing sizes are necessary; superlinear growth suffices for unbiased
-    estimators); the criterion is our derivation [A*] (THEORY section 2, "Bias").
+    estimators); the criterion is our derivation [A*] (docs/theory.rst, "Gaussian estimation").
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Categorical model, partially synthetic loop [B] (THEORY section 3).
+"""Categorical model, partially synthetic loop [B] (docs/theory.rst, "Categorical (next-token) model").
 
 The same ``N`` real samples every generation plus ``n`` synthetic ones:
 ``p^(m+1) = N/(N+n) p^(1) + n/(N+n) p_hat(n samples from p^(m))``. [B]'s ``p^(1)`` (fit on
@@ -127,7 +127,7 @@ def partially_synthetic_collision_bound(N, n, S0):
 def drift_l2_squared(generation, N, n, S0):
     r"""Exact mean squared L2 drift :math:`\mathbb{E}\|p_g - p_0\|_2^2` from the first model.
 
-    [B] section 3.2 (THEORY section 3): for the partially synthetic loop,
+    [B] section 3.2 (docs/theory.rst, "Categorical (next-token) model"): for the partially synthetic loop,
 
     .. math::
 

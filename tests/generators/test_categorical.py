@@ -1,4 +1,4 @@
-"""CategoricalGenerator: contract, statistics (Theorem 1 of THEORY.md §3), structures, errors."""
+"""CategoricalGenerator: contract, statistics ([B] Theorem 1, docs/theory.rst), structures, errors."""
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ def test_generator_contract(generator, check):
 
 # ------------------------------------------------------------------ Theorem 1
 def test_collision_probability_follows_theorem_1():
-    # THEORY.md §3, Theorem 1: fully synthetic loop with n samples per
+    # docs/theory.rst, "Categorical (next-token) model", Theorem 1: fully synthetic loop with n samples per
     # generation, S_m = 1 - (1 - 1/n)^m (1 - S_0) in [B]'s index; our
     # generation g (g = 0 fitted on the n real rows) is m = g + 1.
     p = np.array([0.4, 0.3, 0.15, 0.1, 0.05])

@@ -92,7 +92,7 @@ def test_sample_moments_within_monte_carlo_error():
     assert (np.abs(S.mean(axis=0) - gen.mean_) < 4 * se).all()
 
 
-# ------------------------------------------- integers="continuous" (THEORY §2)
+# ------------------------------------------- integers="continuous" (docs/theory.rst, "Gaussian estimation")
 def _ints(n=300, seed=0):
     rng = np.random.default_rng(seed)
     return pd.DataFrame({"age": rng.integers(17, 91, n), "hours": pd.array(rng.integers(1, 100, n), dtype="Int64"),
@@ -200,7 +200,7 @@ def test_advisor_treats_continuous_integers_as_exact():
 # (Bartlett: sum_i log chi2_{n-1-i}), whatever the data: mean
 # T sum_i [psi((n-1-i)/2) + log 2 - log(n-1)], variance T sum_i psi'((n-1-i)/2).
 # A column's variance ratio sigma^2_T / sigma^2_0 is a product of T factors
-# chi2_{n-1} / (n-1): mean 1, second moment ((n+1)/(n-1))^T (THEORY.md §2).
+# chi2_{n-1} / (n-1): mean 1, second moment ((n+1)/(n-1))^T (docs/theory.rst, "Gaussian estimation").
 ADULT_ROWS, ADULT_T, ADULT_REPS = 200, 5, 300
 
 

@@ -53,7 +53,7 @@ def test_n_jobs_invariance_under_a_process_backend():
 @pytest.mark.parametrize("schedule", ["constant", "linear"])
 @pytest.mark.parametrize("ddof", [1, 0])
 def test_replace_pool_is_the_recursion_on_its_recorded_variates(schedule, ddof):
-    # THEORY section 2 written out generation by generation, on the variates the
+    # docs/theory.rst, "Gaussian estimation" written out generation by generation, on the variates the
     # recorded seeds give: block b draws Z from child (b, 0) and chi^2_{n_t - 1}
     # from child (b, 1), (replication, generation) row-major. The in-place,
     # chunked implementation must be this recursion up to rounding, for the

@@ -244,7 +244,7 @@ def test_mardia_exact_values_and_regions():
     assert mardia_G(n, 9) == pytest.approx(2**9 - 2)
     assert mardia_G(n, 12) == pytest.approx(C1 * 12 * (C0 * n / 12) ** 6)
     assert mardia_G(n, 600) == pytest.approx(C1 * 600 * np.exp(C0 * n / (2 * np.e)))
-    # THEORY: Theorem 3 is > 2 (vacuous) at N = 100, s = 600, n = 10
+    # docs/theory.rst: Theorem 3 is > 2 (vacuous) at N = 100, s = 600, n = 10
     assert drift_l1_bound(100, 10, 600) > 2
     assert drift_l1_bound(100, 10, 600) == pytest.approx(
         np.sqrt(np.pi * 10 / 2) * mardia_G(10, 600) / 100
