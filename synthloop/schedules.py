@@ -20,6 +20,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 from .exceptions import SizeOverflowError
+from .theory._schedule_spec import DEFAULTS, parse_schedule_string
 from .utils._sklearn_compat import Interval
 
 __all__ = [
@@ -301,7 +302,7 @@ class PolynomialSchedule(BaseSchedule):
         "n": _N_CONSTRAINT,
     }
 
-    def __init__(self, power=1.5, n=None):
+    def __init__(self, power=DEFAULTS["polynomial"]["power"], n=None):
         self.power = power
         self.n = n
 
@@ -338,7 +339,7 @@ class GeometricSchedule(BaseSchedule):
         "n": _N_CONSTRAINT,
     }
 
-    def __init__(self, ratio=2.0, n=None):
+    def __init__(self, ratio=DEFAULTS["geometric"]["ratio"], n=None):
         self.ratio = ratio
         self.n = n
 
@@ -480,63 +481,16 @@ def _check_size(value, what):
 
 
 _FAMILIES = {
-    "constant": (ConstantSchedule, "n"),
-    "linear": (LinearSchedule, "n"),
-    "polynomial": (PolynomialSchedule, "power"),
-    "geometric": (GeometricSchedule, "ratio"),
+    "constant": ConstantSchedule,
+    "linear": LinearSchedule,
+    "polynomial": PolynomialSchedule,
+    "geometric": GeometricSchedule,
 }
-
-_GRAMMAR = (
-    "'family' or 'family:value' or 'family:key=value[,key=value]' with family in "
-    "{'constant', 'linear', 'polynomial', 'geometric'}; the bare value is n for "
-    "constant/linear, power for polynomial, ratio for geometric "
-    "(e.g. 'constant:500', 'polynomial:2', 'geometric:1.5', 'polynomial:power=2,n=50')"
-)
-
-
-def _parse_number(text, key, spec):
-    text = text.strip()
-    try:
-        if key == "n":
-            return int(text)
-        return float(text)
-    except ValueError:
-        kind = "an integer" if key == "n" else "a number"
-        raise ValueError(
-            f"Cannot parse schedule {spec!r}: {key} must be {kind}, got {text!r}. "
-            f"Expected {_GRAMMAR}."
-        ) from None
 
 
 def _from_string(spec):
-    family, _, rest = spec.strip().lower().partition(":")
-    family = family.strip()
-    if family not in _FAMILIES:
-        raise ValueError(
-            f"Unknown schedule {spec!r}; valid options are "
-            f"{sorted(_FAMILIES)} (as {_GRAMMAR}), a BaseSchedule instance or a callable."
-        )
-    cls, primary = _FAMILIES[family]
-    kwargs = {}
-    if rest.strip():
-        for i, item in enumerate(rest.split(",")):
-            key, eq, val = item.partition("=")
-            if not eq:
-                key, val = primary, item
-                if i != 0:
-                    raise ValueError(
-                        f"Cannot parse schedule {spec!r}: only the first value may omit "
-                        f"its key. Expected {_GRAMMAR}."
-                    )
-            key = key.strip()
-            allowed = sorted(cls._parameter_constraints)
-            if key not in allowed:
-                raise ValueError(
-                    f"Cannot parse schedule {spec!r}: {cls.__name__} has no parameter "
-                    f"{key!r}; valid keys are {allowed}."
-                )
-            kwargs[key] = _parse_number(val, key, spec)
-    return cls(**kwargs)
+    family, params = parse_schedule_string(spec)
+    return _FAMILIES[family](**params)
 
 
 def check_schedule(schedule):

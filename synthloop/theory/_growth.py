@@ -3,9 +3,8 @@
 import numpy as np
 
 from . import _validation as v
+from ._schedule_spec import DEFAULTS, parse_schedule_string
 
-_DEFAULT_POWER = 1.5
-_DEFAULT_RATIO = 2.0
 _CLOSED_FORM = ("constant", "linear", "polynomial", "geometric")
 _FAMILIES = _CLOSED_FORM + ("callable", "list")
 
@@ -48,25 +47,13 @@ def required_power(bias_exponent=1.0):
 
 
 def _parse(schedule, who):
-    """(family, power, ratio) from a string spec or a duck-typed schedule object."""
+    """(family, power, ratio) from a schedule string (synthloop's one grammar) or a schedule object."""
     if isinstance(schedule, str):
-        family, _, arg = schedule.strip().lower().partition(":")
-        if family not in _CLOSED_FORM:
-            raise ValueError(
-                f"{who}: schedule must be one of 'constant', 'linear', 'polynomial[:power]', "
-                f"'geometric[:ratio]' or a schedule object; got {schedule!r}."
-            )
-        if arg and family in ("constant", "linear"):
-            raise ValueError(f"{who}: the {family!r} schedule takes no parameter; got {schedule!r}.")
         try:
-            value = float(arg) if arg else None
-        except ValueError:
-            raise ValueError(
-                f"{who}: could not read the number after ':' in {schedule!r}; "
-                "write e.g. 'polynomial:2.0' or 'geometric:1.5'."
-            ) from None
-        power = value if family == "polynomial" else None
-        ratio = value if family == "geometric" else None
+            family, params = parse_schedule_string(schedule)
+        except ValueError as exc:
+            raise ValueError(f"{who}: {exc}") from None
+        power, ratio = params.get("power"), params.get("ratio")
     elif hasattr(schedule, "family"):
         family = schedule.family
         power = getattr(schedule, "power", None)
@@ -86,8 +73,8 @@ def _parse(schedule, who):
             f"{who}: a {family} schedule cannot be decided in closed form; compute "
             "sum(n_t ** -gamma) over its sizes, or simulate the loop."
         )
-    power = _DEFAULT_POWER if power is None else power
-    ratio = _DEFAULT_RATIO if ratio is None else ratio
+    power = DEFAULTS["polynomial"]["power"] if power is None else power
+    ratio = DEFAULTS["geometric"]["ratio"] if ratio is None else ratio
     if family == "polynomial":
         v.positive(power, who, "the polynomial schedule's power")
     if family == "geometric":
