@@ -2,7 +2,7 @@
 
     python benchmarks/architecture_metrics.py [CHECKOUT]   # default: this repository
 
-Prints the ten longest functions of ``synthloop/`` (lines, with their decorators), the imports of
+Prints the ten longest functions of ``synthloop/`` (lines with their decorators, docstrings left out), the imports of
 scikit-learn's private modules (a module or name starting with ``_`` after ``sklearn.``) by file, and, when the
 workplace's ``duplicates`` command is on the PATH, its count of pairs of places in ``synthloop/`` that
 share six or more lines.
@@ -24,7 +24,12 @@ for path in sorted(package.rglob("*.py")):
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            functions.append((node.end_lineno - start + 1, f"{rel}:{node.lineno} {node.name}"))
+            lines = node.end_lineno - start + 1
+            body = node.body[0]
+            if isinstance(body, ast.Expr) and isinstance(getattr(body, "value", None), ast.Constant) \
+                    and isinstance(body.value.value, str):
+                lines -= body.end_lineno - body.lineno + 1  # the docstring is not code
+            functions.append((lines, f"{rel}:{node.lineno} {node.name}"))
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sklearn"):
@@ -35,7 +40,7 @@ for path in sorted(package.rglob("*.py")):
         for name in names:
             if re.match(r"sklearn(\.\w+)*\._", name):
                 private.setdefault(rel, []).append(name)
-print("ten longest functions (lines):")
+print("ten longest functions (lines of code, docstrings left out):")
 for lines, where in sorted(functions, reverse=True)[:10]:
     print(f"  {lines:4d}  {where}")
 print(f"sklearn-private imports: {len(private)} files, {len({n for v in private.values() for n in v})} "

@@ -326,13 +326,8 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
         warnings.warn(f"{_WHO}: {notes[0]}", UserWarning, stacklevel=2)
     calibrate = not model.exact and model.measurable and n_calibration > 0
     sizes_cal = calibration_sizes(n_real, model.min_size()) if calibrate else []
-    steps = len(sizes_cal) * n_calibration + (2 if target is not None else 0) + len(families)
-    seconds = sec_per_row * (calibration_rows(n_real, model.min_size(), n_generations, n_calibration)
-                             if calibrate else 0)
-    if target is not None:
-        n_train = int(0.75 * n_real)
-        seconds += sec_per_row * 3 * (n_train + 2 * (n_train // 4 + n_train // 16))
-    progress = _progress(verbose, steps, seconds, len(sizes_cal) * n_calibration)
+    progress = _progress_for(verbose, model, sec_per_row, n_real, n_generations, n_calibration, sizes_cal,
+                             target, families)
     calibration = {}
     drift_cal = None
     if calibrate:
@@ -341,44 +336,105 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
         for n in sizes_cal:
             drift_cal.add_size(n)
         _apply_calibration(model, drift_cal, calibration)
-    threshold = float(tolerance)
+    statement = _drift_statement(criterion, tolerance, confidence, n_generations, pool)
+    threshold, utility_notes = float(tolerance), []
+    if target is not None:
+        statement, threshold, utility_notes = _utility_criterion(
+            model, generator, X, target, metric, n_generations, n_reps, seed, pool, reference, progress,
+            tolerance, confidence, calibration)
+    evaluate = _evaluator(model, n_reps, seed, target, threshold, tolerance, calibration)
+    search = _search_and_recalibrate(model, evaluate, families, n_real, n_generations, confidence, budget_rows,
+                                     pool, threshold, sec_per_row, target, calibration, drift_cal, n_calibration,
+                                     progress)
+    table, recommendation = search["table"], search["recommendation"]
+    if progress is not None:
+        progress.close()
+    if drift_cal is not None:
+        extrapolation = 1.0
+        if recommendation is not None:
+            extrapolation = _rows_per_generation(recommendation, n_generations, n_real) / max(drift_cal.sizes)
+        notes += _calibration_notes(model, calibration, pool, drift_cal, n_calibration, confidence,
+                                    search["recalibrated"], extrapolation)
+    notes += utility_notes
+    notes += _refit_floor_note(model, n_real, n_reps, seed, threshold, confidence, pool)
+    if search["extra_powers"]:
+        p = search["extra_powers"]
+        notes.append(f"[A]'s bias rule: gamma = {calibration['gamma']:.2g}, so the polynomial family also tries "
+                     f"n_t ~ t^((1+s)/gamma) = t^{p[0]:g}, t^{p[1]:g}, t^{p[2]:g} (s = 0.25, 0.5, 1)")
+    notes += search["notes"]
+    closest = None
+    if recommendation is None:
+        closest = _closest(table)
+        notes.append(_why_none(table, budget_rows, calibration, model, generator, n_generations))
+    return ScheduleAdvice(
+        table=table, recommendation=recommendation, closest=closest, predicted=pd.DataFrame(search["predicted"]),
+        calibration=calibration or None, criterion=statement, method=model.method, notes=notes,
+        threshold=threshold, settings=dict(n_generations=n_generations, tolerance=float(tolerance),
+                                           confidence=float(confidence), criterion=criterion, target=target,
+                                           reference=reference,
+                                           budget_rows=budget_rows, n_real=n_real, n_reps=n_reps, pool=pool,
+                                           seconds_per_row=sec_per_row),
+        model=model, generator=generator, root=root,
+    )
+
+
+# ------------------------------------------------------------------ the steps of recommend_schedule
+def _progress_for(verbose, model, sec_per_row, n_real, n_generations, n_calibration, sizes_cal, target, families):
+    """The progress bar over the calibration runs and the family searches, with the estimated seconds."""
+    steps = len(sizes_cal) * n_calibration + (2 if target is not None else 0) + len(families)
+    seconds = sec_per_row * (calibration_rows(n_real, model.min_size(), n_generations, n_calibration)
+                             if sizes_cal else 0)
+    if target is not None:
+        n_train = int(0.75 * n_real)
+        seconds += sec_per_row * 3 * (n_train + 2 * (n_train // 4 + n_train // 16))
+    return _progress(verbose, steps, seconds, len(sizes_cal) * n_calibration)
+
+
+def _drift_statement(criterion, tolerance, confidence, n_generations, pool):
+    """The promise in words, for a drift criterion."""
     # replace is the loop the criterion was first written for; name any other pool in it
     on_pool = "" if pool == "replace" else f", pool={pool!r}"
-    statement = (f"P(KL(P_T || P_0) <= {tolerance:g} nats) >= {confidence:g} at generation T={n_generations}"
-                 f"{on_pool}")
     if criterion == "tv":
-        statement = (f"P(max over columns of TV (discrete) or KS (numeric) distance(P_T, P_0) <= {tolerance:g}) >= "
-                     f"{confidence:g} at generation T={n_generations}{on_pool}")
-    utility_notes = []
-    if target is not None:
-        util = calibrate_utility(model, generator, X, target, metric, n_generations, min(n_reps, 500), seed,
-                                 pool, reference, progress)
-        calibration["utility"] = util["table"]
-        calibration.update({k: util[k] for k in ("intercept", "slope", "noise_sd", "metric", "estimator",
-                                                  "reference", "loss_real_0")})
-        a, b, sd = util["slope"], util["intercept"], util["noise_sd"]
-        against = "generation 0" if reference == "generation0" else "real-only training (TRTR)"
-        statement = (f"P(loss of {util['metric']} against {against} <= {tolerance:g}) >= {confidence:g} at "
-                     f"generation T={n_generations}{on_pool}, with loss = {b:.4g} + {a:.4g} * drift + "
-                     f"N(0, {sd:.3g}^2) (calibrated)")
-        utility_notes.append(f"generation 0 loses {util['loss_real_0']:.4g} {util['metric']} against real-only "
-                             "training (the generator's own gap, which no schedule changes); the criterion is "
-                             f"against {against}")
-        utility_notes.append(f"the evaluator's own noise (one split; pooled over {util['noise_df']} degrees of "
-                             f"freedom of the calibration repeats) has standard deviation {sd:.3g}: even a "
-                             "generation that does not drift meets the tolerance only with probability "
-                             f"Phi((tolerance - {b:.3g}) / {sd:.3g})")
-        if b >= tolerance:
-            threshold = -np.inf
-            utility_notes.append(f"generation 0 already loses {b:.4g} > tolerance against real-only training: no "
-                                 "schedule meets it; use reference='generation0' to bound the loss the generations "
-                                 "add")
-        elif a <= 0:
-            threshold = np.inf
-            utility_notes.append("no utility loss grew with the drift in the calibration runs: only the "
-                                 "evaluator's noise decides, whatever the schedule")
-        else:
-            threshold = (tolerance - b) / a
+        return (f"P(max over columns of TV (discrete) or KS (numeric) distance(P_T, P_0) <= {tolerance:g}) >= "
+                f"{confidence:g} at generation T={n_generations}{on_pool}")
+    return (f"P(KL(P_T || P_0) <= {tolerance:g} nats) >= {confidence:g} at generation T={n_generations}"
+            f"{on_pool}")
+
+
+def _utility_criterion(model, generator, X, target, metric, n_generations, n_reps, seed, pool, reference,
+                       progress, tolerance, confidence, calibration):
+    """Calibrate the utility loss on the drift; ``(statement, drift threshold, notes)``; fills ``calibration``."""
+    util = calibrate_utility(model, generator, X, target, metric, n_generations, min(n_reps, 500), seed,
+                             pool, reference, progress)
+    calibration["utility"] = util["table"]
+    calibration.update({k: util[k] for k in ("intercept", "slope", "noise_sd", "metric", "estimator",
+                                              "reference", "loss_real_0")})
+    a, b, sd = util["slope"], util["intercept"], util["noise_sd"]
+    on_pool = "" if pool == "replace" else f", pool={pool!r}"
+    against = "generation 0" if reference == "generation0" else "real-only training (TRTR)"
+    statement = (f"P(loss of {util['metric']} against {against} <= {tolerance:g}) >= {confidence:g} at "
+                 f"generation T={n_generations}{on_pool}, with loss = {b:.4g} + {a:.4g} * drift + "
+                 f"N(0, {sd:.3g}^2) (calibrated)")
+    notes = [f"generation 0 loses {util['loss_real_0']:.4g} {util['metric']} against real-only "
+             "training (the generator's own gap, which no schedule changes); the criterion is "
+             f"against {against}",
+             f"the evaluator's own noise (one split; pooled over {util['noise_df']} degrees of "
+             f"freedom of the calibration repeats) has standard deviation {sd:.3g}: even a "
+             "generation that does not drift meets the tolerance only with probability "
+             f"Phi((tolerance - {b:.3g}) / {sd:.3g})"]
+    if b >= tolerance:
+        notes.append(f"generation 0 already loses {b:.4g} > tolerance against real-only training: no "
+                     "schedule meets it; use reference='generation0' to bound the loss the generations add")
+        return statement, -np.inf, notes
+    if a <= 0:
+        notes.append("no utility loss grew with the drift in the calibration runs: only the "
+                     "evaluator's noise decides, whatever the schedule")
+        return statement, np.inf, notes
+    return statement, (tolerance - b) / a, notes
+
+
+def _evaluator(model, n_reps, seed, target, threshold, tolerance, calibration):
+    """``evaluate(sizes) -> (passes per replication, drift paths)`` with common random numbers."""
     sim_seed = seed("search")
     # One evaluator-noise draw per replication, the same for every setting
     # (common random numbers, like the simulated drift paths).
@@ -391,6 +447,16 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
         loss = calibration["intercept"] + calibration["slope"] * path[:, -1] + calibration["noise_sd"] * noise
         return loss <= tolerance, path
 
+    return evaluate
+
+
+def _search_and_recalibrate(model, evaluate, families, n_real, n_generations, confidence, budget_rows, pool,
+                            threshold, sec_per_row, target, calibration, drift_cal, n_calibration, progress):
+    """Search every family; calibrate again where the advice lands (or probe 16x out), at most MAX_ROUNDS times.
+
+    Returns a dict: ``table``, ``recommendation``, ``notes`` and ``predicted`` of the last search,
+    ``extra_powers`` (of [A]'s bias rule) and the sizes ``recalibrated``.
+    """
     # augment refits the real rows every generation (accumulate adds only the new rows with partial_fit)
     real_rows = n_generations * n_real if pool == "augment" else 0
     recalibrated = []
@@ -413,25 +479,10 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
         recommendation = ok.sort_values("total_rows").iloc[0].to_dict() if len(ok) else None
         if drift_cal is None or round_ == MAX_ROUNDS - 1:
             break
-        if recommendation is not None:
-            # Calibrate where the advice lands instead of extrapolating to it: the rows per generation of
-            # the recommended setting (their median) against the largest size measured so far.
-            n_rec = _rows_per_generation(recommendation, n_generations, n_real)
-            if n_rec <= EXTRAPOLATION_FACTOR * max(drift_cal.sizes):
-                break
-            n_rec = min(n_rec, MAX_CALIBRATION_ROWS)
-            if n_rec <= max(drift_cal.sizes):  # already calibrated as far as the cap allows
-                break
-            runs = n_calibration
-        else:
-            # Nothing meets the tolerance: before saying so, measure at a size 16x beyond the calibration
-            # (within the budget), where a bias that shrinks slowly shows itself apart from one that does not.
-            n_rec = min(PROBE_FACTOR * max(drift_cal.sizes), max(PROBE_ROWS, max(drift_cal.sizes)))
-            if budget_rows is not None:
-                n_rec = min(n_rec, budget_rows // n_generations)
-            if n_rec <= EXTRAPOLATION_FACTOR * max(drift_cal.sizes) or threshold == -np.inf:
-                break
-            runs = PROBE_RUNS
+        n_rec, runs = _next_calibration_size(recommendation, drift_cal, n_generations, n_real, n_calibration,
+                                             budget_rows, threshold)
+        if n_rec is None:
+            break
         if progress is not None:
             progress.total += runs
             eta = sec_per_row * n_rec * drift_cal.T_cal * runs
@@ -439,43 +490,52 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
         drift_cal.add_size(n_rec, runs)
         recalibrated.append(n_rec)
         _apply_calibration(model, drift_cal, calibration)
-    if progress is not None:
-        progress.close()
-    if drift_cal is not None:
-        extrapolation = 1.0
-        if recommendation is not None:
-            extrapolation = _rows_per_generation(recommendation, n_generations, n_real) / max(drift_cal.sizes)
-        notes += _calibration_notes(model, calibration, pool, drift_cal, n_calibration, confidence, recalibrated,
-                                    extrapolation)
-    notes += utility_notes
-    if np.isfinite(threshold) and pool == "replace":
-        one = model.simulate(np.array([n_real, n_real]), n_reps, seed("refit"))[:, 1]
-        q1 = float(np.quantile(one, confidence))
-        if q1 > threshold:
-            notes.append(f"the tolerance is below the drift of one refit at real size (its {confidence:g}-quantile "
-                         f"is {q1:.3g} > {threshold:.3g}): polynomial and geometric schedules (n_1 = n_real) "
-                         "cannot meet it; constant and linear ones need n_t > n_real")
-    if extra_powers:
-        notes.append(f"[A]'s bias rule: gamma = {calibration['gamma']:.2g}, so the polynomial family also tries "
-                     f"n_t ~ t^((1+s)/gamma) = t^{extra_powers[0]:g}, t^{extra_powers[1]:g}, t^{extra_powers[2]:g} "
-                     "(s = 0.25, 0.5, 1)")
-    notes += search_notes
-    closest = None
-    if recommendation is None and len(table) and table["total_rows"].notna().any():
-        candidates = table.dropna(subset=["total_rows"])
-        closest = candidates.sort_values(["probability", "total_rows"], ascending=[False, True]).iloc[0].to_dict()
-    if recommendation is None:
-        notes.append(_why_none(table, budget_rows, calibration, model, generator, n_generations))
-    return ScheduleAdvice(
-        table=table, recommendation=recommendation, closest=closest, predicted=pd.DataFrame(predicted),
-        calibration=calibration or None, criterion=statement, method=model.method, notes=notes,
-        threshold=threshold, settings=dict(n_generations=n_generations, tolerance=float(tolerance),
-                                           confidence=float(confidence), criterion=criterion, target=target,
-                                           reference=reference,
-                                           budget_rows=budget_rows, n_real=n_real, n_reps=n_reps, pool=pool,
-                                           seconds_per_row=sec_per_row),
-        model=model, generator=generator, root=root,
-    )
+    return dict(table=table, recommendation=recommendation, notes=search_notes, predicted=predicted,
+                extra_powers=extra_powers, recalibrated=recalibrated)
+
+
+def _next_calibration_size(recommendation, drift_cal, n_generations, n_real, n_calibration, budget_rows, threshold):
+    """``(rows per generation, runs)`` of the next calibration cell, or ``(None, 0)`` when none is needed."""
+    largest = max(drift_cal.sizes)
+    if recommendation is not None:
+        # Calibrate where the advice lands instead of extrapolating to it: the rows per generation of
+        # the recommended setting (their median) against the largest size measured so far.
+        n_rec = _rows_per_generation(recommendation, n_generations, n_real)
+        if n_rec <= EXTRAPOLATION_FACTOR * largest:
+            return None, 0
+        n_rec = min(n_rec, MAX_CALIBRATION_ROWS)
+        if n_rec <= largest:  # already calibrated as far as the cap allows
+            return None, 0
+        return n_rec, n_calibration
+    # Nothing meets the tolerance: before saying so, measure at a size 16x beyond the calibration
+    # (within the budget), where a bias that shrinks slowly shows itself apart from one that does not.
+    n_rec = min(PROBE_FACTOR * largest, max(PROBE_ROWS, largest))
+    if budget_rows is not None:
+        n_rec = min(n_rec, budget_rows // n_generations)
+    if n_rec <= EXTRAPOLATION_FACTOR * largest or threshold == -np.inf:
+        return None, 0
+    return n_rec, PROBE_RUNS
+
+
+def _refit_floor_note(model, n_real, n_reps, seed, threshold, confidence, pool):
+    """A note when even one refit at real size drifts past the threshold (replace pool)."""
+    if not (np.isfinite(threshold) and pool == "replace"):
+        return []
+    one = model.simulate(np.array([n_real, n_real]), n_reps, seed("refit"))[:, 1]
+    q1 = float(np.quantile(one, confidence))
+    if q1 <= threshold:
+        return []
+    return [f"the tolerance is below the drift of one refit at real size (its {confidence:g}-quantile "
+            f"is {q1:.3g} > {threshold:.3g}): polynomial and geometric schedules (n_1 = n_real) "
+            "cannot meet it; constant and linear ones need n_t > n_real"]
+
+
+def _closest(table):
+    """The setting with the highest probability (cheapest first) when none meets the tolerance."""
+    if not (len(table) and table["total_rows"].notna().any()):
+        return None
+    candidates = table.dropna(subset=["total_rows"])
+    return candidates.sort_values(["probability", "total_rows"], ascending=[False, True]).iloc[0].to_dict()
 
 
 def _rows_per_generation(row, n_generations, n_real):
