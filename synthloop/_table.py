@@ -22,11 +22,56 @@ from pandas.api import types as pdt
 
 from .exceptions import SchemaError
 
-__all__ = ["ColumnSpec", "TableSchema", "EncodedTable", "NUMERIC_KINDS", "DISCRETE_KINDS", "dtype_change"]
+__all__ = ["ColumnSpec", "TableSchema", "EncodedTable", "NUMERIC_KINDS", "DISCRETE_KINDS", "DTYPE_KINDS", "dtype_change",
+           "dtype_kind", "seconds_of", "ticks_per_second"]
 
 NUMERIC_KINDS = frozenset({"float", "int", "datetime"})
 DISCRETE_KINDS = frozenset({"bool", "category", "string"})
 ALL_KINDS = NUMERIC_KINDS | DISCRETE_KINDS
+
+#: One predicate per kind of dtype, tried in this order (a boolean is not an integer, a category of
+#: numbers is a category): the one vocabulary the schema and the evaluator both read dtypes with.
+DTYPE_KINDS = (
+    ("category", lambda d: isinstance(d, pd.CategoricalDtype)),
+    ("bool", pdt.is_bool_dtype),
+    ("datetime", pdt.is_datetime64_any_dtype),
+    ("timedelta", pdt.is_timedelta64_dtype),
+    ("complex", pdt.is_complex_dtype),
+    ("int", pdt.is_integer_dtype),
+    ("float", pdt.is_float_dtype),
+    ("string", lambda d: pdt.is_string_dtype(d) or d == object),
+)
+
+
+def dtype_kind(dtype):
+    """The first kind of :data:`DTYPE_KINDS` whose predicate ``dtype`` satisfies (None if none does).
+
+    ``"string"`` covers object columns too; :func:`infer_schema` then checks
+    that their values are strings.
+    """
+    return next((kind for kind, test in DTYPE_KINDS if test(dtype)), None)
+
+
+def seconds_of(values):
+    """Datetimes as float seconds since the epoch (timedeltas as seconds), NaN for missing.
+
+    Seconds rather than raw ticks, so the result does not depend on the unit
+    (pandas 3 parses to microseconds, numpy defaults to nanoseconds).
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    arr = values.to_numpy()
+    out = arr.view(np.int64).astype(np.float64) / ticks_per_second(arr.dtype)
+    out[values.isna().to_numpy()] = np.nan
+    return out
+
+
+def ticks_per_second(dtype):
+    """Integer ticks in one second of a datetime64 / timedelta64 (or tz-aware) dtype."""
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        dtype = np.dtype(f"M8[{dtype.unit}]")
+    unit, count = np.datetime_data(dtype)
+    return np.timedelta64(1, "s") / np.timedelta64(count, unit)
 
 
 @dataclass
@@ -219,26 +264,27 @@ def _unsupported_message(name, spec, owner):
 
 def _infer_column(name, values, owner):
     dtype = values.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
+    kind = dtype_kind(dtype)
+    if kind == "category":
         levels = np.asarray(dtype.categories, dtype=object)
         return ColumnSpec(name, "category", dtype, levels=levels)
-    if pdt.is_bool_dtype(dtype):
+    if kind == "bool":
         return ColumnSpec(name, "bool", dtype, levels=np.array([False, True], dtype=object),
                           nullable=isinstance(dtype, pd.BooleanDtype))
-    if pdt.is_datetime64_any_dtype(dtype):
+    if kind == "datetime":
         return ColumnSpec(name, "datetime", dtype)
-    if pdt.is_timedelta64_dtype(dtype):
+    if kind == "timedelta":
         raise SchemaError(
             f"column {name!r} has dtype {dtype}; {owner} cannot model timedeltas: "
             "convert it to seconds (`X[col].dt.total_seconds()`) or drop it."
         )
-    if pdt.is_complex_dtype(dtype):
+    if kind == "complex":
         raise SchemaError(f"column {name!r} is complex ({dtype}); {owner} models real values only.")
-    if pdt.is_integer_dtype(dtype):
+    if kind == "int":
         return ColumnSpec(name, "int", dtype, nullable=isinstance(dtype, pd.api.extensions.ExtensionDtype))
-    if pdt.is_float_dtype(dtype):
+    if kind == "float":
         return ColumnSpec(name, "float", dtype)
-    if pdt.is_string_dtype(dtype) or dtype == object:
+    if kind == "string":
         inferred = pd.api.types.infer_dtype(values, skipna=True)
         if inferred in ("string", "empty"):
             observed = np.asarray(values.dropna().unique(), dtype=object)
@@ -346,7 +392,7 @@ def _codes(values, spec, *, update, owner):
 
 def _restore(arr, spec):
     n = len(arr)
-    if spec.kind in ("float", "int", "datetime"):
+    if spec.kind in NUMERIC_KINDS:
         arr = np.asarray(arr, dtype=np.float64)
         missing = np.isnan(arr)
         if spec.kind != "float":

@@ -29,7 +29,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._table import ALL_KINDS, DISCRETE_KINDS, dtype_change, infer_schema
+from ._table import ALL_KINDS, DISCRETE_KINDS, dtype_change, infer_schema, seconds_of, ticks_per_second
 from .exceptions import SchemaError
 from .utils._random import make_rng
 from .utils._sklearn_compat import _fit_context
@@ -180,7 +180,7 @@ class BaseGenerator(BaseEstimator):
         -------
         CollapseSummary
             A dict ``{column: ("num", variance)}`` for a numeric column (a
-            datetime's variance in int64 ticks) or ``{column: ("cat",
+            datetime's variance in seconds squared, whatever its unit) or ``{column: ("cat",
             probabilities)}`` for a discrete one (a Series indexed by level,
             missing values as the level :data:`MISSING_LABEL`). Its ``source``
             is ``"params"`` when the generator computes them from its fitted
@@ -367,20 +367,21 @@ def sample_collapse_summary(generator, random_state, schema=None):
             freq = col.astype(object).where(col.notna(), MISSING_LABEL).value_counts(normalize=True)
             out[spec.name] = ("cat", pd.Series(freq.to_numpy(dtype=float), index=freq.index.astype(object)))
         else:
-            values = col.to_numpy()
-            if values.dtype.kind == "M" or isinstance(col.dtype, pd.DatetimeTZDtype):
-                values = col.astype("int64").to_numpy()
-            values = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            if spec.kind == "datetime":
+                values = seconds_of(col)
+            else:
+                values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             out[spec.name] = ("num", float(np.nanvar(values, ddof=1)) if np.isfinite(values).sum() > 1 else np.nan)
     return CollapseSummary(out, "sample")
 
 
-def atoms_summary(spec, support, probabilities, missing=0.0):
+def atoms_summary(spec, support, probabilities, missing=0.0, *, in_seconds=False):
     """The collapse statistic of a column modelled by atoms: level probabilities, or the atoms' variance.
 
     ``support`` holds level codes for a discrete column, values for a numeric
-    one; ``probabilities`` their probabilities and ``missing`` that of a
-    missing value.
+    one (a datetime's in the encoded ticks of its dtype, or ``in_seconds``);
+    ``probabilities`` their probabilities and ``missing`` that of a missing
+    value.
     """
     support = np.asarray(support)
     p = np.asarray(probabilities, dtype=float)
@@ -393,4 +394,10 @@ def atoms_summary(spec, support, probabilities, missing=0.0):
         return "num", np.nan
     q = p / total
     mean = q @ support
-    return "num", float(q @ np.square(support - mean))
+    variance = float(q @ np.square(support - mean))
+    return "num", variance if in_seconds else in_seconds_squared(spec, variance)
+
+
+def in_seconds_squared(spec, variance):
+    """A variance of encoded values in the collapse summary's units: a datetime's ticks squared become seconds squared."""
+    return variance / ticks_per_second(spec.dtype) ** 2 if spec.kind == "datetime" else variance

@@ -7,6 +7,8 @@ Exit codes: 0 success, 1 the work failed, 2 bad usage. Errors are one line;
 import argparse
 import sys
 
+from .exceptions import UsageError
+
 __all__ = ["main"]
 
 EPILOG_QUICKSTART = """\
@@ -14,10 +16,6 @@ examples:
   synthloop quickstart                 # all generators on UCI Adult (train split)
   synthloop quickstart --rows 5000     # sample 5,000 synthetic rows each
 """
-
-
-class UsageError(Exception):
-    """Bad command-line usage: exit code 2."""
 
 
 def _cmd_datasets(args):

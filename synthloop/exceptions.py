@@ -1,6 +1,6 @@
 """Exceptions raised by synthloop, each specialising the builtin it refines."""
 
-__all__ = ["SchemaError", "NotFittedError", "ConfigError", "SizeOverflowError", "FailedScoresWarning"]
+__all__ = ["SchemaError", "NotFittedError", "ConfigError", "SizeOverflowError", "FailedScoresWarning", "UsageError"]
 
 from sklearn.exceptions import NotFittedError
 
@@ -22,3 +22,7 @@ class SizeOverflowError(ValueError):
 
 class FailedScoresWarning(UserWarning):
     """Some scores of a utility evaluation failed; their messages are in ``UtilityReport.scores["error"]``."""
+
+
+class UsageError(Exception):
+    """Bad command-line usage (the ``synthloop`` command exits with code 2)."""

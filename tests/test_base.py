@@ -211,3 +211,18 @@ def test_text_dtypes_round_trip():
     for col in X:
         assert set(S[col].dropna()) == set(X[col].dropna())
         assert S[col].isna().any()
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_collapse_summary_gives_a_datetime_s_variance_in_seconds_whatever_its_unit(unit):
+    # one unit for the loop's statistics, as the evaluator's (seconds): not the dtype's raw ticks
+    from synthloop import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
+
+    rng = np.random.default_rng(0)
+    seconds = rng.integers(0, 10, 200) * 86_400
+    X = pd.DataFrame({"when": pd.to_datetime(seconds, unit="s").astype(f"M8[{unit}]")})
+    expected = float(np.var(seconds))
+    for gen in (GaussianCopulaGenerator(), CategoricalGenerator(), MultivariateNormalGenerator(covariance="mle")):
+        summary = gen.fit(X).collapse_summary(random_state=0)
+        assert summary.source == "params"
+        np.testing.assert_allclose(summary["when"][1], expected, rtol=1e-12, err_msg=type(gen).__name__)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from ..datasets import BUNDLED, read_table
+from ..exceptions import UsageError
 from ..generators import GENERATORS, make_generator
 from ._drift import POOLS
 
@@ -24,8 +25,6 @@ examples (each answers on bundled Adult in under a minute on 2 cores: benchmarks
 def cmd_advise(args):
     """Run :func:`~synthloop.advise.recommend_schedule` and print its table."""
     from . import recommend_schedule
-
-    from ..cli import UsageError
 
     try:
         frame = read_table(args.data)

@@ -8,8 +8,8 @@ synthetic rows can be scored on real ones.
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as pdt
 
+from .._table import dtype_kind, seconds_of
 from ..exceptions import SchemaError
 
 # Three kinds are enough to compare tables: numbers, instants, labels.
@@ -17,17 +17,15 @@ _KIND_NAMES = {"numeric": "numeric", "datetime": "datetime/timedelta", "categori
 
 
 def column_kind(values):
-    """``"numeric"``, ``"datetime"`` or ``"categorical"`` for a Series.
+    """``"numeric"``, ``"datetime"`` or ``"categorical"`` for a Series (from the schema's dtype kinds).
 
     Booleans are categorical (two levels); timedeltas count as datetimes
-    (both are compared through their integer ticks).
+    (both are compared in seconds).
     """
-    dtype = values.dtype
-    if isinstance(dtype, pd.CategoricalDtype) or pdt.is_bool_dtype(dtype):
-        return "categorical"
-    if pdt.is_datetime64_any_dtype(dtype) or pdt.is_timedelta64_dtype(dtype):
+    kind = dtype_kind(values.dtype)
+    if kind in ("datetime", "timedelta"):
         return "datetime"
-    if pdt.is_numeric_dtype(dtype) and not pdt.is_complex_dtype(dtype):
+    if kind in ("int", "float"):
         return "numeric"
     return "categorical"
 
@@ -46,22 +44,6 @@ def numeric_values(values):
             "Use total_variation / levels_lost for categorical columns."
         ) from None
     return arr[~np.isnan(arr)]
-
-
-def seconds_of(values):
-    """Datetimes as float seconds since the epoch (timedeltas as seconds), NaN for missing.
-
-    Seconds rather than raw ticks, so the result does not depend on the unit
-    (pandas 3 parses to microseconds, numpy defaults to nanoseconds).
-    """
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-    arr = values.to_numpy()
-    unit, count = np.datetime_data(arr.dtype)
-    per_second = np.timedelta64(1, "s") / np.timedelta64(count, unit)
-    out = arr.view(np.int64).astype(np.float64) / per_second
-    out[values.isna().to_numpy()] = np.nan
-    return out
 
 
 def check_frame(X, *, owner, what="X"):
@@ -154,14 +136,11 @@ def target_labels(values):
     Object arrays of numbers confuse scikit-learn's ``type_of_target``, so
     categories of numbers stay numbers and text becomes an object array of str.
     """
-    dtype = values.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
+    kind = dtype_kind(values.dtype)
+    if kind == "category":
         cats = values.cat.categories
         return target_labels(pd.Series(cats))[values.cat.codes.to_numpy()]
-    if pdt.is_bool_dtype(dtype):
-        return values.to_numpy(dtype=bool)
-    if pdt.is_integer_dtype(dtype):
-        return values.to_numpy(dtype=np.int64)
-    if pdt.is_float_dtype(dtype):
-        return values.to_numpy(dtype=np.float64)
+    as_numpy = {"bool": bool, "int": np.int64, "float": np.float64}
+    if kind in as_numpy:
+        return values.to_numpy(dtype=as_numpy[kind])
     return values.astype(str).to_numpy(dtype=object)

@@ -15,7 +15,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from ..utils._random import child_seeds
-from ._checks import FeatureSpec, check_frame, check_same_columns, column_kind, numeric_values, seconds_of
+from .._table import seconds_of
+from ._checks import FeatureSpec, check_frame, check_same_columns, column_kind, numeric_values
 
 __all__ = [
     "ks_distance",

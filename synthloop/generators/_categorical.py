@@ -21,7 +21,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 
-from .._table import ALL_KINDS, DISCRETE_KINDS, _restore
+from .._table import ALL_KINDS, DISCRETE_KINDS, _restore, seconds_of
 from ..base import MISSING_LABEL, BaseGenerator, atoms_summary
 from ..exceptions import SchemaError
 from ..utils._sklearn_compat import Interval, StrOptions
@@ -342,9 +342,10 @@ class CategoricalGenerator(BaseGenerator):
             # a numeric column modelled by its observed values: the variance of those atoms
             present = np.array([v is not MISSING_LABEL for v in labels])
             values = pd.Series([v for v, ok in zip(labels, present) if ok])
-            if values.dtype.kind == "M" or isinstance(values.dtype, pd.DatetimeTZDtype):
-                values = values.astype("int64")
-            out[spec.name] = atoms_summary(spec, values.to_numpy(dtype=float), p[present])
+            if spec.kind == "datetime":
+                out[spec.name] = atoms_summary(spec, seconds_of(values), p[present], in_seconds=True)
+            else:
+                out[spec.name] = atoms_summary(spec, values.to_numpy(dtype=float), p[present])
         return out
 
     def _fitted_params(self):

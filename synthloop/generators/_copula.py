@@ -8,7 +8,7 @@ import pandas as pd
 from sklearn.base import OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from .._table import DISCRETE_KINDS, dtype_change
+from .._table import ALL_KINDS, DISCRETE_KINDS, NUMERIC_KINDS, dtype_change
 from ..base import BaseGenerator, atoms_summary
 from ..exceptions import SchemaError
 from ..utils._sklearn_compat import Interval, StrOptions
@@ -191,7 +191,7 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
     (500, 2)
     """
 
-    _supported_kinds = frozenset({"float", "int", "datetime", "bool", "category", "string"})
+    _supported_kinds = ALL_KINDS
     _allow_missing = True
 
     _parameter_constraints: dict = {
@@ -226,7 +226,7 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
                 )
         self._counts = {}
         for spec in table.schema.columns:
-            if spec.kind in ("float", "int", "datetime"):
+            if spec.kind in NUMERIC_KINDS:
                 self._counts[spec.name] = [np.empty(0), np.empty(0), 0.0]  # values, weights, missing
             else:
                 self._counts[spec.name] = [None, np.zeros(len(spec.levels)), 0.0]
@@ -249,7 +249,7 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         for j, spec in enumerate(self.schema_.columns):
             col = table.columns[spec.name]
             counts = self._counts[spec.name]
-            if spec.kind in ("float", "int", "datetime"):
+            if spec.kind in NUMERIC_KINDS:
                 x = np.asarray(col, dtype=np.float64)
                 miss = np.isnan(x)
                 counts[2] += float(w[miss].sum())
@@ -302,7 +302,7 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         for spec in self.schema_.columns:
             values, weights, missing = self._counts[spec.name]
             total = weights.sum() + missing
-            if spec.kind in ("float", "int", "datetime"):
+            if spec.kind in NUMERIC_KINDS:
                 keep = weights > 0
                 values, weights = values[keep], weights[keep]
                 fam = family if family is not None else self.marginals.get(spec.name, "empirical")

@@ -3,8 +3,8 @@
 
 import numpy as np
 
-from .._table import ColumnSpec, TableSchema
-from ..base import BaseGenerator
+from .._table import NUMERIC_KINDS, ColumnSpec, TableSchema
+from ..base import BaseGenerator, in_seconds_squared
 from ..utils._sklearn_compat import StrOptions
 
 __all__ = ["MultivariateNormalGenerator"]
@@ -98,7 +98,7 @@ class MultivariateNormalGenerator(BaseGenerator):
     True
     """
 
-    _supported_kinds = frozenset({"float", "int", "datetime"})
+    _supported_kinds = NUMERIC_KINDS
     _allow_missing = False
 
     _parameter_constraints: dict = {
@@ -185,7 +185,8 @@ class MultivariateNormalGenerator(BaseGenerator):
         return {name: X[:, j] for j, name in enumerate(self.schema_.names)}
 
     def _collapse_summary(self):
-        return {n: ("num", float(self.covariance_[j, j])) for j, n in enumerate(self.schema_.names)}
+        return {spec.name: ("num", in_seconds_squared(spec, float(self.covariance_[j, j])))
+                for j, spec in enumerate(self.schema_.columns)}
 
     def _fitted_params(self):
         return {"mean": self.mean_.copy(), "covariance": self.covariance_.copy()}
