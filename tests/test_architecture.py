@@ -66,3 +66,51 @@ def test_no_file_cites_the_theory_outside_the_repository():
     files = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True).stdout.split()
     citing = [f for f in files if (root / f).is_file() and name in (root / f).read_text(errors="ignore")]
     assert not citing, citing
+
+
+#: The layers of docs/architecture.rst, lowest first: a module imports only from its own package or from lower
+#: layers; two packages of one layer (study and advise) do not import each other.
+LAYERS = [
+    ["synthloop.exceptions", "synthloop.utils._random", "synthloop.utils._sklearn_compat", "synthloop.theory",
+     "synthloop.utils"],
+    ["synthloop._table", "synthloop.datasets"],
+    ["synthloop.schedules", "synthloop.pools", "synthloop.evaluation", "synthloop.sampling"],
+    ["synthloop.base", "synthloop.simulate"],
+    ["synthloop.generators"],
+    ["synthloop.recursive"],
+    ["synthloop"],
+    ["synthloop.study", "synthloop.advise", "synthloop.utils.estimator_checks"],
+    ["synthloop.cli"],
+    ["synthloop.__main__"],
+]
+
+
+def _unit(module):
+    """The layer entry a module belongs to (the longest prefix listed)."""
+    best = None
+    for layer in LAYERS:
+        for unit in layer:
+            if (module == unit or module.startswith(unit + ".")) and (best is None or len(unit) > len(best)):
+                best = unit
+    return best
+
+
+def _layer(unit):
+    return next(i for i, layer in enumerate(LAYERS) if unit in layer)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_imports_run_down_the_layers(path):
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    here = _unit(".".join(parts))
+    for module, names in _imports(path):
+        targets = [f"synthloop.{n}" for n in names] if module == "synthloop" else [module]
+        for target in targets:
+            if not target.startswith("synthloop"):
+                continue
+            there = _unit(target)
+            if there is None or there == here or target.startswith(here + "."):
+                continue
+            assert _layer(there) < _layer(here), (
+                f"{'.'.join(parts)} (layer {_layer(here)}: {here}) imports {target} (layer {_layer(there)})")

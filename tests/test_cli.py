@@ -124,3 +124,14 @@ def test_unreadable_csv_is_a_usage_error(tmp_path, capsys, command):
     assert main([command, str(bad), *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot read" in err[0]
+
+
+def test_both_command_lines_take_the_registry_s_generator_names():
+    # one table of names (generators/_registry.py): a generator added there is a choice everywhere
+    from synthloop.cli import build_parser
+    from synthloop.generators import GENERATORS
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    for command in ("synthesize", "advise"):
+        option = next(a for a in sub.choices[command]._actions if a.dest == "generator")
+        assert list(option.choices) == list(GENERATORS)
