@@ -163,6 +163,21 @@ def multinomial_path(p, sizes, n_reps, seed, pool="replace"):
         yield t, q
 
 
+def unsimulable(sizes, n_reps, min_size):
+    """The drift path of a setting that needs no simulation, or None.
+
+    No generation after 0 (all zeros), or one smaller than ``min_size`` rows
+    (a Gaussian fit needs more rows than dimensions: infinite from generation 1).
+    """
+    if sizes.size == 1:
+        return np.zeros((n_reps, 1))
+    if np.any(sizes[1:] < min_size):
+        out = np.full((n_reps, sizes.size), np.inf)
+        out[:, 0] = 0.0
+        return out
+    return None
+
+
 def rank(S):
     """Numerical rank of a covariance or correlation matrix (as :func:`_kl_gaussian` uses it)."""
     w = np.linalg.eigvalsh(np.asarray(S, dtype=float))
@@ -191,15 +206,12 @@ class GaussianBlock:
         return int(max(self.d, np.floor(self.ddof))) + 1
 
     def simulate(self, sizes, n_reps, seed, pool="replace"):
-        T = sizes.size - 1
-        out = np.zeros((n_reps, T + 1))
-        if T == 0:
-            return out
+        trivial = unsimulable(sizes, n_reps, self.min_size())
+        if trivial is not None:
+            return trivial
         if pool != "replace":
             return self._simulate_pooled(sizes, n_reps, seed, pool)
-        if np.any(sizes[1:] < self.min_size()):
-            out[:, 1:] = np.inf
-            return out
+        out = np.zeros((n_reps, sizes.size))
         sim = gaussian_chain(sizes, self.d, self.ddof, n_reps, seed, store="summary")
         sq = np.sum(sim.means**2, axis=2)
         out[:, 1:] = 0.5 * (sim.trace + sq - self.d - sim.logdet)
@@ -216,10 +228,6 @@ class GaussianBlock:
         generation-0 fit. Every fitted covariance is kept,
         ``n_reps * (T + 1) * d**2`` floats.
         """
-        if np.any(sizes[1:] < self.min_size()):
-            out = np.full((n_reps, sizes.size), np.inf)
-            out[:, 0] = 0.0
-            return out
         sim = gaussian_chain(sizes, self.d, self.ddof, n_reps, seed, pool)
         S, logdet = sim.covariances, sim.logdet
         inv0 = np.linalg.inv(S[:, 0])
@@ -332,15 +340,12 @@ class LatentCorrelationBlock:
 
     def simulate(self, sizes, n_reps, seed, pool="replace", last_only=False):
         sizes = np.asarray(sizes, dtype=np.int64)
-        T = sizes.size - 1
-        out = np.zeros((n_reps, T + 1))
-        if T == 0:
-            return out
-        if pool == "replace" and self.reservoir is not None:
+        if pool == "replace" and self.reservoir is not None and sizes.size > 1:
             sizes = effective_rows(sizes, *self.reservoir)
-        if np.any(sizes[1:] < self.min_size()):
-            out[:, 1:] = np.inf
-            return out
+        trivial = unsimulable(sizes, n_reps, self.min_size())
+        if trivial is not None:
+            return trivial
+        out = np.zeros((n_reps, sizes.size))
         sim = gaussian_chain(sizes, self.d, 1.0, n_reps, seed, pool)
         if pool == "replace":
             out[:, 1:] = self._kl_path(sim.covariances, last_only=last_only)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-from ._drift import CategoricalBlock, gaussian_chain
+from ._drift import CategoricalBlock, gaussian_chain, unsimulable
 
 #: Numeric columns with more atoms are simulated on this many groups of consecutive atoms (equal
 #: probability): the KS distance is exact at the groups' edges and misses only what lies inside one.
@@ -120,13 +120,10 @@ class NormalMarginals:
         return int(max(self.d, np.floor(self.ddof))) + 1
 
     def simulate(self, sizes, n_reps, seed, pool="replace"):
-        T = sizes.size - 1
-        out = np.zeros((n_reps, T + 1))
-        if T == 0:
-            return out
-        if np.any(sizes[1:] < self.min_size()):
-            out[:, 1:] = np.inf
-            return out
+        trivial = unsimulable(sizes, n_reps, self.min_size())
+        if trivial is not None:
+            return trivial
+        out = np.zeros((n_reps, sizes.size))
         sim = gaussian_chain(sizes, self.d, self.ddof, n_reps, seed, pool)
         if pool == "replace":
             m, v = sim.means, np.diagonal(sim.covariances, axis1=2, axis2=3)
