@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from ..utils._random import as_seed_sequence
+from ..utils._random import as_seed_sequence, child_seed
 from ._calibrate import (EXTRAPOLATION_FACTOR, MAX_CALIBRATION_ROWS, MAX_ROUNDS, PROBE_FACTOR, PROBE_ROWS, PROBE_RUNS,
                          DriftCalibration, calibrate_utility, calibration_rows, calibration_sizes)
 from ._drift import POOLS
@@ -33,11 +33,9 @@ _KEYS = {"timing": 0, "calibration-run": 1, "calibration-simulation": 2, "utilit
 
 
 def _seeder(root):
-    """``seed(name, *key)``: the 32-bit child seed of a named key under ``root``."""
+    """``seed(name, *key)``: the child seed of a named key under ``root``."""
     def seed(name, *key):
-        spawn = tuple(root.spawn_key) + (_KEYS[name],) + key
-        ss = np.random.SeedSequence(root.entropy, spawn_key=spawn, pool_size=root.pool_size)
-        return int(ss.generate_state(1, np.uint32)[0])
+        return child_seed(root, _KEYS[name], *key)
     return seed
 
 

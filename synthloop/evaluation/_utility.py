@@ -16,7 +16,7 @@ from sklearn.utils.multiclass import type_of_target
 from threadpoolctl import threadpool_limits
 
 from ..exceptions import FailedScoresWarning
-from ..utils._random import as_seed_sequence, child_seeds
+from ..utils._random import as_seed_sequence, child_seed, child_seeds
 from ..utils._sklearn_compat import Interval, RealNotInt, _validate_shuffle_split
 from ._checks import FeatureSpec, check_frame, check_same_columns, target_labels
 from ._fidelity import fidelity_report
@@ -32,11 +32,6 @@ SCORE_COLUMNS = [
 # Child seeds are addressed by a key under the one root SeedSequence, so a
 # cell's seed does not depend on how many generations or tasks there are.
 _SPLIT, _FIT, _SAMPLE, _ESTIMATOR, _FIDELITY = range(5)
-
-
-def _seed(root, *key):
-    ss = np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + key, pool_size=root.pool_size)
-    return int(ss.generate_state(1, np.uint32)[0])
 
 
 class UtilityEvaluator(BaseEstimator):
@@ -220,7 +215,7 @@ class UtilityEvaluator(BaseEstimator):
 
         splits = []
         for r in range(self.n_repeats):
-            split_seed = _seed(root, _SPLIT, r)
+            split_seed = child_seed(root, _SPLIT, r)
             stratify = ctx["labels"] if ctx["task"] != "regression" else None
             train_idx, test_idx = train_test_split(np.arange(n), test_size=self.test_size, stratify=stratify,
                                                    random_state=split_seed)
@@ -228,20 +223,20 @@ class UtilityEvaluator(BaseEstimator):
 
         parallel = Parallel(n_jobs=self.n_jobs)
         fits = parallel(
-            delayed(_fit_synthesizer)(synthesizer, X.iloc[tr].reset_index(drop=True), _seed(root, _FIT, r))
+            delayed(_fit_synthesizer)(synthesizer, X.iloc[tr].reset_index(drop=True), child_seed(root, _FIT, r))
             for r, (_, tr, _) in enumerate(splits)
         )
         cells = []
         for r, ((split_seed, tr, te), (fitted, generations)) in enumerate(zip(splits, fits)):
             train = X.iloc[tr].reset_index(drop=True)
             test = X.iloc[te].reset_index(drop=True)
-            common = dict(repeat=r, train=train, test=test, split_seed=split_seed, fit_seed=_seed(root, _FIT, r),
-                          estimator_seeds=[_seed(root, _ESTIMATOR, r, e) for e in range(len(estimators))])
+            common = dict(repeat=r, train=train, test=test, split_seed=split_seed, fit_seed=child_seed(root, _FIT, r),
+                          estimator_seeds=[child_seed(root, _ESTIMATOR, r, e) for e in range(len(estimators))])
             cells.append(dict(common, generation=pd.NA, source=None))
             for label, kwargs in generations:
                 cells.append(dict(common, generation=label,
-                                  source=(fitted, kwargs, _seed(root, _SAMPLE, r, label)),
-                                  fidelity_seed=_seed(root, _FIDELITY, r, label)))
+                                  source=(fitted, kwargs, child_seed(root, _SAMPLE, r, label)),
+                                  fidelity_seed=child_seed(root, _FIDELITY, r, label)))
         results = parallel(
             delayed(_run_cell)(cell, target=self.target, estimators=estimators, scoring=scoring, ctx=ctx,
                                spec=spec, fidelity=self.fidelity, owner=owner)
@@ -322,11 +317,11 @@ class UtilityEvaluator(BaseEstimator):
         cells = []
         for r in range(self.n_repeats):
             common = dict(repeat=r, train=real_train, test=real_test, split_seed=pd.NA, fit_seed=pd.NA,
-                          estimator_seeds=[_seed(root, _ESTIMATOR, r, e) for e in range(len(estimators))])
+                          estimator_seeds=[child_seed(root, _ESTIMATOR, r, e) for e in range(len(estimators))])
             cells.append(dict(common, generation=None, source=None))
             for g, (name, frame) in enumerate(synthetic.items()):
                 cells.append(dict(common, generation=str(name), source=frame,
-                                  fidelity_seed=_seed(root, _FIDELITY, r, g)))
+                                  fidelity_seed=child_seed(root, _FIDELITY, r, g)))
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_run_cell)(cell, target=self.target, estimators=estimators, scoring=scoring, ctx=ctx,
                                spec=spec, fidelity=self.fidelity, owner=owner)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 import time
-import zlib
 
 import numpy as np
 import pandas as pd
 
 from ..exceptions import FailedScoresWarning
+from ..utils._random import child_seed
 
 __all__ = ["expand_cells", "prepare_payloads", "run_cell", "TIMING_COLUMNS"]
 
@@ -24,13 +24,9 @@ __all__ = ["expand_cells", "prepare_payloads", "run_cell", "TIMING_COLUMNS"]
 TIMING_COLUMNS = ("fit_seconds", "sample_seconds", "cell_seconds")
 
 
-def _key(text):
-    return zlib.crc32(str(text).encode())
-
-
 def _child_seed(seed, *keys):
-    ss = np.random.SeedSequence(int(seed), spawn_key=tuple(_key(k) for k in keys))
-    return int(ss.generate_state(1, np.uint32)[0])
+    # every key by its text (a generation index too), as the stored studies were seeded
+    return child_seed(int(seed), *map(str, keys))
 
 
 def _slug(text):

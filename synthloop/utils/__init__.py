@@ -1,5 +1,5 @@
 """Utilities: seeds and the generator checks."""
 
-from ._random import as_seed_sequence, child_seeds, make_rng
+from ._random import as_seed_sequence, child_seed, child_seeds, make_rng
 
-__all__ = ["as_seed_sequence", "child_seeds", "make_rng"]
+__all__ = ["as_seed_sequence", "child_seed", "child_seeds", "make_rng"]
