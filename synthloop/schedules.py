@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from .exceptions import SizeOverflowError
 from .theory._schedule_spec import DEFAULTS, parse_schedule_string
+from .theory._validation import check_integer
 from .utils._sklearn_compat import Interval
 
 __all__ = [
@@ -40,17 +41,6 @@ __all__ = [
 MAX_SAMPLES = 2**62
 
 _N_CONSTRAINT = [Interval(Integral, 1, None, closed="left"), None]
-
-
-def _check_int(value, name, minimum, owner):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
-        raise TypeError(
-            f"{owner}: {name} must be an integer >= {minimum}; "
-            f"got {value!r} ({type(value).__name__})."
-        )
-    if value < minimum:
-        raise ValueError(f"{owner}: {name} must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
 
 
 class BaseSchedule(BaseEstimator):
@@ -107,7 +97,7 @@ class BaseSchedule(BaseEstimator):
     def _checked_sizes(self, t, n_real):
         self._validate_params()
         name = type(self).__name__
-        n_real = _check_int(n_real, "n_real", 1, name)
+        n_real = check_integer(n_real, "n_real", 1, name)
         out = self._sizes(t, self._base_n(n_real))
         return out
 
@@ -134,7 +124,7 @@ class BaseSchedule(BaseEstimator):
         900
         """
         name = type(self).__name__
-        generation = _check_int(generation, "generation", 1, name)
+        generation = check_integer(generation, "generation", 1, name)
         return int(self._checked_sizes(np.array([generation], dtype=np.int64), n_real)[0])
 
     def sizes(self, n_generations, n_real):
@@ -159,9 +149,9 @@ class BaseSchedule(BaseEstimator):
         array([50, 10, 20, 40, 80])
         """
         name = type(self).__name__
-        n_generations = _check_int(n_generations, "n_generations", 0, name)
+        n_generations = check_integer(n_generations, "n_generations", 0, name)
         t = np.arange(1, n_generations + 1, dtype=np.int64)
-        n_real_i = _check_int(n_real, "n_real", 1, name)
+        n_real_i = check_integer(n_real, "n_real", 1, name)
         rest = self._checked_sizes(t, n_real_i)
         return np.concatenate([np.array([n_real_i], dtype=np.int64), rest])
 
@@ -449,7 +439,7 @@ class ListSchedule(BaseSchedule):
         ValueError
             When ``n_generations`` is not the number of sizes listed.
         """
-        n_generations = _check_int(n_generations, "n_generations", 0, "ListSchedule")
+        n_generations = check_integer(n_generations, "n_generations", 0, "ListSchedule")
         self._validate_params()
         listed = len(self._checked_values())
         if n_generations != listed:

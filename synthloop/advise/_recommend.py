@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ..theory._validation import check_integer
 from ..utils._random import as_seed_sequence, child_seed
 from ._calibrate import (EXTRAPOLATION_FACTOR, MAX_CALIBRATION_ROWS, MAX_ROUNDS, PROBE_FACTOR, PROBE_ROWS, PROBE_RUNS,
                          DriftCalibration, calibrate_utility, calibration_rows, calibration_sizes)
@@ -18,7 +19,7 @@ from ._models import drift_model, marginal_model
 from ._result import ScheduleAdvice
 from ._search import FAMILIES, PARAMETER, FamilySearch, family_grid, make_schedule, wilson
 
-_WHO = "recommend_schedule"
+_OWNER = "recommend_schedule"
 _COLUMNS = ["family", "parameter", "value", "value_low", "value_high", "probability", "probability_low",
             "probability_high", "meets", "total_rows", "fit_seconds", "drift_mean", "drift_sd", "drift_quantile",
             "loss_mean", "loss_vs_real", "within_budget", "cheaper_value", "cheaper_probability", "cheaper_rows",
@@ -46,59 +47,56 @@ def _n_rows(X):
 def _check_inputs(X, generator, n_generations, tolerance, criterion, target, reference, budget_rows, families,
                   pool, confidence, n_reps, n_calibration):
     if not (hasattr(X, "shape") and len(getattr(X, "shape", ())) == 2):
-        raise TypeError(f"{_WHO}: X must be a DataFrame or a 2-d array of the real rows; got "
+        raise TypeError(f"{_OWNER}: X must be a DataFrame or a 2-d array of the real rows; got "
                         f"{type(X).__name__}.")
     if not (callable(getattr(generator, "fit", None)) and callable(getattr(generator, "sample", None))):
-        raise TypeError(f"{_WHO}: generator must have fit(X) and sample(n_samples, random_state=...) (a synthloop "
+        raise TypeError(f"{_OWNER}: generator must have fit(X) and sample(n_samples, random_state=...) (a synthloop "
                         f"generator such as GaussianCopulaGenerator()); got {type(generator).__name__}.")
-    if isinstance(n_generations, (bool, np.bool_)) or not isinstance(n_generations, Integral) or n_generations < 1:
-        raise ValueError(f"{_WHO}: n_generations must be an int >= 1 (the generation T the tolerance is about); "
-                         f"got {n_generations!r}.")
+    check_integer(n_generations, "n_generations (the generation T the tolerance is about)", 1, _OWNER)
     if isinstance(tolerance, (bool, np.bool_)) or not isinstance(tolerance, Real) or not (
             np.isfinite(tolerance) and tolerance > 0):
-        raise ValueError(f"{_WHO}: tolerance must be a finite number > 0 (nats of drift, or the utility loss "
+        raise ValueError(f"{_OWNER}: tolerance must be a finite number > 0 (nats of drift, or the utility loss "
                          f"with target=...); got {tolerance!r}.")
     if not (isinstance(confidence, Real) and 0 < confidence < 1):
-        raise ValueError(f"{_WHO}: confidence must be in (0, 1), the promised share of runs; got {confidence!r}.")
+        raise ValueError(f"{_OWNER}: confidence must be in (0, 1), the promised share of runs; got {confidence!r}.")
     n_real = _n_rows(X)
     if budget_rows is not None:
         if isinstance(budget_rows, (bool, np.bool_)) or not isinstance(budget_rows, Integral):
-            raise TypeError(f"{_WHO}: budget_rows must be an int or None; got {budget_rows!r}.")
+            raise TypeError(f"{_OWNER}: budget_rows must be an int or None; got {budget_rows!r}.")
         if budget_rows < n_real:
-            raise ValueError(f"{_WHO}: budget_rows={budget_rows} is smaller than one generation of real size "
+            raise ValueError(f"{_OWNER}: budget_rows={budget_rows} is smaller than one generation of real size "
                              f"({n_real} rows); give at least {n_real} synthetic rows in total, or None.")
     if target is not None:
         if not isinstance(X, pd.DataFrame):
-            raise TypeError(f"{_WHO}: target={target!r} needs X as a DataFrame with that column; got "
+            raise TypeError(f"{_OWNER}: target={target!r} needs X as a DataFrame with that column; got "
                             f"{type(X).__name__}.")
         if target not in X.columns:
-            raise ValueError(f"{_WHO}: target {target!r} is not a column of X; columns are "
+            raise ValueError(f"{_OWNER}: target {target!r} is not a column of X; columns are "
                              f"{list(map(str, X.columns))}.")
     if not (isinstance(criterion, str) and criterion in CRITERIA):
-        raise ValueError(f"{_WHO}: criterion must be one of {list(CRITERIA)} (nats of KL drift, or the largest "
+        raise ValueError(f"{_OWNER}: criterion must be one of {list(CRITERIA)} (nats of KL drift, or the largest "
                          f"per-column TV / KS distance); got {criterion!r}.")
     if criterion != "kl" and target is not None:
-        raise ValueError(f"{_WHO}: criterion={criterion!r} is a drift criterion; with target={target!r} the "
+        raise ValueError(f"{_OWNER}: criterion={criterion!r} is a drift criterion; with target={target!r} the "
                          "criterion is the utility loss. Give one of them.")
     if target is None and reference is not None:
-        raise ValueError(f"{_WHO}: reference={reference!r} is about the utility criterion; give target=... "
+        raise ValueError(f"{_OWNER}: reference={reference!r} is about the utility criterion; give target=... "
                          "(a column of X) or leave reference=None.")
     if target is not None:
         reference = "generation0" if reference is None else reference
         if reference not in REFERENCES:
-            raise ValueError(f"{_WHO}: reference must be one of {list(REFERENCES)}; got {reference!r}.")
+            raise ValueError(f"{_OWNER}: reference must be one of {list(REFERENCES)}; got {reference!r}.")
     families = (families,) if isinstance(families, str) else tuple(families)
     bad = [f for f in families if f not in FAMILIES]
     if bad or not families:
-        raise ValueError(f"{_WHO}: unknown schedule families {bad}; valid options are {list(FAMILIES)}.")
+        raise ValueError(f"{_OWNER}: unknown schedule families {bad}; valid options are {list(FAMILIES)}.")
     if not (isinstance(pool, str) and pool in POOLS):
         why = (" ('fresh' splits the real rows into T+1 chunks, so generation 0 is not the fit on X the drift is "
                "measured from)" if isinstance(pool, str) and pool.startswith("fresh") else "")
-        raise ValueError(f"{_WHO}: pool must be one of {list(POOLS)} (unweighted, as RecursiveSynthesizer's "
+        raise ValueError(f"{_OWNER}: pool must be one of {list(POOLS)} (unweighted, as RecursiveSynthesizer's "
                          f"defaults); got {pool!r}{why}.")
-    for name, value, low in (("n_reps", n_reps, 20), ("n_calibration", n_calibration, 0)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < low:
-            raise ValueError(f"{_WHO}: {name} must be an int >= {low}; got {value!r}.")
+    check_integer(n_reps, "n_reps", 20, _OWNER)
+    check_integer(n_calibration, "n_calibration", 0, _OWNER)
     return families, n_real, reference
 
 
@@ -321,7 +319,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     model = drift_model(fitted, X, pool) if criterion == "kl" else marginal_model(fitted, X, pool)
     notes = list(model.notes)
     if not model.measurable and model.method.startswith("simulation-only"):
-        warnings.warn(f"{_WHO}: {notes[0]}", UserWarning, stacklevel=2)
+        warnings.warn(f"{_OWNER}: {notes[0]}", UserWarning, stacklevel=2)
     calibrate = not model.exact and model.measurable and n_calibration > 0
     sizes_cal = calibration_sizes(n_real, model.min_size()) if calibrate else []
     progress = _progress_for(verbose, model, sec_per_row, n_real, n_generations, n_calibration, sizes_cal,
@@ -548,8 +546,8 @@ def _progress(verbose, steps, seconds, n_runs):
         return None
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=steps, desc=_WHO, unit="step")
-    bar.write(f"{_WHO}: about {seconds:.0f} s of real runs ({n_runs} calibration runs"
+    bar = tqdm(total=steps, desc=_OWNER, unit="step")
+    bar.write(f"{_OWNER}: about {seconds:.0f} s of real runs ({n_runs} calibration runs"
               f"{'' if seconds == 0 else ', from the timed fit and sample of one generation'}), then the search")
     return bar
 

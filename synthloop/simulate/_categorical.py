@@ -8,27 +8,28 @@ import numpy as np
 import pandas as pd
 
 from ..utils._random import as_seed_sequence
+from ..theory._validation import check_integer
 from . import _common as c
 from ._theory import categorical_collapse_time_theory, categorical_theory_columns
 
-_CALLER = "simulate_categorical"
+_OWNER = "simulate_categorical"
 
 
 def _check_p(p):
     try:
         arr = np.asarray(p, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{_CALLER}: p must be a 1-d array of probabilities; got {p!r}.") from None
+        raise ValueError(f"{_OWNER}: p must be a 1-d array of probabilities; got {p!r}.") from None
     if arr.ndim != 1 or arr.size < 1:
         raise ValueError(
-            f"{_CALLER}: p must be a non-empty 1-d array of probabilities; got shape {arr.shape}."
+            f"{_OWNER}: p must be a non-empty 1-d array of probabilities; got shape {arr.shape}."
         )
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise ValueError(f"{_CALLER}: p must be finite and non-negative; got min {float(np.nanmin(arr))!r}.")
+        raise ValueError(f"{_OWNER}: p must be finite and non-negative; got min {float(np.nanmin(arr))!r}.")
     total = arr.sum()
     if not abs(total - 1.0) <= 1e-8:
         raise ValueError(
-            f"{_CALLER}: p must sum to 1 (a probability vector); it sums to {float(total)!r}. "
+            f"{_OWNER}: p must sum to 1 (a probability vector); it sums to {float(total)!r}. "
             "Divide it by its sum."
         )
     return arr / total
@@ -336,10 +337,10 @@ def simulate_categorical(
     0
     """
     p = _check_p(p)
-    n_generations = c.check_int(n_generations, "n_generations", 0, _CALLER)
-    pool = c.check_pool(pool, _CALLER)
-    n_reps = c.check_int(n_reps, "n_reps", 1, _CALLER)
-    n_jobs = c.check_n_jobs(n_jobs, _CALLER)
+    n_generations = check_integer(n_generations, "n_generations", 0, _OWNER)
+    pool = c.check_pool(pool, _OWNER)
+    n_reps = check_integer(n_reps, "n_reps", 1, _OWNER)
+    n_jobs = c.check_n_jobs(n_jobs, _OWNER)
     from ..schedules import check_schedule
 
     schedule = check_schedule(schedule)
@@ -347,10 +348,10 @@ def simulate_categorical(
         n_real = getattr(schedule, "n", None)
         if n_real is None:
             raise ValueError(
-                f"{_CALLER}: n_real=None takes the schedule's n, but {schedule!r} has none; "
+                f"{_OWNER}: n_real=None takes the schedule's n, but {schedule!r} has none; "
                 "pass n_real=... or a schedule such as 'constant:100'."
             )
-    n_real = c.check_int(n_real, "n_real", 1, _CALLER)
+    n_real = check_integer(n_real, "n_real", 1, _OWNER)
     sizes = schedule.sizes(n_generations, n_real)
     root = as_seed_sequence(random_state)
     parts = c.run_blocks(

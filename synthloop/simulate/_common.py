@@ -70,17 +70,6 @@ def run_blocks(func, n_reps, n_jobs, *, require=None, **kwargs):
 
 
 # -- validation -----------------------------------------------------------
-def check_int(value, name, minimum, caller):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
-        raise TypeError(
-            f"{caller}: {name} must be an int >= {minimum}; got {value!r} "
-            f"({type(value).__name__})."
-        )
-    if value < minimum:
-        raise ValueError(f"{caller}: {name} must be an int >= {minimum}; got {value!r}.")
-    return int(value)
-
-
 def check_real(value, name, caller, *, low=None, low_open=False, finite=True):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
         raise TypeError(f"{caller}: {name} must be a real number; got {value!r}.")

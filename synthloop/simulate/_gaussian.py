@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 
 from ..utils._random import as_seed_sequence
+from ..theory._validation import check_integer
 from . import _common as c
 from ._theory import gaussian_theory_columns
 
-_CALLER = "simulate_gaussian"
+_OWNER = "simulate_gaussian"
 
 
 def _merge(n_a, m_a, M2_a, n_b, m_b, M2_b):
@@ -348,23 +349,23 @@ def simulate_gaussian(
     >>> bool(0.3 < med < 0.45)  # the median drifts to 0 (log-scale random walk)
     True
     """
-    n_generations = c.check_int(n_generations, "n_generations", 0, _CALLER)
-    n0 = c.check_int(n0, "n0", 2, _CALLER)
-    mean = c.check_real(mean, "mean", _CALLER)
-    var = c.check_real(var, "var", _CALLER, low=0.0, low_open=True)
-    ddof = c.check_real(ddof, "ddof", _CALLER, low=0.0)
+    n_generations = check_integer(n_generations, "n_generations", 0, _OWNER)
+    n0 = check_integer(n0, "n0", 2, _OWNER)
+    mean = c.check_real(mean, "mean", _OWNER)
+    var = c.check_real(var, "var", _OWNER, low=0.0, low_open=True)
+    ddof = c.check_real(ddof, "ddof", _OWNER, low=0.0)
     if ddof >= n0:
-        raise ValueError(f"{_CALLER}: ddof must be < n0 = {n0}; got {ddof!r}.")
-    pool = c.check_pool(pool, _CALLER)
-    n_reps = c.check_int(n_reps, "n_reps", 1, _CALLER)
-    n_jobs = c.check_n_jobs(n_jobs, _CALLER)
-    schedule, sizes = c.resolve_sizes(schedule, n_generations, n0, _CALLER)
+        raise ValueError(f"{_OWNER}: ddof must be < n0 = {n0}; got {ddof!r}.")
+    pool = c.check_pool(pool, _OWNER)
+    n_reps = check_integer(n_reps, "n_reps", 1, _OWNER)
+    n_jobs = c.check_n_jobs(n_jobs, _OWNER)
+    schedule, sizes = c.resolve_sizes(schedule, n_generations, n0, _OWNER)
     if pool == "replace" and n_generations > 0:
         bad = np.flatnonzero((sizes[1:] < 2) | (sizes[1:] <= ddof))
         if bad.size:
             t = int(bad[0]) + 1
             raise ValueError(
-                f"{_CALLER}: the replace pool needs n_t >= 2 and n_t > ddof at every "
+                f"{_OWNER}: the replace pool needs n_t >= 2 and n_t > ddof at every "
                 f"generation; the schedule gives n_{t} = {int(sizes[t])}. Use a schedule "
                 "with larger sizes or a pool that keeps real rows."
             )

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 
 from ..utils._random import as_seed_sequence
+from ..theory._validation import check_integer
 from . import _common as c
 from ._theory import mvn_theory_columns
 
-_CALLER = "simulate_mvn"
+_OWNER = "simulate_mvn"
 _FULL_LIMIT = 2**25  # covariance entries kept by store="auto" (256 MiB of float64)
 
 
@@ -204,32 +205,32 @@ def _resolve_params(mean, cov, dim):
     if cov is not None:
         cov = np.asarray(cov, dtype=np.float64)
         if cov.ndim != 2 or cov.shape[0] != cov.shape[1] or cov.shape[0] < 1:
-            raise ValueError(f"{_CALLER}: cov must be a square (d, d) matrix; got shape {cov.shape}.")
+            raise ValueError(f"{_OWNER}: cov must be a square (d, d) matrix; got shape {cov.shape}.")
         d = cov.shape[0]
     if mean is not None:
         mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
         if mean.ndim != 1:
-            raise ValueError(f"{_CALLER}: mean must be 1-d; got shape {mean.shape}.")
+            raise ValueError(f"{_OWNER}: mean must be 1-d; got shape {mean.shape}.")
         if d is not None and mean.size != d:
-            raise ValueError(f"{_CALLER}: mean has {mean.size} entries but cov is {d}x{d}.")
+            raise ValueError(f"{_OWNER}: mean has {mean.size} entries but cov is {d}x{d}.")
         d = mean.size
     if dim is not None:
-        dim = c.check_int(dim, "dim", 1, _CALLER)
+        dim = check_integer(dim, "dim", 1, _OWNER)
         if d is not None and dim != d:
-            raise ValueError(f"{_CALLER}: dim={dim} disagrees with mean/cov of dimension {d}.")
+            raise ValueError(f"{_OWNER}: dim={dim} disagrees with mean/cov of dimension {d}.")
         d = dim
     if d is None:
-        raise ValueError(f"{_CALLER}: give dim, mean or cov to set the dimension.")
+        raise ValueError(f"{_OWNER}: give dim, mean or cov to set the dimension.")
     mean = np.zeros(d) if mean is None else mean
     cov = np.eye(d) if cov is None else cov
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(cov))):
-        raise ValueError(f"{_CALLER}: mean and cov must be finite.")
+        raise ValueError(f"{_OWNER}: mean and cov must be finite.")
     if not np.allclose(cov, cov.T, rtol=1e-10, atol=1e-12):
-        raise ValueError(f"{_CALLER}: cov must be symmetric.")
+        raise ValueError(f"{_OWNER}: cov must be symmetric.")
     try:
         L = np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
-        raise ValueError(f"{_CALLER}: cov must be positive definite.") from None
+        raise ValueError(f"{_OWNER}: cov must be positive definite.") from None
     return mean, cov, L
 
 
@@ -305,29 +306,29 @@ def simulate_mvn(
     >>> bool(np.median(sim.logdet[:, 50]) < np.median(sim.logdet[:, 0]))
     True
     """
-    n_generations = c.check_int(n_generations, "n_generations", 0, _CALLER)
-    n0 = c.check_int(n0, "n0", 2, _CALLER)
+    n_generations = check_integer(n_generations, "n_generations", 0, _OWNER)
+    n0 = check_integer(n0, "n0", 2, _OWNER)
     mu, cov, L_true = _resolve_params(mean, cov, dim)
     d = mu.size
-    ddof = c.check_real(ddof, "ddof", _CALLER, low=0.0)
-    pool = c.check_pool(pool, _CALLER)
-    n_reps = c.check_int(n_reps, "n_reps", 1, _CALLER)
+    ddof = c.check_real(ddof, "ddof", _OWNER, low=0.0)
+    pool = c.check_pool(pool, _OWNER)
+    n_reps = check_integer(n_reps, "n_reps", 1, _OWNER)
     if store not in ("auto", "full", "summary"):
         raise ValueError(
-            f"{_CALLER}: unknown store {store!r}; valid options are ['auto', 'full', 'summary']."
+            f"{_OWNER}: unknown store {store!r}; valid options are ['auto', 'full', 'summary']."
         )
-    n_jobs = c.check_n_jobs(n_jobs, _CALLER)
-    schedule, sizes = c.resolve_sizes(schedule, n_generations, n0, _CALLER)
+    n_jobs = c.check_n_jobs(n_jobs, _OWNER)
+    schedule, sizes = c.resolve_sizes(schedule, n_generations, n0, _OWNER)
     if n0 <= d or n0 <= ddof:
         raise ValueError(
-            f"{_CALLER}: n0 must exceed the dimension d = {d} and ddof = {ddof}; got n0 = {n0}."
+            f"{_OWNER}: n0 must exceed the dimension d = {d} and ddof = {ddof}; got n0 = {n0}."
         )
     if pool == "replace":
         bad = np.flatnonzero((sizes <= d) | (sizes <= ddof))
         if bad.size:
             t = int(bad[0])
             raise ValueError(
-                f"{_CALLER}: the replace pool needs n_t > d = {d} and n_t > ddof at every "
+                f"{_OWNER}: the replace pool needs n_t > d = {d} and n_t > ddof at every "
                 f"generation (a full-rank covariance); the schedule gives n_{t} = {int(sizes[t])}."
             )
     keep_cov = store == "full" or (store == "auto" and n_reps * (n_generations + 1) * d * d <= _FULL_LIMIT)

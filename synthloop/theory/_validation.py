@@ -5,6 +5,8 @@ so a bad argument is reported as "<function>: <name> must be <expected>; got <va
 instead of surfacing as a numpy warning or a silent NaN.
 """
 
+import numbers
+
 import numpy as np
 
 
@@ -55,6 +57,19 @@ def integers(value, who, name, *, minimum, expected=None):
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(arr) & (arr >= minimum) & (arr == np.floor(arr))
     return check(arr, ok, who, name, expected)
+
+
+def check_integer(value, name, minimum, owner):
+    """A Python int ``>= minimum`` from a scalar, or a TypeError / ValueError in synthloop's one wording.
+
+    The scalar counterpart of :func:`integers`: ``"owner: name must be an
+    integer >= minimum; got value"``. Booleans are not integers here.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{owner}: {name} must be an integer >= {minimum}; got {value!r} ({type(value).__name__}).")
+    if value < minimum:
+        raise ValueError(f"{owner}: {name} must be an integer >= {minimum}; got {value!r}.")
+    return int(value)
 
 
 def positive(value, who, name):

@@ -167,7 +167,7 @@ def test_drift_l1_matches_final_probs():
         ([[0.5, 0.5]], {}, r"p must be a non-empty 1-d array"),
         ([0.5, 0.5], {"schedule": "constant"}, r"n_real=None takes the schedule's n, but ConstantSchedule\(\) has none"),
         ([0.5, 0.5], {"pool": "window"}, r"unknown pool 'window'; valid options are"),
-        ([0.5, 0.5], {"n_real": 0}, r"n_real must be an int >= 1; got 0"),
+        ([0.5, 0.5], {"n_real": 0}, r"n_real must be an integer >= 1; got 0"),
     ],
 )
 def test_errors(p, kwargs, match):

@@ -196,14 +196,14 @@ def test_replace_collapses_and_polynomial_does_not():
 @pytest.mark.parametrize(
     "kwargs, exc, match",
     [
-        (dict(n_generations=-1), ValueError, r"simulate_gaussian: n_generations must be an int >= 0; got -1"),
-        (dict(n_generations=2.0), TypeError, r"n_generations must be an int >= 0; got 2.0 \(float\)"),
-        (dict(n0=1), ValueError, r"n0 must be an int >= 2; got 1"),
+        (dict(n_generations=-1), ValueError, r"simulate_gaussian: n_generations must be an integer >= 0; got -1"),
+        (dict(n_generations=2.0), TypeError, r"n_generations must be an integer >= 0; got 2.0 \(float\)"),
+        (dict(n0=1), ValueError, r"n0 must be an integer >= 2; got 1"),
         (dict(var=0.0), ValueError, r"var must be > 0.0; got 0.0"),
         (dict(ddof=-1), ValueError, r"ddof must be >= 0.0"),
         (dict(ddof=5, n0=5), ValueError, r"ddof must be < n0 = 5"),
         (dict(pool="window"), ValueError, r"unknown pool 'window'; valid options are \['replace', 'augment', 'fresh', 'accumulate'\]"),
-        (dict(n_reps=0), ValueError, r"n_reps must be an int >= 1"),
+        (dict(n_reps=0), ValueError, r"n_reps must be an integer >= 1"),
         (dict(n_jobs=0), ValueError, r"n_jobs must be None or a non-zero int"),
         (dict(random_state="x"), TypeError, r"random_state must be None, an int"),
         (dict(schedule="cubic"), ValueError, r"Unknown schedule 'cubic'"),
