@@ -146,6 +146,43 @@ def test_recursive_study_and_report(recursive_cfg, tmp_path):
     assert (tmp_path / "report" / "collapse_adult.png").stat().st_size > 1000
 
 
+def test_sdv_synthesizers_beside_the_copula_in_one_config(tmp_path):
+    pytest.importorskip("sdv")
+    config = tmp_path / "benchmark.toml"
+    config.write_text(textwrap.dedent("""
+        name = "copula-vs-ctgan"
+        kind = "recursive"
+        seeds = [0]
+        n_generations = 1
+        schedules = ["constant"]
+        pools = ["replace"]
+
+        [[datasets]]
+        name = "adult"
+        bundled = "adult"
+        target = "income"
+        n_rows = 200
+
+        [generators.copula]
+        model = "copula"
+
+        [generators.ctgan]
+        model = "sdv"
+        params = { synthesizer = "ctgan", epochs = 1 }
+
+        [evaluation]
+        estimators = ["logistic_regression"]
+        metrics = ["roc_auc"]
+    """))
+    info = run_study(config, tmp_path / "res", progress=False)
+    assert info["n_run"] == 2
+    results, meta = read_results(tmp_path / "res")
+    assert meta["config"]["generators"]["ctgan"]["params"] == {"synthesizer": "ctgan", "epochs": 1}
+    scores = results.set_index(["generator", "generation"])["synthetic:logistic_regression:roc_auc"]
+    assert set(scores.index) == {("copula", 0), ("copula", 1), ("ctgan", 0), ("ctgan", 1)}
+    assert scores.between(0, 1).all()
+
+
 def test_unreadable_csv_fails_before_any_cell(recursive_cfg, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"\x00\xff\xfe garbage\n\x00\x01")
