@@ -10,6 +10,7 @@ import argparse
 
 from ..datasets import BUNDLED, read_table
 from ..generators import GENERATORS, make_generator
+from ..utils._optional import import_optional
 from ._drift import POOLS
 
 EPILOG_ADVISE = """\
@@ -27,6 +28,8 @@ def cmd_advise(args):
 
     from ..cli import UsageError
 
+    if args.plot:  # before the work, not after it
+        import_optional("matplotlib", who="--plot", extra="plot")
     try:
         frame = read_table(args.data)
     except (ValueError, FileNotFoundError) as exc:  # a bad DATA is a usage error (exit code 2)
