@@ -192,16 +192,17 @@ def test_unreadable_csv_fails_before_any_cell(recursive_cfg, tmp_path):
     assert not list((tmp_path / "res" / "cells").glob("*.parquet"))
 
 
-@pytest.mark.parametrize("name", ["xu2025-fig3", "seddik2024-fig1"])
-def test_bundled_reproductions_smoke(name, tmp_path):
+@pytest.mark.parametrize("name, study, report", [("xu2025-fig3", "xu2025_gaussian", "xu2025-fig3"),
+                                                  ("seddik2024-fig1", "seddik2024_categorical", "seddik2024_categorical")])
+def test_bundled_reproductions_smoke_write_where_the_help_says(name, study, report, tmp_path, monkeypatch):
     from synthloop.cli import main
 
-    assert main(["reproduce", name, "--smoke", "--quiet", "--out", str(tmp_path / "res"),
-                 "--report-dir", str(tmp_path / "rep")]) == 0
-    pngs = list((tmp_path / "rep").glob("*.png"))
-    assert pngs and (tmp_path / "rep" / "index.html").is_file()
-    results, meta = read_results(tmp_path / "res")
-    assert meta["name"].endswith("-smoke") and len(results)
+    monkeypatch.chdir(tmp_path)
+    assert main(["reproduce", name, "--smoke", "--quiet"]) == 0
+    rep = tmp_path / "reports" / f"{report}-smoke"
+    assert list(rep.glob("*.png")) and (rep / "index.html").is_file()
+    results, meta = read_results(tmp_path / "results" / f"{study}-smoke")
+    assert meta["name"] == f"{study}-smoke" and len(results)
 
 
 def test_dask_existing_scheduler_address(gaussian_cfg, tmp_path):
