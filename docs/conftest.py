@@ -5,7 +5,7 @@ Their other code blocks (TOML configs, command lines) are checked by tests/test_
 
 import importlib.util
 
-collect_ignore = ["conf.py", "examples", "_build", "generated"]
+collect_ignore = ["conf.py", "conftest.py", "examples", "_build", "generated"]  # no doctests in these
 
 # `make test` installs all of these; a page whose examples need one that is missing is not collected.
 _NEEDS = {"generators_sdv.rst": ["sdv"], "recursive.rst": ["imblearn", "matplotlib"]}
