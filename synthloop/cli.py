@@ -101,20 +101,18 @@ def _reproduce_report_dir(name):
     """Where ``synthloop reproduce NAME`` writes its report: one directory per study, whose figures share it."""
     from .study._bundled import REPRODUCTIONS
 
-    studies = [n for n, study in REPRODUCTIONS.items() if study == REPRODUCTIONS[name]]
-    return f"reports/{name if len(studies) == 1 else REPRODUCTIONS[name]}"
+    sharing = [n for n, study in REPRODUCTIONS.items() if study == REPRODUCTIONS[name]]
+    return f"reports/{name if len(sharing) == 1 else REPRODUCTIONS[name]}"
 
 
 def _reproduce_epilog():
     from .study._bundled import REPRODUCTIONS
 
-    lines = ["NAME, its study (results in results/<study>) and report (<dir>/index.html):"]
+    lines, names_of = ["NAME, its study (results in results/<study>) and report (<dir>/index.html):"], {}
     for name, study in sorted(REPRODUCTIONS.items()):
         lines.append(f"  {name:<17} {study:<25} {_reproduce_report_dir(name)}")
-    shared = {}
-    for name, study in sorted(REPRODUCTIONS.items()):
-        shared.setdefault(study, []).append(name)
-    for study, names in shared.items():
+        names_of.setdefault(study, []).append(name)
+    for study, names in names_of.items():
         if len(names) > 1:
             lines.append(f"\n{', '.join(names)} are one study ({study}): they share its results and its report, "
                          f"which draws all {len(names)} figures. After one of them, the others run 0 cells and "

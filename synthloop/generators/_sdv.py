@@ -4,11 +4,10 @@ import contextlib
 import difflib
 import inspect
 import warnings
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
-
-from numbers import Integral
 
 from .._table import ALL_KINDS, _datetime_unit
 from ..base import BaseGenerator
@@ -21,7 +20,7 @@ SYNTHESIZERS = {"gaussian_copula": "GaussianCopulaSynthesizer", "ctgan": "CTGANS
                 "tvae": "TVAESynthesizer", "copulagan": "CopulaGANSynthesizer"}
 # SDV's neural synthesizers refuse the ``category`` dtype (sdv.single_table.ctgan's
 # _validate_no_category_dtype); GaussianCopulaSynthesizer needs it for a column with missing values,
-# since RDT 1.x's UniformEncoder gives every level after a ``None`` a NaN interval on an object column
+# since RDT 2.0's UniformEncoder gives every level after a ``None`` a NaN interval on an object column
 # ("OverflowError: Range exceeds valid bounds").
 _TAKES_CATEGORY = {"GaussianCopulaSynthesizer"}
 # The sdtypes SDV may detect for a column of each kind; any other (a PII or id sdtype guessed from
