@@ -10,7 +10,13 @@ JOBS ?= 2
 
 $(VENV)/.stamp-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install ".[plot,parquet]"
+	$(PIP) install ".[study]"
+	touch $@
+
+# The docs need Sphinx and synthloop's own dependencies only (no torch, no SDV).
+$(VENV)/.stamp-docs: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -e ".[docs]"
 	touch $@
 
 # The SDV adapter is tested too. torch is pinned first (a local CPU build on these
@@ -21,19 +27,21 @@ $(VENV)/.stamp-test: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install torch==2.13.0
 	$(PIP) install sdv==2.0.0 sdmetrics==0.32.0
-	$(PIP) install -e ".[test,docs,plot,parquet,openml]"
-	touch $@ $(VENV)/.stamp-run
+	$(PIP) install -e ".[test,docs,study,openml]"
+	touch $@ $(VENV)/.stamp-run $(VENV)/.stamp-docs
 
 run: $(VENV)/.stamp-run
 	$(VENV)/bin/synthloop reproduce adult --n-jobs $(JOBS)
 
+# The suite includes every code example of docs/*.rst and README.md (doctests, TOML configs,
+# command lines), then the docs are built.
 test: $(VENV)/.stamp-test
 	# One OpenMP thread per worker: HistGradientBoosting in two workers would
 	# otherwise oversubscribe the two cores many times over.
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) -q
 	$(MAKE) docs
 
-docs: $(VENV)/.stamp-test
+docs: $(VENV)/.stamp-docs
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 bench: $(VENV)/.stamp-test

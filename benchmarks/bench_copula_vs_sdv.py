@@ -1,6 +1,6 @@
 """GaussianCopulaGenerator vs SDV 2.0 GaussianCopulaSynthesizer on UCI Adult.
 
-Needs the sdv extra: ``pip install torch==2.13.0 sdv==2.0.0 sdmetrics==0.32.0 && pip install 'pandas>=3.0,<3.2'`` (SDV 2.0 declares ``pandas<3``; synthloop needs pandas 3, on which SDV's synthesizers run in our tests, so SDV is installed beside it rather than as an extra).
+Needs SDV, installed beside synthloop: ``pip install torch==2.13.0 sdv==2.0.0 sdmetrics==0.32.0 && pip install 'pandas>=3.0,<3.2'`` (SDV 2.0 declares ``pandas<3``; synthloop needs pandas 3, on which SDV's synthesizers run in our tests, so SDV is installed beside it rather than as an extra).
 
 Prints, for the 32,561-row Adult training table (15 columns, 4,262 missing
 cells): fit + sample time of each model (alternating runs in one process,

@@ -23,8 +23,12 @@ def _cmd_datasets(args):
 
     from .datasets import list_datasets
 
-    with pd.option_context("display.width", 160, "display.max_colwidth", 60):
-        print(list_datasets().to_string(index=False))
+    table = list_datasets()
+    with pd.option_context("display.width", 200, "display.max_colwidth", 60):
+        print(table.to_string(index=False))
+    for row in table[table["split"] != "all"].itertuples():  # `rows` counts every split; say which one is loaded
+        print(f"\nload_{row.name}() returns its {row.split} split: {row.split_rows:,} of the {row.rows:,} rows, as does "
+              f"{row.name!r} in the other commands and in study configs; load_{row.name}(split=...) gives the others.")
 
 
 def _quickstart_generators(frame):
@@ -91,6 +95,31 @@ examples:
 """
 
 
+def _reproduce_report_dir(name):
+    """Where ``synthloop reproduce NAME`` writes its report: one directory per study, whose figures share it."""
+    from .study._bundled import REPRODUCTIONS
+
+    sharing = [n for n, study in REPRODUCTIONS.items() if study == REPRODUCTIONS[name]]
+    return f"reports/{name if len(sharing) == 1 else REPRODUCTIONS[name]}"
+
+
+def _reproduce_epilog():
+    from .study._bundled import REPRODUCTIONS
+
+    lines, names_of = ["NAME, its study (results in results/<study>) and report (<dir>/index.html):"], {}
+    for name, study in sorted(REPRODUCTIONS.items()):
+        lines.append(f"  {name:<17} {study:<25} {_reproduce_report_dir(name)}")
+        names_of.setdefault(study, []).append(name)
+    for study, names in names_of.items():
+        if len(names) > 1:
+            lines.append(f"\n{', '.join(names)} are one study ({study}): they share its results and its report, "
+                         f"which draws all {len(names)} figures. After one of them, the others run 0 cells and "
+                         "redraw the same report.")
+    lines += ["", "examples:", "  synthloop reproduce adult",
+              "  synthloop reproduce xu2025-fig3 --n-jobs 2", "  synthloop reproduce seddik2024-fig1 --smoke"]
+    return "\n".join(lines)
+
+
 def _load_study_config(path, smoke):
     from .study import load_config, smoke_config
 
@@ -139,12 +168,11 @@ def _cmd_report(args):
 
 @_study_errors
 def _cmd_reproduce(args):
-    from .study import REPRODUCTIONS, bundled_config_path, make_report, run_study
+    from .study import bundled_config_path, make_report, run_study
 
     cfg = _load_study_config(bundled_config_path(args.name), args.smoke)
-    short = args.name if args.name in ("adult", "german-credit") else REPRODUCTIONS[args.name]
     out = args.out or f"results/{cfg.name}"
-    report_dir = args.report_dir or (f"reports/{short}" + ("-smoke" if args.smoke else ""))
+    report_dir = args.report_dir or (_reproduce_report_dir(args.name) + ("-smoke" if args.smoke else ""))
     info = run_study(cfg, out, n_jobs=args.n_jobs, progress=not args.quiet)
     print(f"{info['n_run']} cells run, {info['n_skipped']} already stored; results: {info['out_dir']}")
     index = make_report(out, report_dir)
@@ -157,9 +185,12 @@ def _cmd_synthesize(args):
     import synthloop
     from synthloop.datasets import read_table
     from synthloop.generators import make_generator
+    from synthloop.utils._optional import import_optional
 
     if Path(args.output).suffix.lower() not in (".csv", ".parquet"):
         raise UsageError(f"-o/--output must end in .csv or .parquet; got {args.output!r}")
+    if Path(args.output).suffix.lower() == ".parquet":  # before the work, not after it
+        import_optional("pyarrow", who=f"writing {args.output!r}", extra="parquet")
     try:
         frame = read_table(args.data)
     except (ValueError, FileNotFoundError) as exc:  # a bad DATA is a usage error (exit code 2)
@@ -181,6 +212,9 @@ def build_parser():
         prog="synthloop",
         description="Recursive training on synthetic tabular data.",
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"synthloop {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -224,16 +258,14 @@ def build_parser():
     from .study._bundled import REPRODUCTIONS
 
     p = sub.add_parser("reproduce", help="run a bundled paper reproduction or study and its report",
-                       formatter_class=fmt,
-                       epilog="examples:\n  synthloop reproduce adult            # results/adult_recursive, "
-                              "reports/adult/index.html\n  synthloop reproduce xu2025-fig3 --n-jobs 2\n"
-                              "  synthloop reproduce seddik2024-fig1 --smoke",
+                       formatter_class=fmt, epilog=_reproduce_epilog(),
                        description="Run a study bundled with synthloop (the configs of experiments/) and "
-                                   "write its report to reports/<name>/index.html.")
+                                   "write its report (the table below gives both directories).")
     p.add_argument("name", choices=sorted(REPRODUCTIONS), metavar="NAME",
                    help="one of: " + ", ".join(sorted(REPRODUCTIONS)))
-    p.add_argument("--out", metavar="DIR", help="results directory (default: results/<study name>)")
-    p.add_argument("--report-dir", metavar="DIR", help="report directory (default: reports/<name>)")
+    p.add_argument("--out", metavar="DIR", help="results directory (default: results/<study>)")
+    p.add_argument("--report-dir", metavar="DIR", help="report directory (default: the table's; -smoke appended "
+                                                       "with --smoke)")
     p.add_argument("--n-jobs", type=int, default=None, metavar="N", help="cells run at once (default 1; -1 all cores)")
     p.add_argument("--smoke", action="store_true", help="shrink the study to a seconds-long smoke test")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

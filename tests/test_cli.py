@@ -24,10 +24,45 @@ def test_help_has_examples(command, capsys):
     assert "example" in capsys.readouterr().out
 
 
-def test_datasets_lists_adult(capsys):
+def test_datasets_lists_adult_and_says_which_split_it_loads(capsys):
     assert main(["datasets"]) == 0
     out = capsys.readouterr().out
     assert "adult" in out and "german" in out.lower()
+    assert "load_adult() returns its train split: 32,561 of the 48,842 rows" in out
+
+
+def test_version(capsys):
+    import synthloop
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"synthloop {synthloop.__version__}"
+
+
+def test_reproduce_help_gives_each_name_its_study_and_report_and_says_the_seddik_figures_are_one(capsys):
+    from synthloop.study import REPRODUCTIONS
+
+    assert main(["reproduce", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for name, study in REPRODUCTIONS.items():
+        report = f"reports/{study}" if name.startswith("seddik2024") else f"reports/{name}"
+        assert f"{name} {study} {report}" in out
+    assert ("seddik2024-fig1, seddik2024-fig2, seddik2024-fig3, seddik2024-fig4 are one study "
+            "(seddik2024_categorical)") in out
+
+
+@pytest.mark.parametrize("argv, extra", [
+    (["reproduce", "xu2025-fig3", "--smoke", "--quiet"], "study"),
+    (["synthesize", "penguins", "--generations", "0", "-o", "out.parquet"], "parquet"),
+    (["advise", "penguins.parquet", "--generations", "2", "--tolerance", "0.1"], "parquet"),
+])
+def test_a_missing_optional_dependency_names_the_extra_before_any_work(argv, extra, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "penguins.parquet").write_bytes(b"")  # DATA of advise (never read)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if not installed: importing it raises ImportError
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith(f"needs pyarrow, which is not installed: pip install 'synthloop[{extra}]'")
+    assert not (tmp_path / "results").exists() and not (tmp_path / "out.parquet").exists()  # nothing run
 
 
 def test_failure_is_one_line_with_exit_1(capsys):

@@ -11,6 +11,7 @@ import argparse
 from ..datasets import BUNDLED, read_table
 from ..exceptions import UsageError
 from ..generators import GENERATORS, make_generator
+from ..utils._optional import import_optional
 from ._drift import POOLS
 
 EPILOG_ADVISE = """\
@@ -26,6 +27,8 @@ def cmd_advise(args):
     """Run :func:`~synthloop.advise.recommend_schedule` and print its table."""
     from . import recommend_schedule
 
+    if args.plot:  # before the work, not after it
+        import_optional("matplotlib", who="--plot", extra="plot")
     try:
         frame = read_table(args.data)
     except (ValueError, FileNotFoundError) as exc:  # a bad DATA is a usage error (exit code 2)

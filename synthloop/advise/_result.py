@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ..utils._optional import import_optional
 from ._drift import Fit
 from ._search import clopper_pearson, make_schedule
 
@@ -204,7 +205,7 @@ class ScheduleAdvice:
         >>> len(advice.plot().axes)
         2
         """
-        import matplotlib.pyplot as plt
+        plt = import_optional("matplotlib.pyplot", who="ScheduleAdvice.plot", extra="plot")
 
         if ax is None:
             fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))

@@ -7,6 +7,7 @@ provenance.
 
 from __future__ import annotations
 
+import inspect
 import json
 from functools import cache
 from importlib import resources
@@ -326,7 +327,10 @@ def list_datasets():
     -------
     datasets : DataFrame
         One row per dataset with columns ``name`` (the ``load_<name>``
-        loader), ``rows`` (all splits together), ``columns`` (features and
+        loader), ``rows`` (all splits together), ``split`` and
+        ``split_rows`` (the split the loader returns when called without
+        arguments, and its rows: Adult's ``load_adult()`` is its train split;
+        ``"all"`` for a table that has no splits), ``columns`` (features and
         target), ``target``, ``licence`` and ``source``.
 
     See Also
@@ -336,22 +340,28 @@ def list_datasets():
     Examples
     --------
     >>> from synthloop.datasets import list_datasets
-    >>> list_datasets()[["name", "rows", "columns", "target", "licence"]]
-                name   rows  columns       target    licence
-    0          adult  48842       15       income  CC BY 4.0
-    1  german_credit   1000       21  credit_risk  CC BY 4.0
-    2       penguins    344        8      species    CC0 1.0
+    >>> list_datasets()[["name", "rows", "split", "split_rows", "columns", "target", "licence"]]
+                name   rows  split  split_rows  columns       target    licence
+    0          adult  48842  train       32561       15       income  CC BY 4.0
+    1  german_credit   1000    all        1000       21  credit_risk  CC BY 4.0
+    2       penguins    344    all         344        8      species    CC0 1.0
     """
+    import synthloop.datasets as datasets
+
     rows = []
     for name, meta in _schema().items():
+        split = inspect.signature(getattr(datasets, f"load_{name}")).parameters.get("split")
+        split = "all" if split is None else split.default
         rows.append(
             {
                 "name": name,
                 "rows": sum(meta["n_rows"].values()),
+                "split": split,
+                "split_rows": sum(meta["n_rows"].values()) if split == "all" else meta["n_rows"][split],
                 "columns": len(meta["columns"]),
                 "target": meta["target"],
                 "licence": meta["licence"],
                 "source": meta["source"],
             }
         )
-    return pd.DataFrame(rows).astype({"rows": "int64", "columns": "int64"})
+    return pd.DataFrame(rows).astype({"rows": "int64", "split_rows": "int64", "columns": "int64"})

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..utils._optional import import_optional
+
 __all__ = ["BUNDLED", "read_table"]
 
 #: Bundled dataset names -> their loader's name in synthloop.datasets (Adult: its train split).
@@ -53,6 +55,8 @@ def read_table(data, *, what="DATA"):
                          f"got {str(data)!r}")
     if not path.is_file():
         raise FileNotFoundError(f"{what}: file {str(data)!r} does not exist")
+    if path.suffix.lower() == ".parquet":
+        import_optional("pyarrow", who=f"reading the .parquet file {str(data)!r}", extra="parquet")
     try:
         frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
     except Exception as exc:  # noqa: BLE001 - any parser failure gets one clear line

@@ -1,17 +1,32 @@
 """SDVGenerator: any SDV 2.x single-table synthesizer behind synthloop's contract."""
 
 import contextlib
+import difflib
+import inspect
 import warnings
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 
+from .._table import ALL_KINDS, _datetime_unit
 from ..base import BaseGenerator
-from ..utils._sklearn_compat import StrOptions
+from ..utils._sklearn_compat import Interval, StrOptions
 
 __all__ = ["SDVGenerator"]
 
-_SYNTHESIZERS = {"GaussianCopulaSynthesizer", "CTGANSynthesizer", "TVAESynthesizer", "CopulaGANSynthesizer"}
+#: ``synthesizer`` names -> SDV's class names (which are accepted as well).
+SYNTHESIZERS = {"gaussian_copula": "GaussianCopulaSynthesizer", "ctgan": "CTGANSynthesizer",
+                "tvae": "TVAESynthesizer", "copulagan": "CopulaGANSynthesizer"}
+# SDV's neural synthesizers refuse the ``category`` dtype (sdv.single_table.ctgan's
+# _validate_no_category_dtype); GaussianCopulaSynthesizer needs it for a column with missing values,
+# since RDT 2.0's UniformEncoder gives every level after a ``None`` a NaN interval on an object column
+# ("OverflowError: Range exceeds valid bounds").
+_TAKES_CATEGORY = {"GaussianCopulaSynthesizer"}
+# The sdtypes SDV may detect for a column of each kind; any other (a PII or id sdtype guessed from
+# the column's name, e.g. "email") would make SDV invent values instead of modelling the column.
+_SDTYPES = {"float": ("numerical",), "int": ("numerical", "ordinal"), "datetime": ("datetime",),
+            "bool": ("categorical", "boolean"), "category": ("categorical",), "string": ("categorical",)}
 _INSTALL = "pip install torch==2.13.0 sdv==2.0.0 sdmetrics==0.32.0 && pip install 'pandas>=3.0,<3.2'"
 
 
@@ -62,18 +77,31 @@ class SDVGenerator(BaseGenerator):
     ``TVAESynthesizer`` or ``CopulaGANSynthesizer`` so they fit and sample
     DataFrames with the fitted dtypes, take a real ``random_state`` and run in
     a :class:`~synthloop.RecursiveSynthesizer` loop beside synthloop's own
-    generators. Needs the optional ``sdv`` extra, which is BUSL-1.1 licensed
-    (source-available, not open source; read its terms before commercial use):
-    ``pip install torch==2.13.0 sdv==2.0.0 sdmetrics==0.32.0 && pip install 'pandas>=3.0,<3.2'`` (SDV 2.0 declares ``pandas<3``; synthloop needs pandas 3, on which SDV's synthesizers run in our tests, so SDV is installed beside it rather than as an extra).
+    generators. They model every column kind synthloop's copula does
+    (numbers, nullable integers, datetimes, booleans, categories, strings,
+    with missing values). Needs SDV, which is BUSL-1.1 licensed
+    (source-available, not open source; read its terms before commercial
+    use) and is not an extra: ``pip install torch==2.13.0 sdv==2.0.0
+    sdmetrics==0.32.0 && pip install 'pandas>=3.0,<3.2'`` (SDV 2.0 declares
+    ``pandas<3``; synthloop needs pandas 3, on which SDV's synthesizers run
+    in our tests, so SDV is installed beside it).
 
     Parameters
     ----------
-    synthesizer : str, default="GaussianCopulaSynthesizer"
-        Name of the SDV single-table synthesizer class.
+    synthesizer : {"gaussian_copula", "ctgan", "tvae", "copulagan"}, default="gaussian_copula"
+        The SDV single-table synthesizer; SDV's class names
+        (``"CTGANSynthesizer"``, ...) are accepted too.
+    epochs : int or None, default=None
+        Training epochs of the neural synthesizers (``ctgan``, ``tvae``,
+        ``copulagan``); None keeps SDV's default (300). An error with
+        ``gaussian_copula``, which has no epochs. A parameter of its own so a
+        study config can set it beside ``synthesizer``:
+        ``params = { synthesizer = "ctgan", epochs = 5 }``.
     synthesizer_params : dict or None, default=None
-        Keyword arguments for the synthesizer, e.g.
-        ``{"default_distribution": "norm"}`` or ``{"epochs": 10}``. A dict
-        rather than ``**kwargs`` because scikit-learn's ``get_params`` /
+        Other keyword arguments of the synthesizer, e.g.
+        ``{"default_distribution": "norm"}`` or ``{"batch_size": 100}``;
+        unknown keys are an error that lists the synthesizer's parameters. A
+        dict rather than ``**kwargs`` because scikit-learn's ``get_params`` /
         ``clone`` need every parameter named in ``__init__``.
     random_state : int, RandomState instance or None, default=None
         Seeds fitting and sampling (see Notes).
@@ -83,8 +111,11 @@ class SDVGenerator(BaseGenerator):
     synthesizer_ : sdv.single_table.BaseSingleTableSynthesizer
         The fitted SDV synthesizer.
     metadata_ : sdv.metadata.Metadata
-        The metadata detected from the fitted table (no keys inferred, so
-        every column is modelled).
+        The metadata SDV detected from the fitted table, with no keys
+        inferred and every column modelled: a column whose name SDV reads as
+        personal data or an id (``email``, ``user_id``) gets the sdtype of
+        its kind instead (categorical, numerical, datetime), so SDV learns
+        its values rather than inventing new ones.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
     dtypes_ : pandas.Series
@@ -105,6 +136,16 @@ class SDVGenerator(BaseGenerator):
     exactly. RDT's preprocessing noise at fit time is seeded by SDV from a
     hash of the data, so it is the same for fits of the same table.
 
+    **Categories.** SDV 2.0's synthesizers disagree on dtypes: the neural
+    ones refuse ``category`` columns, and ``GaussianCopulaSynthesizer``
+    fails on an object column with missing values (``OverflowError: Range
+    exceeds valid bounds``, from RDT's uniform encoder) where it accepts the
+    same column as ``category``. Category and string columns are therefore
+    handed to the copula as ``category`` (without unused categories, which
+    RDT also refuses) and to the others as ``object``; samples come back in
+    the fitted dtypes either way. Datetimes with a time zone are modelled in
+    UTC.
+
     **Streaming and weights.** SDV cannot update a fit: :meth:`partial_fit`
     keeps every chunk and refits on all rows after each chunk (memory and
     time grow with the data). SDV has no sample weights: integer weights
@@ -120,21 +161,57 @@ class SDVGenerator(BaseGenerator):
     >>> S = gen.fit(X).sample(5)  # doctest: +SKIP
     >>> S.dtypes.tolist() == X.dtypes.tolist()  # doctest: +SKIP
     True
+    >>> SDVGenerator("ctgan", epochs=5)
+    SDVGenerator(epochs=5, synthesizer='ctgan')
     """
 
-    _supported_kinds = frozenset({"float", "int", "bool", "category"})
+    _supported_kinds = ALL_KINDS
     _allow_missing = True
 
     _parameter_constraints: dict = {
         **BaseGenerator._parameter_constraints,
-        "synthesizer": [StrOptions(_SYNTHESIZERS)],
+        "synthesizer": [StrOptions(set(SYNTHESIZERS) | set(SYNTHESIZERS.values()))],
+        "epochs": [Interval(Integral, 1, None, closed="left"), None],
         "synthesizer_params": [dict, None],
     }
 
-    def __init__(self, synthesizer="GaussianCopulaSynthesizer", synthesizer_params=None, random_state=None):
+    def __init__(self, synthesizer="gaussian_copula", *, epochs=None, synthesizer_params=None, random_state=None):
         self.synthesizer = synthesizer
+        self.epochs = epochs
         self.synthesizer_params = synthesizer_params
         self.random_state = random_state
+
+    def _validate_params(self):
+        # What fit validates first (scikit-learn's _fit_context), extended to the synthesizer's own
+        # parameters, so a study config is checked when it is loaded, not when a cell runs.
+        super()._validate_params()
+        self._synthesizer_class_and_kwargs()
+
+    def _synthesizer_class_and_kwargs(self):
+        single_table, _ = _import_sdv(type(self).__name__)
+        class_name = SYNTHESIZERS.get(self.synthesizer, self.synthesizer)
+        cls = getattr(single_table, class_name)
+        valid = [name for name in inspect.signature(cls.__init__).parameters if name not in ("self", "metadata")]
+        kwargs = dict(self.synthesizer_params or {})
+        owner = type(self).__name__
+        unknown = [key for key in kwargs if key not in valid]
+        if unknown:
+            close = difflib.get_close_matches(str(unknown[0]), valid, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            extra = " (the metadata is detected from the table)" if "metadata" in unknown else ""
+            raise ValueError(f"{owner}: synthesizer_params has {unknown} which {class_name} does not take{extra}"
+                             f"{hint}; its parameters are {valid}.")
+        if self.epochs is not None:
+            if "epochs" not in valid:
+                neural = [name for name, cls_name in SYNTHESIZERS.items()
+                          if "epochs" in inspect.signature(getattr(single_table, cls_name).__init__).parameters]
+                raise ValueError(f"{owner}: epochs={self.epochs} was given, but {class_name} does not train in "
+                                 f"epochs; epochs is for the synthesizers {neural}. Drop it.")
+            if "epochs" in kwargs:
+                raise ValueError(f"{owner}: epochs is given twice, as epochs={self.epochs} and in "
+                                 f"synthesizer_params ({kwargs['epochs']}); keep one.")
+            kwargs["epochs"] = self.epochs
+        return cls, kwargs
 
     def _reset_statistics(self, table):
         _import_sdv(type(self).__name__)
@@ -154,15 +231,22 @@ class SDVGenerator(BaseGenerator):
         self._chunks.append(frame)
 
     def _finalize(self):
-        single_table, Metadata = _import_sdv(type(self).__name__)
+        _, Metadata = _import_sdv(type(self).__name__)
+        cls, kwargs = self._synthesizer_class_and_kwargs()
         data = pd.concat(self._chunks, ignore_index=True) if len(self._chunks) > 1 else self._chunks[0]
         self._chunks = [data]
+        if cls.__name__ not in _TAKES_CATEGORY:
+            data = data.astype({name: object for name, kind in self._sdv_kinds().items()
+                                if kind in ("category", "string")})
         self.metadata_ = Metadata.detect_from_dataframes({"t": data}, infer_keys=None)
-        cls = getattr(single_table, self.synthesizer)
+        detected = self.metadata_.to_dict()["tables"]["t"]["columns"]
+        for name, kind in self._sdv_kinds().items():
+            if detected[name]["sdtype"] not in _SDTYPES[kind]:
+                self.metadata_.update_column(name, table_name="t", sdtype=_SDTYPES[kind][0])
         with _scoped_global_rngs(self._fit_seed), warnings.catch_warnings():
             # SDV asks to save detected metadata to JSON; it is kept in metadata_.
             warnings.filterwarnings("ignore", message=".*save_to_json.*", category=UserWarning)
-            self.synthesizer_ = cls(self.metadata_, **(self.synthesizer_params or {}))
+            self.synthesizer_ = cls(self.metadata_, **kwargs)
             self.synthesizer_.fit({"t": data})
 
     def _sample_encoded(self, n_samples, rng):
@@ -187,31 +271,41 @@ class SDVGenerator(BaseGenerator):
         return params
 
     # ----------------------------------------------------------------- frames
+    def _sdv_kinds(self):
+        """``{column name in SDV's frame: kind}``."""
+        return {str(spec.name): spec.kind for spec in self.schema_.columns}
+
     def _to_frame(self, columns, n_rows):
         frame = self.schema_.decode(columns, n_rows)
         if not isinstance(frame, pd.DataFrame):
             frame = pd.DataFrame(frame)
         frame.columns = [str(c) for c in self.schema_.names]
         for spec in self.schema_.columns:
-            if spec.kind == "category":
-                # RDT fails on declared but unused categories: pass plain values.
-                col = frame[str(spec.name)]
-                frame[str(spec.name)] = col.astype(object).where(col.notna(), None)
+            name = str(spec.name)
+            if spec.kind in ("category", "string"):
+                # RDT fails on declared but unused categories.
+                frame[name] = frame[name].astype("category").cat.remove_unused_categories()
+            elif spec.kind == "datetime" and isinstance(spec.dtype, pd.DatetimeTZDtype):
+                frame[name] = frame[name].dt.tz_convert("UTC").dt.tz_localize(None)
         return frame
 
     def _encode(self, frame):
         out = {}
         for spec in self.schema_.columns:
             col = frame[str(spec.name)]
-            if spec.kind == "category":
-                values = pd.Categorical(col.astype(object).where(col.notna(), None), dtype=spec.dtype)
-                out[spec.name] = values.codes.astype(np.int64)
-            elif spec.kind == "bool":
-                arr = col.to_numpy(dtype=object)
-                miss = pd.isna(col).to_numpy()
-                codes = np.full(len(arr), -1, dtype=np.int64)
-                codes[~miss] = np.asarray(arr[~miss], dtype=bool).astype(np.int64)
-                out[spec.name] = codes
+            if spec.levels is not None:  # bool, category, string: codes into the fitted levels, -1 missing
+                missing = col.isna().to_numpy()
+                codes = pd.Index(spec.levels, dtype=object).get_indexer(col.astype(object).to_numpy())
+                if (codes[~missing] < 0).any():  # SDV samples fitted levels only; never read others as missing
+                    raise RuntimeError(f"{type(self).__name__}: SDV sampled values of column {spec.name!r} that "
+                                       f"are not among its fitted levels: {col[(codes < 0) & ~missing].unique()[:5]}")
+                codes[missing] = -1
+                out[spec.name] = codes.astype(np.int64)
+            elif spec.kind == "datetime":
+                ticks = pd.to_datetime(col).dt.as_unit(_datetime_unit(spec.dtype))
+                values = ticks.to_numpy().view(np.int64).astype(np.float64)
+                values[ticks.isna().to_numpy()] = np.nan
+                out[spec.name] = values
             else:
                 out[spec.name] = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         return out

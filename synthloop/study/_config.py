@@ -179,6 +179,10 @@ def _generator(v, where, source):
         if key not in valid:
             raise ConfigError(f"{source}: {where}.params: {cls.__name__} has no parameter {key!r}"
                               f"{_suggest(key, valid)}; valid parameters are {valid}")
+    try:  # the values too, as fit would check them, so a bad one fails before any cell runs
+        cls(**d["params"])._validate_params()
+    except (ValueError, TypeError) as exc:
+        raise _err(source, f"{where}.params", str(exc)) from None
     return d
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..generators import MultivariateNormalGenerator, generator_class
+from ..utils._optional import import_optional
 from ._store import ResultsStore
 
 __all__ = ["make_report"]
@@ -27,13 +28,10 @@ img{max-width:100%;border:1px solid #eee;margin:0.5em 0}
 
 
 def _plt():
-    try:
-        import matplotlib
+    matplotlib = import_optional("matplotlib", who="make_report", extra="study")
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
 
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError("make_report needs matplotlib: pip install 'synthloop[plot]'") from None
     return plt
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..utils._optional import import_optional
+
 __all__ = ["ResultsStore", "StoreMismatchError", "StoreWriteError", "package_versions", "read_results"]
 
 _TMP = ".tmp-"
@@ -91,6 +93,8 @@ class ResultsStore:
     """
 
     def __init__(self, path, config=None):
+        # Before any cell runs: the store is Parquet files.
+        import_optional("pyarrow", who="the results store of a study (one Parquet file per cell)", extra="study")
         self.path = Path(path)
         self.cells_dir = self.path / "cells"
         meta_file = self.path / "study.json"

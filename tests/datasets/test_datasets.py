@@ -301,16 +301,19 @@ def test_penguins_fit_a_generator():
 
 def test_list_datasets_matches_loaders():
     table = list_datasets()
-    assert list(table.columns) == ["name", "rows", "columns", "target", "licence", "source"]
+    assert list(table.columns) == ["name", "rows", "split", "split_rows", "columns", "target", "licence", "source"]
     assert table["name"].tolist() == ["adult", "german_credit", "penguins"]
+    assert table["split"].tolist() == ["train", "all", "all"]
     loaders = {
         "adult": lambda: load_adult(split="all"),
         "german_credit": load_german_credit,
         "penguins": load_penguins,
     }
+    defaults = {"adult": load_adult, "german_credit": load_german_credit, "penguins": load_penguins}
     for row in table.itertuples():
         bunch = loaders[row.name]()
         assert bunch.frame.shape == (row.rows, row.columns)
+        assert defaults[row.name]().frame.shape == (row.split_rows, row.columns)  # what the loader returns
         assert bunch.target_names == [row.target]
         if row.name == "penguins":
             assert row.licence == "CC0 1.0"

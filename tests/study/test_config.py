@@ -1,5 +1,6 @@
 """Strict config validation: every error names the key and the valid options."""
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,8 @@ def test_generator_names_are_the_registry_s(recursive_cfg):
     from synthloop.generators import GENERATORS, generator_class
 
     for name, (cls, aliases) in GENERATORS.items():
+        if name == "sdv" and importlib.util.find_spec("sdv") is None:  # its config checks SDV's parameters
+            continue
         recursive_cfg["generators"]["mvn"] = {"model": name, "columns": "all"}
         load_config(recursive_cfg)
         assert all(generator_class(a) is generator_class(name) for a in aliases)
@@ -47,6 +50,27 @@ def test_unknown_generator_param(recursive_cfg):
     recursive_cfg["generators"]["categorical"]["params"] = {"structur": "chain"}
     with pytest.raises(ConfigError, match=r"CategoricalGenerator has no parameter 'structur' "
                                           r"\(did you mean 'structure'\?\)"):
+        load_config(recursive_cfg)
+
+
+def test_generator_param_values_are_checked_at_load(recursive_cfg):
+    recursive_cfg["generators"]["categorical"]["params"] = {"structure": "tree"}
+    with pytest.raises(ConfigError, match=r"generators\.categorical\.params: The 'structure' parameter of "
+                                          r"CategoricalGenerator must be a str among"):
+        load_config(recursive_cfg)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"synthesizer": "ctgan", "epoch": 5}, r"SDVGenerator has no parameter 'epoch' \(did you mean 'epochs'\?\)"),
+    ({"synthesizer": "gan"}, r"The 'synthesizer' parameter of SDVGenerator must be a str among"),
+    ({"epochs": 5}, r"epochs=5 was given, but GaussianCopulaSynthesizer does not train in epochs"),
+    ({"synthesizer": "tvae", "synthesizer_params": {"batchsize": 10}},
+     r"synthesizer_params has \['batchsize'\] which TVAESynthesizer does not take \(did you mean 'batch_size'"),
+])
+def test_sdv_params_are_checked_at_load(recursive_cfg, params, message):
+    pytest.importorskip("sdv")
+    recursive_cfg["generators"]["ctgan"] = {"model": "sdv", "params": params}
+    with pytest.raises(ConfigError, match=r"generators\.ctgan\.params: .*" + message):
         load_config(recursive_cfg)
 
 

@@ -146,6 +146,43 @@ def test_recursive_study_and_report(recursive_cfg, tmp_path):
     assert (tmp_path / "report" / "collapse_adult.png").stat().st_size > 1000
 
 
+def test_sdv_synthesizers_beside_the_copula_in_one_config(tmp_path):
+    pytest.importorskip("sdv")
+    config = tmp_path / "benchmark.toml"
+    config.write_text(textwrap.dedent("""
+        name = "copula-vs-ctgan"
+        kind = "recursive"
+        seeds = [0]
+        n_generations = 1
+        schedules = ["constant"]
+        pools = ["replace"]
+
+        [[datasets]]
+        name = "adult"
+        bundled = "adult"
+        target = "income"
+        n_rows = 200
+
+        [generators.copula]
+        model = "copula"
+
+        [generators.ctgan]
+        model = "sdv"
+        params = { synthesizer = "ctgan", epochs = 1 }
+
+        [evaluation]
+        estimators = ["logistic_regression"]
+        metrics = ["roc_auc"]
+    """))
+    info = run_study(config, tmp_path / "res", progress=False)
+    assert info["n_run"] == 2
+    results, meta = read_results(tmp_path / "res")
+    assert meta["config"]["generators"]["ctgan"]["params"] == {"synthesizer": "ctgan", "epochs": 1}
+    scores = results.set_index(["generator", "generation"])["synthetic:logistic_regression:roc_auc"]
+    assert set(scores.index) == {("copula", 0), ("copula", 1), ("ctgan", 0), ("ctgan", 1)}
+    assert scores.between(0, 1).all()
+
+
 def test_unreadable_csv_fails_before_any_cell(recursive_cfg, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"\x00\xff\xfe garbage\n\x00\x01")
@@ -155,16 +192,17 @@ def test_unreadable_csv_fails_before_any_cell(recursive_cfg, tmp_path):
     assert not list((tmp_path / "res" / "cells").glob("*.parquet"))
 
 
-@pytest.mark.parametrize("name", ["xu2025-fig3", "seddik2024-fig1"])
-def test_bundled_reproductions_smoke(name, tmp_path):
+@pytest.mark.parametrize("name, study, report", [("xu2025-fig3", "xu2025_gaussian", "xu2025-fig3"),
+                                                  ("seddik2024-fig1", "seddik2024_categorical", "seddik2024_categorical")])
+def test_bundled_reproductions_smoke_write_where_the_help_says(name, study, report, tmp_path, monkeypatch):
     from synthloop.cli import main
 
-    assert main(["reproduce", name, "--smoke", "--quiet", "--out", str(tmp_path / "res"),
-                 "--report-dir", str(tmp_path / "rep")]) == 0
-    pngs = list((tmp_path / "rep").glob("*.png"))
-    assert pngs and (tmp_path / "rep" / "index.html").is_file()
-    results, meta = read_results(tmp_path / "res")
-    assert meta["name"].endswith("-smoke") and len(results)
+    monkeypatch.chdir(tmp_path)
+    assert main(["reproduce", name, "--smoke", "--quiet"]) == 0
+    rep = tmp_path / "reports" / f"{report}-smoke"
+    assert list(rep.glob("*.png")) and (rep / "index.html").is_file()
+    results, meta = read_results(tmp_path / "results" / f"{study}-smoke")
+    assert meta["name"] == f"{study}-smoke" and len(results)
 
 
 def test_dask_existing_scheduler_address(gaussian_cfg, tmp_path):

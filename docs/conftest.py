@@ -1,0 +1,13 @@
+"""The pages of the user guide run as doctests (``--doctest-glob=*.rst`` in pyproject.toml).
+
+Their other code blocks (TOML configs, command lines) are checked by tests/test_docs_pages.py.
+"""
+
+import importlib.util
+
+collect_ignore = ["conf.py", "conftest.py", "examples", "_build", "generated"]  # no doctests in these
+
+# `make test` installs all of these; a page whose examples need one that is missing is not collected.
+_NEEDS = {"generators_sdv.rst": ["sdv"], "recursive.rst": ["imblearn", "matplotlib"]}
+collect_ignore += [page for page, modules in _NEEDS.items()
+                   if any(importlib.util.find_spec(m) is None for m in modules)]
