@@ -377,7 +377,8 @@ def smoke_config(config):
 
     The config's own ``[smoke]`` table overrides keys first; then every size
     is capped: one seed, at most 2 generations (recursive), 300 rows per
-    dataset, 200 replications, the first two schedules and pools.
+    dataset, 200 replications, the first two schedules and pools. Its
+    description says so, with its real sizes.
 
     Parameters
     ----------
@@ -411,9 +412,12 @@ def smoke_config(config):
             ds["n_rows"] = min(ds.get("n_rows", 300), 300)
         d["schedules"] = d["schedules"][:2]
         d["pools"] = d["pools"][:2]
+        size = (f"1 seed, {d['n_generations']} generation{'s' if d['n_generations'] != 1 else ''}, at most "
+                f"{max(ds['n_rows'] for ds in d['datasets'])} rows per dataset")
     elif kind == "gaussian":
         d["n_reps"] = min(d["n_reps"], 200)
         d["generations"] = [g for g in d["generations"] if g <= 20] or [min(d["generations"][0], 20)]
+        size = f"1 seed, {d['n_reps']} replications, T = {', '.join(map(str, d['generations']))}"
     else:
         for part in ("collapse_time", "partial", "initial"):
             if part in d:
@@ -426,4 +430,7 @@ def smoke_config(config):
             d["partial"]["n_generations"] = min(d["partial"]["n_generations"], 10)
         if "initial" in d:
             d["initial"]["n_generations"] = min(d["initial"]["n_generations"], 10)
+        size = "1 seed, at most 10 runs per part, at most 10 generations in Figures 3 and 4"
+    d["description"] = (f"Smoke run of {cfg.name} ({size}): it checks that the study runs, its numbers are "
+                        f"not for conclusions. The full study: {cfg.data.get('description', '')}")
     return StudyConfig(_validate_config(d, cfg.source), cfg.source, "")
