@@ -18,7 +18,8 @@ from ..evaluation._intervals import change_range, mean_interval
 from ..evaluation._metrics import score_range
 from ..generators import MultivariateNormalGenerator, generator_class
 
-__all__ = ["recursive_report", "change_verdict", "HOLDS_MARGIN", "format_interval"]
+__all__ = ["recursive_report", "change_verdict", "cell_verdicts", "verdict_table", "paired_schedule_difference",
+           "HOLDS_MARGIN", "format_interval"]
 
 #: A change from generation 0 "holds" when its interval lies above -HOLDS_MARGIN: any loss is then
 #: smaller than 0.015 (half the 0.03 interval width the bundled Adult study is sized for).
@@ -100,6 +101,19 @@ def _paired_change(cell, column, T):
     return (wide[T] - wide[0]).to_numpy() if {0, T} <= set(wide.columns) else np.array([])
 
 
+def paired_schedule_difference(results, pair, generator, pool, a, b):
+    """Interval of the per-seed change 0 -> T of schedule ``a`` minus that of schedule ``b``.
+
+    The seed fixes the real rows, the split and the generation-0 fit, so two
+    schedules of one generator and pool are compared on the same runs.
+    """
+    T = int(results["generation"].max())
+    part = results[(results["generator"] == generator) & (results["pool"] == pool)]
+    wide = part.pivot_table(index=["seed", "generation"], columns="schedule", values=f"synthetic:{pair}")
+    delta = wide.xs(T, level="generation") - wide.xs(0, level="generation")
+    return mean_interval(delta[a] - delta[b], confidence=CONFIDENCE, bounds=(-2.0, 2.0))
+
+
 def _cells(dres, generators, schedules, pools):
     for gen in generators:
         for sched in schedules:
@@ -143,7 +157,7 @@ def recursive_report(results, config, report_dir, plt, save, table):
             out.append(_utility_html(dres, pair, generators, schedules, pools, colors, T, report_dir, plt, save,
                                      table, ds))
         out.append("<h3>Verdicts</h3>")
-        out.append(table(_verdict_table(dres, pairs, generators, schedules, pools, T, n_seeds), left=4))
+        out.append(table(_verdict_table(dres, pairs, generators, schedules, pools, T), left=4))
         out.extend(_collapse_figures(dres, ds, generators, schedules, pools, colors, report_dir, plt, save, config))
         cost = (dres[dres["generation"] == T].groupby(["schedule", "pool"], sort=False)
                 .agg(rows_generated=("rows_generated", "max"), largest_pool=("n_train", "max")).reset_index())
@@ -266,7 +280,15 @@ def cell_verdicts(dres, pairs, generators, schedules, pools, T):
     return rows
 
 
-def _verdict_table(dres, pairs, generators, schedules, pools, T, n_seeds):
+def verdict_table(results, config):
+    """The report's verdict table of a single-dataset study, from its results and validated config."""
+    T = int(results["generation"].max())
+    return _verdict_table(results, _score_pairs(results), [g for g in config["generators"]
+                                                          if g in set(results["generator"])],
+                          list(dict.fromkeys(config["schedules"])), list(dict.fromkeys(config["pools"])), T)
+
+
+def _verdict_table(dres, pairs, generators, schedules, pools, T):
     rows = []
     for r in cell_verdicts(dres, pairs, generators, schedules, pools, T):
         row = {"generator": r["generator"], "schedule": r["schedule"], "pool": r["pool"], "seeds": r["seeds"]}
