@@ -133,6 +133,13 @@ def _recursive(results, config, report_dir, plt):
 
 
 # ================================================================= gaussian
+def _binomial_z(sim, theory, n):
+    """(simulated - theory) share in binomial standard errors of the theory's share."""
+    se = np.sqrt(theory * (1 - theory) / n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(se > 0, (sim - theory) / se, np.where(sim == theory, 0.0, np.inf))
+
+
 def _gaussian(results, config, report_dir, plt):
     out = []
     eps = config.get("eps", 0.05)
@@ -141,46 +148,59 @@ def _gaussian(results, config, report_dir, plt):
         var_max=("var_max", "max"), var_median=("var_median", "mean"), kl_mean=("kl_mean", "mean"),
         kl_median=("kl_median", "mean"), improve=("improve", "mean"), improve_theory=("improve_theory", "mean"),
         n_reps=("n_reps", "sum"), rows=("rows_generated", "first")).reset_index()
+    order = {"schedule": list(dict.fromkeys(config["schedules"])), "ddof": list(dict.fromkeys(config["ddofs"]))}
+    agg = agg.sort_values(["schedule", "ddof", "generation"], key=lambda c: c.map(
+        {v: i for i, v in enumerate(order[c.name])}) if c.name in order else c, ignore_index=True)
+    n = agg["n_reps"].to_numpy()
     table = pd.DataFrame({
         "schedule": agg["schedule"], "ddof": agg["ddof"], "T": agg["generation"],
         f"% σ̂²≤{eps} (sim)": (100 * agg["frac_collapsed"]).map("{:.1f}".format),
         "% (theory)": (100 * agg["frac_collapsed_theory"]).map("{:.1f}".format),
+        "sim − theory (SE)": [f"{z:+.1f}" for z in _binomial_z(agg["frac_collapsed"], agg["frac_collapsed_theory"], n)],
         "max σ̂²": agg["var_max"].map("{:.3g}".format),
         "median σ̂²": agg["var_median"].map("{:.3g}".format),
         "risk (mean KL)": agg["kl_mean"].map("{:.3g}".format),
         "risk (median KL)": agg["kl_median"].map("{:.3g}".format),
         "P(beat real) sim": agg["improve"].map("{:.3f}".format),
-        "P(beat real) theory": agg["improve_theory"].map("{:.3f}".format),
+        "P(beat real), σ known": agg["improve_theory"].map("{:.3f}".format),
         "rows drawn": agg["rows"].map(lambda v: f"{int(v):,}"),
     })
     out.append(f"<h2>Collapse table ([A] Figure 3 setting: n₀ = {config['n0']}, {int(agg['n_reps'].iloc[0]):,} "
                "replications per row)</h2>")
-    out.append("<p>% collapsed: share of replications with σ̂²_T ≤ ε, simulated (exact sufficient-statistic "
-               "Monte Carlo) beside the exact theory (docs/theory.rst, Gaussian estimation). P(beat real): probability that the mean "
-               "after T generations is closer to μ than the real-only fit, simulated beside (1/π)·arctan(2/√R_T)."
-               "</p>")
+    out.append("<p>Every simulated figure is compared with the closed forms of docs/theory.rst (Gaussian "
+               "estimation, our derivations [A*]), not with [A]'s own numbers, which are not available to us. "
+               "Each schedule × ddof is simulated with its own random stream, so they are independent checks "
+               "(the T of one of them follow the same replications). ddof = 1 is the unbiased variance, ddof = 0 the MLE. % collapsed: share of "
+               "replications with σ̂²_T ≤ ε, simulated (exact sufficient-statistic Monte Carlo) beside the exact "
+               "theory, and their difference in binomial standard errors. P(beat real): probability that the "
+               "mean after T generations is closer to μ than the real-only fit, simulated beside "
+               "(1/π)·arctan(2/√R_T), which assumes σ known.</p>")
     out.append(_table(table, left=2))
     ddofs = list(dict.fromkeys(agg["ddof"]))
     scheds = list(dict.fromkeys(agg["schedule"]))
     colors = dict(zip(scheds, plt.get_cmap("tab10").colors))
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    styles = dict(zip(ddofs, ["-", "--", ":", "-."]))
+    markers = dict(zip(ddofs, ["o", "s", "^", "v"]))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
     for sched in scheds:
         for ddof in ddofs:
             a = agg[(agg["schedule"] == sched) & (agg["ddof"] == ddof)]
-            ls = "-" if ddof == 1 else "--"
             lab = f"{sched}, ddof={ddof}"
-            axes[0].plot(a["generation"], 100 * a["frac_collapsed"], "o" + ls, color=colors[sched], label=lab)
+            axes[0].plot(a["generation"], 100 * a["frac_collapsed"], markers[ddof] + styles[ddof],
+                         color=colors[sched], label=lab)
             axes[0].plot(a["generation"], 100 * a["frac_collapsed_theory"], "x", color="k", ms=8)
-            axes[1].plot(a["generation"], a["kl_median"], "o" + ls, color=colors[sched], label=lab)
-            if ddof == ddofs[0]:
-                axes[2].plot(a["generation"], a["improve"], "o", color=colors[sched], label=f"{sched} (sim)")
-                axes[2].plot(a["generation"], a["improve_theory"], "-", color=colors[sched], alpha=0.5)
+            axes[1].plot(a["generation"], a["kl_median"], markers[ddof] + styles[ddof], color=colors[sched],
+                         label=lab)
+            axes[2].plot(a["generation"], a["improve"], markers[ddof], ls="none", color=colors[sched],
+                         mfc="none" if ddof != ddofs[0] else None, label=f"{lab} (sim)")
+        th = agg[(agg["schedule"] == sched) & (agg["ddof"] == ddofs[0])]
+        axes[2].plot(th["generation"], th["improve_theory"], "-", color=colors[sched], alpha=0.5)
     axes[0].set(title=f"% replications with σ̂² ≤ {eps} (x: theory)", xlabel="T", ylabel="%")
     axes[1].set(title="median population risk KL", xlabel="T", yscale="log")
-    axes[2].set(title=f"P(mean beats real-only fit), ddof={ddofs[0]}: dots sim, lines theory (σ known)", xlabel="T")
+    axes[2].set(title="P(mean beats real-only fit): markers sim per ddof,\nlines (1/π)·arctan(2/√R_T) (σ known)",
+                xlabel="T")
     axes[0].legend(fontsize=7)
-    axes[2].legend(fontsize=7)
-    fig.tight_layout()
+    axes[2].legend(fontsize=6, ncols=2)
     out.append(_save(fig, report_dir, "collapse_table.png", plt))
     return out
 
