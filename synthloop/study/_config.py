@@ -232,6 +232,7 @@ _SCHEMAS = {
         "simplex": (_table({
             "tokens": (_int(2), True), "context_length": (_int(1), True), "n": (_int(2), True),
             "generations": (_list(_int(0)), True), "concentration": (_float(0, open_lo=True), False),
+            "allocations": (_list(_str(("each", "split"), "allocation")), False),
         }), False),
         "collapse_time": (_table({
             "tokens": (_int(2), True), "ns": (_list(_int(2)), True), "n_reps": (_int(2), True),
@@ -302,6 +303,11 @@ def _validate_config(raw, source):
         merged = _merge(raw, smoke)
         _validate(merged, _SCHEMAS[kind], "smoke", source)  # names unknown keys under smoke.*
         data["smoke"] = smoke
+    simplex = data.get("simplex")
+    if simplex and "split" in simplex.get("allocations", []) and \
+            simplex["n"] < simplex["tokens"] ** simplex["context_length"]:
+        raise _err(source, "simplex.n", f"{simplex['n']} samples cannot be split over the "
+                   f"{simplex['tokens'] ** simplex['context_length']} contexts (at least one each)")
     if kind == "recursive":
         names = [d["name"] for d in data["datasets"]]
         if len(set(names)) != len(names):
