@@ -57,7 +57,8 @@ def numbers(frame, config):
                              f"{100 * b['frac_collapsed']:.1f} / {100 * b['frac_collapsed_theory']:.1f}",
                          f"median KL at T={last}": f"{b['kl_median']:.3g}",
                          f"max σ̂² at T={last}": f"{b['var_max']:.3g}",
-                         f"P(beat real) at T={last}, sim / σ known": f"{b['improve']:.3f} / {b['improve_theory']:.3f}"})
+                         f"P(beat real) at T={last}, sim / σ known":
+                             f"{b['improve']:.3f} / {b['improve_theory']:.3f}"})
     v["table"] = "\n" + markdown_table(pd.DataFrame(rows)) + "\n"
     v["max_var"] = f"{f.loc[('constant', 1, last), 'var_max']:.0f}"
     for s in ("polynomial:1.5", "polynomial:2"):

@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pandas as pd
+
 from ._checks import check_frame, check_same_columns, column_kind, numeric_values
 from ._intervals import mean_interval
 from ._metrics import score_range

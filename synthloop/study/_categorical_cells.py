@@ -292,7 +292,8 @@ def _report_collapse_time(res, config, report_dir, plt, save, table):
                     label=f"simulated, support {int(support)} (S0={g['S0'].iloc[0]:.2f})")
         ax.plot(g["n"], g["approx"], "-", color=color, label=f"Wright-Fisher approximation, support {int(support)}")
         ax.plot(g["n"], g["lower"], ":", color=color, label=f"Theorem 1 lower bound, support {int(support)}")
-        ax.plot(g["n"], g["upper"], "--", color=color, alpha=0.5, label=f"Theorem 1 upper bound, support {int(support)}")
+        ax.plot(g["n"], g["upper"], "--", color=color, alpha=0.5,
+                label=f"Theorem 1 upper bound, support {int(support)}")
     ax.set(xlabel="n (samples per generation)", ylabel="mean collapse generation", yscale="log")
     fig.legend(loc="outside right center", fontsize=7)
     runs = config["collapse_time"]["n_reps"]
@@ -359,7 +360,8 @@ def _report_partial(res, config, report_dir, plt, save, table, by, title, stem):
     return [f"<h2>{title}</h2><p>Augment pool: the same N = {N} real samples every generation plus n "
             "synthetic ones. σ stays bounded away from 1: no total collapse with real data kept. Generations "
             "are synthloop's (g = 0 is fit on the N real samples, [B]'s p<sup>(1)</sup>; our g is [B]'s m − 1), "
-            "so the L1 drift ‖p_g − p_0‖₁ is [B]'s ‖p<sup>(m)</sup> − p<sup>(1)</sup>‖₁. [B]'s Theorem 3 bound "
+            "so the L1 drift ‖p_g − p_0‖₁ is [B]'s ‖p<sup>(m)</sup> − p<sup>(1)</sup>‖₁. "
+            "[B]'s Theorem 3 bound "
             f"on it, for s = {tokens} tokens, is {bounds}: far off this scale (an L1 distance is at most 2), "
             "so it is not drawn. Each run draws its own real sample and keeps it for all generations, so a "
             "run's σ varies slowly around the level its real sample sets, and the error of a curve's mean is "

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["StaleClaimError", "claim", "fill_markers", "marker_names", "markdown_table", "refresh_experiment", "update_readme",
-           "write_results_csv"]
+__all__ = ["StaleClaimError", "claim", "fill_markers", "marker_names", "markdown_table", "refresh_experiment",
+           "update_readme", "write_results_csv"]
 
 _MARKER = re.compile(r"<!-- (?P<name>[^/<>\s][^<>]*?) -->(?P<body>.*?)<!-- /(?P=name) -->", re.S)
 # In Markdown a line that starts with an HTML comment interrupts the paragraph: an inline marker needs
@@ -95,7 +95,7 @@ def claim(ok, text):
     >>> claim(False, "every run collapses")
     Traceback (most recent call last):
     ...
-    synthloop.study._readme.StaleClaimError: the README says 'every run collapses', which the stored results no longer show; rewrite it.
+    synthloop.study._readme.StaleClaimError: the README says 'every run collapses', which the stored ...
     """
     if not ok:
         raise StaleClaimError(f"the README says {text!r}, which the stored results no longer show; rewrite it.")

@@ -111,7 +111,8 @@ def paired_schedule_difference(results, pair, generator, pool, a, b):
     part = results[(results["generator"] == generator) & (results["pool"] == pool)]
     wide = part.pivot_table(index=["seed", "generation"], columns="schedule", values=f"synthetic:{pair}")
     delta = wide.xs(T, level="generation") - wide.xs(0, level="generation")
-    return mean_interval(delta[a] - delta[b], confidence=CONFIDENCE, bounds=(-2.0, 2.0))
+    return mean_interval(delta[a] - delta[b], confidence=CONFIDENCE,
+                         bounds=change_range(change_range(score_range(_metric(pair)))))
 
 
 def _cells(dres, generators, schedules, pools):
@@ -142,8 +143,8 @@ def recursive_report(results, config, report_dir, plt, save, table):
         "real training split, tested on held-out real rows) against <b>TRTR</b> (the same model trained on the "
         f"real rows), for every configured metric ({html.escape(metrics)}).</p>"
         f"<p><b>Intervals</b> are {CONFIDENCE:.0%} Student-t intervals over the {n_seeds} seeds, <b>clipped to "
-        "the metric's range</b> ([0, 1] for ROC AUC and accuracy); an end marked * was clipped, and a clipped "
-        "interval is wider than the data support (too few seeds for a t-interval there). The shaded bands of "
+        "the metric's range</b> ([0, 1] for ROC AUC and accuracy); an end marked * was clipped: the t-interval "
+        "ran past the bound, a sign of too few seeds for that cell. The shaded bands of "
         f"the figures are the same intervals.</p><p><b>Verdicts</b>, one per generator × schedule × pool and "
         f"metric, read the interval of the per-seed change from generation 0 to {T} (the seed fixes the real "
         "rows, the split and the generation-0 fit, so the change is paired): <em>loses X [lo, hi]</em> when "
@@ -170,7 +171,7 @@ def recursive_report(results, config, report_dir, plt, save, table):
 
 
 # ------------------------------------------------------------------- TRTR
-def modelled_columns(cell, target):
+def _modelled_columns(cell, target):
     """The feature columns a generator modelled, read from its collapse statistics."""
     cols = [c.split("[", 1)[1][:-1] for c in cell.columns
             if c.startswith(("history:var_ratio[", "history:l1[")) and cell[c].notna().any()]
@@ -182,7 +183,7 @@ def _trtr_section(dres, config, generators, pairs, table, ds):
     rows = []
     for gen in generators:
         sub = dres[dres["generator"] == gen]
-        cols = modelled_columns(sub, target)
+        cols = _modelled_columns(sub, target)
         row = {"generator": gen, "model": config["generators"][gen]["model"],
                "feature columns": f"{len(cols)} ({config['generators'][gen]['columns']}): {', '.join(cols)}"}
         for pair in pairs:

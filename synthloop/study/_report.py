@@ -156,7 +156,8 @@ def _gaussian(results, config, report_dir, plt):
         "schedule": agg["schedule"], "ddof": agg["ddof"], "T": agg["generation"],
         f"% σ̂²≤{eps} (sim)": (100 * agg["frac_collapsed"]).map("{:.1f}".format),
         "% (theory)": (100 * agg["frac_collapsed_theory"]).map("{:.1f}".format),
-        "sim − theory (SE)": [f"{z:+.1f}" for z in _binomial_z(agg["frac_collapsed"], agg["frac_collapsed_theory"], n)],
+        "sim − theory (SE)": [f"{z:+.1f}" for z in
+                              _binomial_z(agg["frac_collapsed"], agg["frac_collapsed_theory"], n)],
         "max σ̂²": agg["var_max"].map("{:.3g}".format),
         "median σ̂²": agg["var_median"].map("{:.3g}".format),
         "risk (mean KL)": agg["kl_mean"].map("{:.3g}".format),
@@ -170,8 +171,9 @@ def _gaussian(results, config, report_dir, plt):
     out.append("<p>Every simulated figure is compared with the closed forms of docs/theory.rst (Gaussian "
                "estimation, our derivations [A*]), not with [A]'s own numbers, which are not available to us. "
                "Each schedule × ddof is simulated with its own random stream, so they are independent checks "
-               "(the T of one of them follow the same replications). ddof = 1 is the unbiased variance, ddof = 0 the MLE. % collapsed: share of "
-               "replications with σ̂²_T ≤ ε, simulated (exact sufficient-statistic Monte Carlo) beside the exact "
+               "(the T of one of them follow the same replications). ddof = 1 is the unbiased variance, "
+               "ddof = 0 the MLE. % collapsed: share of replications with σ̂²_T ≤ ε, simulated (exact "
+               "sufficient-statistic Monte Carlo) beside the exact "
                "theory, and their difference in binomial standard errors. P(beat real): probability that the "
                "mean after T generations is closer to μ than the real-only fit, simulated beside "
                "(1/π)·arctan(2/√R_T), which assumes σ known.</p>")
