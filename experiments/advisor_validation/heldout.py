@@ -134,7 +134,8 @@ def run(round_):
         pd.DataFrame(rows).to_csv(HERE / f"heldout_round{round_}_results.csv", index=False)
 
 
-def table(round_):
+def table_text(round_):
+    """The Markdown table of a round, from its stored results only."""
     df = pd.read_csv(HERE / f"heldout_round{round_}_results.csv")
     lines = ["| table | family | setting | value | predicted P | passed | Clopper-Pearson 95% | promise |",
              "|---|---|---|---|---|---|---|---|"]
@@ -152,18 +153,19 @@ def table(round_):
         if name not in set(df["table"]) and advice.exists():
             last = advice.read_text().strip().splitlines()[-1].removeprefix("note: ")
             lines.append(f"| {name} | - | no recommendation | - | - | - | - | not testable: {last} |")
-    text = "\n".join(lines)
+    return "\n".join(lines)
+
+
+def table(round_):
+    text = table_text(round_)
     print(text)
     (HERE / f"heldout_round{round_}_table.md").write_text(f"round {round_}\n" + text + "\n")
     if round_ == max(k for k in ROUNDS if (HERE / f"heldout_round{k}_results.csv").exists()):
         (HERE / "heldout_latest_table.md").write_text(f"round {round_}\n" + text + "\n")
-    # The README's copy of this table is rewritten from the stored results, between its markers.
-    readme = HERE / "README.md"
-    begin, end = f"<!-- heldout round {round_} -->", f"<!-- /heldout round {round_} -->"
-    body = readme.read_text()
-    if begin in body and end in body:
-        head, rest = body.split(begin, 1)
-        readme.write_text(head + begin + "\n" + text + "\n" + end + rest.split(end, 1)[1])
+    # The README's copies of the tables are rewritten from the stored results, between their markers.
+    import readme
+
+    readme.main([])
 
 
 if __name__ == "__main__":

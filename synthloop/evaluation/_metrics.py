@@ -158,6 +158,21 @@ REGRESSION_SCORES = {
 }
 
 
+#: The range of each built-in score (all are greater-is-better); intervals around a mean score are
+#: clipped to it. Scores not listed (a scikit-learn scorer name, a callable) are unbounded.
+SCORE_RANGES = {
+    **dict.fromkeys(("roc_auc", "roc_auc_ovr", "average_precision", "f1", "precision", "recall", "accuracy",
+                     "balanced_accuracy"), (0.0, 1.0)),
+    **dict.fromkeys(("r2", "explained_variance"), (-np.inf, 1.0)),
+    **dict.fromkeys(("neg_log_loss", *(k for k in REGRESSION_SCORES if k.startswith("neg_"))), (-np.inf, 0.0)),
+}
+
+
+def score_range(metric):
+    """``(low, high)`` of a metric's scores; ``(-inf, inf)`` for a metric synthloop does not know."""
+    return SCORE_RANGES.get(metric, (-np.inf, np.inf))
+
+
 def _from_scorer(scorer):
     def score(est, X, y, ctx):
         return float(scorer(est, X, y)), None

@@ -5,9 +5,10 @@ import re
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._checks import check_frame, check_same_columns, column_kind, numeric_values
+from ._intervals import mean_interval
+from ._metrics import score_range
 
 __all__ = ["plot_utility", "plot_collapse", "plot_marginals"]
 
@@ -39,16 +40,12 @@ def _grid(plt, n, *, width=4.2, height=3.2, max_cols=3):
     return fig, flat[:n]
 
 
-def _mean_ci(values, confidence):
-    v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
-    if v.size == 0:
-        return np.nan, np.nan, np.nan
-    m = v.mean()
-    if v.size < 2:
-        return m, m, m
-    half = stats.t.ppf(0.5 + confidence / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size)
-    return m, m - half, m + half
+def _band(values, confidence, bounds):
+    """Mean and interval ends of a band; a zero-width band with fewer than two values."""
+    iv = mean_interval(values, confidence=confidence, bounds=bounds)
+    if iv.n < 2:
+        return iv.mean, iv.mean, iv.mean
+    return iv.mean, iv.low, iv.high
 
 
 def plot_utility(report, *, metrics=None, estimators=None, confidence=0.95):
@@ -63,6 +60,9 @@ def plot_utility(report, *, metrics=None, estimators=None, confidence=0.95):
     confidence : float, default=0.95
         Level of the Student-t intervals over repeats: shaded around the
         synthetic lines, and the real-only band (dashed line at its mean).
+        Intervals and the y-axis are clipped to the metric's range (``[0, 1]``
+        for ROC AUC or accuracy), as the y-label says: with few repeats a
+        t-interval would run past it.
 
     Returns
     -------
@@ -101,20 +101,26 @@ def plot_utility(report, *, metrics=None, estimators=None, confidence=0.95):
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     fig, axes = _grid(plt, len(metrics))
     for ax, metric in zip(axes, metrics):
+        bounds = score_range(metric)
         for k, est in enumerate(estimators):
             color = colors[k % len(colors)]
             real = scores[(scores["train_on"] == "real") & (scores["estimator"] == est) & (scores["metric"] == metric)]
-            m, a, b = _mean_ci(real["score"], confidence)
+            m, a, b = _band(real["score"], confidence, bounds)
             ax.fill_between([lo, hi], [a, a], [b, b], color=color, alpha=0.15, linewidth=0)
             ax.hlines(m, lo, hi, colors=color, linestyles="--", linewidth=1.2, label=f"{est}: real only")
             cells = [syn[(syn["generation"] == g) & (syn["estimator"] == est) & (syn["metric"] == metric)]
                      for g in gens]
-            stats_ = np.array([_mean_ci(c["score"], confidence) for c in cells]).reshape(-1, 3)
+            stats_ = np.array([_band(c["score"], confidence, bounds) for c in cells]).reshape(-1, 3)
             ax.plot(xs, stats_[:, 0], marker="o", color=color, linewidth=1.6, label=f"{est}: synthetic")
             ax.fill_between(xs, stats_[:, 1], stats_[:, 2], color=color, alpha=0.25, linewidth=0)
         ax.set_title(metric)
         ax.set_xlabel("generation")
-        ax.set_ylabel("score on real test rows")
+        band = f"band: {confidence:.0%} t-interval over repeats"
+        if np.isfinite(bounds).any():
+            band += f", clipped to [{bounds[0]:g}, {bounds[1]:g}]"
+            y0, y1 = ax.get_ylim()
+            ax.set_ylim(max(y0, bounds[0]), min(y1, bounds[1]))
+        ax.set_ylabel(f"score on real test rows\n({band})", fontsize="small")
         ax.set_xlim(lo, hi)
         if not numeric_x:
             ax.set_xticks(xs, [str(g) for g in gens], rotation=30 if len(gens) > 4 else 0)

@@ -193,8 +193,10 @@ def _run_recursive(cell, payload, d):
 
 # ================================================================= gaussian
 def _expand_gaussian(d):
+    # Each cell draws its own stream: cells sharing one would share their generation-0 fits, and the
+    # comparisons with the theory across schedules and ddofs would not be independent checks.
     return [{"cell_id": _cell_id(sched, f"ddof{ddof}", f"seed{seed}"), "schedule": sched, "ddof": ddof,
-             "seed": seed, "cell_seed": _child_seed(seed, "gaussian")}
+             "seed": seed, "cell_seed": _child_seed(seed, "gaussian", sched, ddof)}
             for sched in d["schedules"] for ddof in d["ddofs"] for seed in d["seeds"]]
 
 

@@ -236,6 +236,7 @@ _SCHEMAS = {
         "simplex": (_table({
             "tokens": (_int(2), True), "context_length": (_int(1), True), "n": (_int(2), True),
             "generations": (_list(_int(0)), True), "concentration": (_float(0, open_lo=True), False),
+            "allocations": (_list(_str(("each", "split"), "allocation")), False),
         }), False),
         "collapse_time": (_table({
             "tokens": (_int(2), True), "ns": (_list(_int(2)), True), "n_reps": (_int(2), True),
@@ -306,6 +307,11 @@ def _validate_config(raw, source):
         merged = _merge(raw, smoke)
         _validate(merged, _SCHEMAS[kind], "smoke", source)  # names unknown keys under smoke.*
         data["smoke"] = smoke
+    simplex = data.get("simplex")
+    if simplex and "split" in simplex.get("allocations", []) and \
+            simplex["n"] < simplex["tokens"] ** simplex["context_length"]:
+        raise _err(source, "simplex.n", f"{simplex['n']} samples cannot be split over the "
+                   f"{simplex['tokens'] ** simplex['context_length']} contexts (at least one each)")
     if kind == "recursive":
         names = [d["name"] for d in data["datasets"]]
         if len(set(names)) != len(names):
@@ -381,7 +387,8 @@ def smoke_config(config):
 
     The config's own ``[smoke]`` table overrides keys first; then every size
     is capped: one seed, at most 2 generations (recursive), 300 rows per
-    dataset, 200 replications, the first two schedules and pools.
+    dataset, 200 replications, the first two schedules and pools. Its
+    description says so, with its real sizes.
 
     Parameters
     ----------
@@ -415,9 +422,12 @@ def smoke_config(config):
             ds["n_rows"] = min(ds.get("n_rows", 300), 300)
         d["schedules"] = d["schedules"][:2]
         d["pools"] = d["pools"][:2]
+        size = (f"1 seed, {d['n_generations']} generation{'s' if d['n_generations'] != 1 else ''}, at most "
+                f"{max(ds['n_rows'] for ds in d['datasets'])} rows per dataset")
     elif kind == "gaussian":
         d["n_reps"] = min(d["n_reps"], 200)
         d["generations"] = [g for g in d["generations"] if g <= 20] or [min(d["generations"][0], 20)]
+        size = f"1 seed, {d['n_reps']} replications, T = {', '.join(map(str, d['generations']))}"
     else:
         for part in ("collapse_time", "partial", "initial"):
             if part in d:
@@ -430,4 +440,7 @@ def smoke_config(config):
             d["partial"]["n_generations"] = min(d["partial"]["n_generations"], 10)
         if "initial" in d:
             d["initial"]["n_generations"] = min(d["initial"]["n_generations"], 10)
+        size = "1 seed, at most 10 runs per part, at most 10 generations in Figures 3 and 4"
+    d["description"] = (f"Smoke run of {cfg.name} ({size}): it checks that the study runs, its numbers are "
+                        f"not for conclusions. The full study: {cfg.data.get('description', '')}")
     return StudyConfig(_validate_config(d, cfg.source), cfg.source, "")

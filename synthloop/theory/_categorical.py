@@ -261,8 +261,11 @@ def expected_collapse_time(p, n):
 
     This function returns synthloop's collapse generation ``G = T - 1``:
     :math:`-2n\sum_i (1-p_i)\ln(1-p_i) - 1`. It is our addition to [B] (docs/theory.rst, categorical model),
-    within a few percent of simulation for moderate n (error O(1/n)); far sharper than
-    :func:`expected_collapse_time_bounds`. By [B] Proposition 1 the token that survives is
+    far sharper than :func:`expected_collapse_time_bounds`, with an error of order 1/n. Measured
+    against 4,000 simulated runs per point (``experiments/seddik2024_categorical``, Zipf
+    distributions on 600 tokens restricted to 10 or 52 of them): it is too high by 10% (support 10)
+    and 9% (support 52) at n = 10, by 3% and 0.4% at n = 50, and within 3% from n = 100 to 400
+    (-0.5% to +2.7%). By [B] Proposition 1 the token that survives is
     ``i`` with probability :math:`p_i`.
 
     Parameters

@@ -12,6 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from synthloop import MultivariateNormalGenerator, RecursiveSynthesizer, UtilityEvaluator
+from synthloop.evaluation import UtilityReport
 from synthloop.evaluation import plot_collapse, plot_marginals, plot_utility
 
 plt = pytest.importorskip("matplotlib.pyplot")
@@ -50,6 +51,26 @@ def test_plot_utility(report, tmp_path):
     _save(fig, tmp_path, "utility")
     with pytest.raises(ValueError, match=r"\['f1'\] not in the report, whose metrics are \['roc_auc', 'accuracy'\]"):
         plot_utility(report, metrics=["f1"])
+
+
+def test_plot_utility_stays_inside_the_metric_range_with_two_repeats():
+    # Two repeats whose scores differ: the 95% t-interval (t = 12.7) runs far past [0, 1].
+    scores = pd.DataFrame({
+        "repeat": [0, 1, 0, 1], "generation": pd.array([pd.NA, pd.NA, 0, 0], dtype="Int64"),
+        "estimator": "logit", "metric": "roc_auc", "train_on": ["real", "real", "synthetic", "synthetic"],
+        "score": [0.95, 0.85, 0.9, 0.6],
+    })
+    rep = UtilityReport(scores=scores, fidelity=None, target="y", task="binary", classes=None, pos_label=1,
+                        estimators=["logit"], metrics=["roc_auc"], random_state=0)
+    fig = plot_utility(rep)
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    assert 0.0 <= low < 0.6 and 0.95 < high <= 1.0
+    bands = np.concatenate([c.get_paths()[0].vertices[:, 1] for c in ax.collections])
+    assert bands.min() >= 0.0 and bands.max() <= 1.0
+    assert bands.max() == 1.0 and bands.min() == 0.0  # both bands were clipped ...
+    assert "clipped to [0, 1]" in ax.get_ylabel()  # ... and the label says so
+    plt.close(fig)
 
 
 def test_plot_utility_over_generations(tmp_path):

@@ -8,6 +8,7 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -221,3 +222,18 @@ def test_dask_existing_scheduler_address(gaussian_cfg, tmp_path):
 def test_scheduler_without_dask_backend_is_refused(gaussian_cfg, tmp_path):
     with pytest.raises(ValueError, match="a scheduler address needs backend='dask'"):
         run_study(gaussian_cfg, tmp_path, scheduler="tcp://127.0.0.1:1", progress=False)
+
+
+def test_gaussian_cells_draw_independent_streams(gaussian_cfg):
+    # One shared stream would give every schedule x ddof the same generation-0 fits: the comparisons with
+    # the theory would be one check repeated, not independent ones.
+    from synthloop.simulate import simulate_gaussian
+    from synthloop.study._cells import expand_cells
+
+    cells = expand_cells(load_config(gaussian_cfg).data)
+    assert len({c["cell_seed"] for c in cells}) == len(cells) == 8
+    first = [simulate_gaussian(1, n0=50, n_reps=100, random_state=c["cell_seed"]).means[:, 0]
+             for c in cells if c["seed"] == 0]
+    assert not any(np.array_equal(a, b) for i, a in enumerate(first) for b in first[i + 1:])
+    again = expand_cells(load_config({**gaussian_cfg, "schedules": ["linear"]}).data)
+    assert {c["cell_seed"] for c in again} <= {c["cell_seed"] for c in cells}  # a cell's seed is its own
