@@ -20,7 +20,8 @@ from ._fidelity import (
     wasserstein_distance,
 )
 from ._plotting import plot_collapse, plot_marginals, plot_utility
-from ._utility import UtilityEvaluator, UtilityReport
+from ._report import UtilityReport
+from ._utility import UtilityEvaluator
 
 __all__ = [
     "UtilityEvaluator",
