@@ -447,15 +447,18 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
                 "got the class itself."
             )
         schedule = check_schedule(self.schedule)
-        pool = check_pool(self.pool)
+        # A copy: validating a FreshPool stream reads it into the pool, and the caller's object stays as given.
+        pool = copy.copy(check_pool(self.pool))
         n_rows = table.shape[0]
         sizes = schedule.sizes(self.n_generations, n_rows)
         pool.validate(sizes)
         seeds = child_seeds(self.random_state, len(sizes))
         chunk_rows = self._chunk_rows(table.shape[1])
         needs = {}
+        plans = []
         for t in range(len(sizes)):
-            plan = pool.plan(t, sizes, seeds)
+            plan = _with_stream_tables(pool.plan(t, sizes, seeds), table, t, self.target_name_)
+            plans.append(plan)
             if plan.weighted:
                 needs.setdefault("weights", f"by {pool!r} to weight real against synthetic rows")
             if plan.base is not None:
@@ -464,11 +467,11 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
                 needs.setdefault("partial_fit", f"to fit generation {t} ({plan.n_rows} rows) in chunks of "
                                  f"chunk_size={chunk_rows} rows")
         self._check_generator(generator, needs)
-        return generator, schedule, pool, sizes, seeds, chunk_rows
+        return generator, schedule, pool, sizes, seeds, chunk_rows, plans
 
     # ---------------------------------------------------------------- loop
     def _run(self, table):
-        template, schedule, pool, sizes, seeds, chunk_rows = self._prepare(table)
+        template, schedule, pool, sizes, seeds, chunk_rows, plans = self._prepare(table)
         T = len(sizes) - 1
         models, kept = {}, {}
         records, params_list, summaries = [], [], []
@@ -480,7 +483,7 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
             bar = tqdm(total=T + 1, desc="RecursiveSynthesizer", unit="gen")
         n_train_prev = 0
         for t in range(T + 1):
-            plan = pool.plan(t, sizes, seeds)
+            plan = plans[t]
             seed = int(seeds[t])
             gen, fit_s, sample_s = self._fit_generation(template, plan, table, models, seed, chunk_rows)
             params = gen.get_fitted_params() if callable(getattr(gen, "get_fitted_params", None)) else {}
@@ -523,11 +526,12 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         blocks_per_chunk = max(1, chunk_rows // BLOCK_SIZE)
         for p, part in enumerate(plan.parts):
             if part.source == "real":
+                real = table if part.data is None else part.data
                 for start in range(0, part.n_rows, chunk_rows):
                     stop = min(start + chunk_rows, part.n_rows)
                     rows = slice(start, stop) if part.rows is None else part.rows[start:stop]
-                    piece = table[rows] if isinstance(rows, slice) and not isinstance(table, pd.DataFrame) \
-                        else _take(table, rows)
+                    piece = real[rows] if isinstance(rows, slice) and not isinstance(real, pd.DataFrame) \
+                        else _take(real, rows)
                     yield piece, part.weight
                 continue
             source = models[part.source]
@@ -612,6 +616,54 @@ def _with_imblearn_tags(tags):
     shared.update(estimator_type="sampler", input_tags=InputTags(**inputs, dataframe=True),
                   sampler_tags=SamplerTags(sample_indices=False))
     return Tags(**shared)
+
+
+def _with_stream_tables(plan, table, t, target_name):
+    """``plan`` with every real part that brings its own rows (a FreshPool stream) checked against ``table``.
+
+    A stream's table must be what the loop would have made of the real table: the same columns in the
+    same order with the same dtypes (a DataFrame), or as many numeric columns (an array, cast to the
+    table's dtype when that loses nothing). Anything else would reach the generator as another schema.
+    """
+    if not any(p.source == "real" and p.data is not None for p in plan.parts):
+        return plan
+    owner = "RecursiveSynthesizer"
+    if target_name is not None:
+        raise ValueError(f"{owner}: a FreshPool stream gives tables of X's columns, without labels; with y, put "
+                         "the labels in X (a column of the stream's tables too) and fit without y.")
+    parts = []
+    for part in plan.parts:
+        data = part.data
+        if part.source != "real" or data is None:
+            parts.append(part)
+            continue
+        where = f"{owner}: the FreshPool stream's table for generation {t}"
+        if isinstance(table, pd.DataFrame):
+            if not isinstance(data, pd.DataFrame):
+                raise TypeError(f"{where} is a {type(data).__name__}; the real table is a DataFrame, so the stream "
+                                "must give DataFrames with its columns.")
+            if list(data.columns) != list(table.columns):
+                raise ValueError(f"{where} has columns {list(data.columns)}; expected the real table's "
+                                 f"{list(table.columns)}, in that order.")
+            wrong = [f"{c!r} is {data[c].dtype}, expected {table[c].dtype}" for c in table.columns
+                     if data[c].dtype != table[c].dtype]
+            if wrong:
+                raise ValueError(f"{where} has other dtypes than the real table: {'; '.join(wrong)}. Cast it, e.g. "
+                                 "`rows.astype(X.dtypes.to_dict())`.")
+            data = data.reset_index(drop=True)
+        else:
+            if isinstance(data, pd.DataFrame):
+                data = data.to_numpy()
+            data = np.asarray(data)
+            if data.ndim != 2 or data.shape[1] != table.shape[1]:
+                raise ValueError(f"{where} has shape {data.shape}; expected {table.shape[1]} columns like the real "
+                                 "table.")
+            if not np.can_cast(data.dtype, table.dtype, casting="same_kind") or data.dtype.kind not in "biuf":
+                raise TypeError(f"{where} has dtype {data.dtype}; expected numbers castable to the real table's "
+                                f"{table.dtype}.")
+            data = data.astype(table.dtype, copy=False)
+        parts.append(dataclasses.replace(part, data=data))
+    return dataclasses.replace(plan, parts=tuple(parts))
 
 
 def _one_hot_labels(y):
