@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from synthloop import (
@@ -339,6 +340,48 @@ def test_fresh_pool_array_stream_is_cast_to_the_real_dtype():
     with pytest.raises(TypeError, match="has dtype float64; expected numbers castable to the real table's int64"):
         RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=1,
                              pool=FreshPool(stream=[np.ones((10, 2))])).fit(X.astype(np.int64))
+
+
+def test_history_measures_every_generation_against_a_reference():
+    from sklearn.linear_model import LogisticRegression
+
+    from synthloop import ConditionalGenerator
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 2))
+    X = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": rng.random(2000) < 1 / (1 + np.exp(-x @ [1.0, -0.5]))})
+    template = ConditionalGenerator(LogisticRegression(), target="y")
+    reference = clone(template).fit(X)
+    rs = RecursiveSynthesizer(template, n_generations=3, schedule="constant:200", reference=reference, keep="all",
+                              pool=FreshPool(n_real=200, real_weight=0.6), random_state=0).fit(X)
+    h = rs.history_
+    for t, gen in enumerate(rs.generators_):
+        beta = gen.parameter_vector()
+        assert h.loc[t, "params_sq_dist_ref"] == pytest.approx(np.sum((beta - reference.parameter_vector()) ** 2))
+        assert h.loc[t, "params_sq_dist"] == pytest.approx(np.sum((beta - rs.generators_[0].parameter_vector()) ** 2))
+        p, q = gen.collapse_summary()["y"][1], reference.collapse_summary()["y"][1]
+        assert h.loc[t, "l1_ref[y]"] == pytest.approx(float((p - q).abs().sum()))
+        assert h.loc[t, "var_ratio_ref[a]"] == pytest.approx(gen.collapse_summary()["a"][1]
+                                                            / reference.collapse_summary()["a"][1])
+    # generation 0 is fit on all of X, the reference's own rows: distance 0
+    assert h.loc[0, "params_sq_dist_ref"] == pytest.approx(0.0, abs=1e-12)
+    # a parameter vector alone gives the parameter distance only
+    alone = RecursiveSynthesizer(template, n_generations=1, reference=reference.parameter_vector(),
+                                 random_state=0).fit(X)
+    assert "params_sq_dist_ref" in alone.history_ and not alone.history_.filter(like="_ref[").shape[1]
+
+
+@pytest.mark.parametrize("reference, err, match", [
+    (lambda: MultivariateNormalGenerator().fit(_normal(50, 3)), ValueError,
+     r"reference was fitted on columns \[0, 1, 2\], but the loop models \[0, 1\]"),
+    (lambda: np.zeros(4), ValueError, "the reference has 4 parameters, but generation 0 has 5 parameters"),
+    (lambda: "beta", TypeError, "reference must be a fitted generator or a parameter vector"),
+    (lambda: MultivariateNormalGenerator(), NotFittedError, "MultivariateNormalGenerator instance is not fitted"),
+])
+def test_bad_reference(reference, err, match):
+    rs = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=1, reference=reference())
+    with pytest.raises(err, match=match):
+        rs.fit(_normal(50, 2))
 
 
 def test_y_of_the_wrong_length():
