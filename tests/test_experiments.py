@@ -1,0 +1,37 @@
+"""Smoke versions of the experiments that run from a script: the same code on a few rows, in seconds."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"{name}_run", EXPERIMENTS / name / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_he2025_golden_ratio_smoke(tmp_path):
+    he = _load("he2025_golden_ratio")
+    cfg, _ = he.load_config(smoke=True)
+    table = he.categorical_table(cfg)
+    cfg["categorical"]["n_generations"] = 3
+    cell = he.run_cell(cfg, "categorical", table, None, 0.62, 0, 1)
+    # generation 0 is the full table: no error; later generations refit 500 + 500 rows
+    assert cell["loss"].iloc[0] == 0 and (cell["loss"].iloc[1:] > 0).all()
+    assert cell["loss"].iloc[1:].mean() < 0.02  # about 3 V/n = 3 * 1.9 / 500 at most, far below a collapse
+
+
+@pytest.mark.parametrize("loss, expected", [
+    (lambda w: (w - 0.6) ** 2, 0.6),
+    (lambda w: (w**2 + (1 - w) ** 2) / (w * (2 - w)), 0.618),
+])
+def test_he2025_best_w_is_the_minimiser_of_a_cubic_through_the_points(loss, expected):
+    he = _load("he2025_golden_ratio")
+    w = np.array([0.4, 0.5, 0.55, 0.6, 0.62, 0.65, 0.7, 0.75, 0.8, 0.84])
+    assert he._best_w(w, loss(w), 0.4, 0.84) == pytest.approx(expected, abs=0.003)
