@@ -16,6 +16,24 @@ def _load(name):
     return module
 
 
+def test_seddik2024_text_smoke(tmp_path):
+    # [B] Figure 5's two findings on 300 verses of the King James Bible, bigrams, 3 generations.
+    text = _load("seddik2024_text")
+    cfg, digest = text.load_config()
+    cfg.update(n_verses=300, context_lengths=[1], n_generations=3)
+    res = text.run(cfg, digest, tmp_path).set_index(["loop", "generation"])
+    full, mixed, tenth = (res.loc[loop["name"]] for loop in cfg["loop"])
+    assert (res.xs(0, level="generation")[["l1", "l2_squared"]] == 0).all().all()
+    # fully synthetic: n-grams die every generation and the held-out perplexity grows
+    assert np.all(np.diff(full["ngrams_alive"]) < 0) and full["perplexity"].iloc[-1] > 1.2 * full["perplexity"].iloc[0]
+    # with the real rows kept nothing dies, and fewer synthetic rows drift less
+    assert (mixed["ngrams_alive"] == mixed["ngrams_alive"].iloc[0]).all()
+    assert tenth["l1"].iloc[-1] < mixed["l1"].iloc[-1] < full["l1"].iloc[-1]
+    assert np.isfinite(res["perplexity"]).all() and (res["l2_squared_theory"] >= 0).all()
+    text.report(cfg, tmp_path)
+    assert (tmp_path / "figure.png").stat().st_size > 0
+
+
 def test_he2025_golden_ratio_smoke(tmp_path):
     he = _load("he2025_golden_ratio")
     cfg, _ = he.load_config(smoke=True)
