@@ -150,6 +150,8 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         ``n_t`` for ``t = 0..n_generations`` (``sizes_[0]`` real rows).
     schedule_ : BaseSchedule
     pool_ : BasePool
+        A copy of the resolved pool (a :class:`~synthloop.FreshPool` stream's
+        tables are read into it).
     generator_ : generator
         The resolved, unfitted template.
     n_features_in_ : int

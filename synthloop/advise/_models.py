@@ -34,6 +34,7 @@ def _level_codes(fitted, X, name):
         raise ValueError(f"recommend_schedule: column {name!r} has values the fitted generator has no level for.")
     return codes
 
+
 def _atoms_getter(name):
     """``{value: probability}`` of a copula's empirical numeric marginal, missing values as MISSING_LABEL.
 

@@ -346,7 +346,6 @@ class _Design:
     def __init__(self, schema, feats, w):
         self.schema = schema
         self.centre, self.scale, self.missing = {}, {}, {}
-        total = w.sum()
         for spec in schema.columns:
             if spec.kind in DISCRETE_KINDS:
                 continue
@@ -356,7 +355,7 @@ class _Design:
             mean = float(wo @ v[ok] / wo.sum()) if wo.sum() > 0 else 0.0
             sd = float(np.sqrt(wo @ (v[ok] - mean) ** 2 / wo.sum())) if wo.sum() > 0 else 0.0
             self.centre[spec.name], self.scale[spec.name] = mean, (sd if sd > 0 else 1.0)
-            self.missing[spec.name] = bool(w[~ok].sum() / total > 0)
+            self.missing[spec.name] = bool(w[~ok].sum() > 0)
 
     def transform(self, feats, n):
         blocks = []
