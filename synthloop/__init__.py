@@ -10,7 +10,7 @@ __version__ = "0.1.0.dev0"
 from .base import BaseGenerator
 from .evaluation import UtilityEvaluator, fidelity_report
 from .exceptions import ConfigError, SchemaError
-from .generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator, SDVGenerator
+from .generators import CategoricalGenerator, ConditionalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator, SDVGenerator
 from .pools import AccumulatePool, AugmentPool, FreshPool, RandomPool, ReplacePool, WindowPool
 from .recursive import RecursiveSynthesizer
 
@@ -18,6 +18,7 @@ __all__ = [
     "__version__",
     "BaseGenerator",
     "CategoricalGenerator",
+    "ConditionalGenerator",
     "GaussianCopulaGenerator",
     "MultivariateNormalGenerator",
     "SDVGenerator",

@@ -19,7 +19,8 @@ on encoded arrays:
 
 plus ``_fitted_params()`` for :meth:`get_fitted_params`, and optionally
 ``_output_schema(schema)`` when :meth:`sample` returns other dtypes than the
-fitted ones (the default returns ``schema``: the fitted dtypes are restored).
+fitted ones (the default returns ``schema``: the fitted dtypes are restored),
+``_collapse_summary()`` and ``_parameter_vector()``.
 """
 
 import numbers
@@ -206,6 +207,34 @@ class BaseGenerator(BaseEstimator):
 
     def _collapse_summary(self):
         """The statistics of :meth:`collapse_summary` from the fitted parameters; None to estimate them."""
+        return None
+
+    def parameter_vector(self):
+        """The fitted parameters as one float vector, or None when the generator defines none.
+
+        The coordinates in which :class:`~synthloop.RecursiveSynthesizer`
+        measures a generation's squared distance to generation 0 and to a
+        ``reference`` (``history_["params_sq_dist"]``): a Gaussian's mean and
+        covariance, a linear model's intercept and coefficients.
+
+        Returns
+        -------
+        ndarray of float64 or None
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from synthloop import MultivariateNormalGenerator
+        >>> gen = MultivariateNormalGenerator().fit(np.random.default_rng(0).normal(size=(100, 2)))
+        >>> gen.parameter_vector().shape  # 2 means and the 3 entries of a symmetric 2 x 2 covariance
+        (5,)
+        """
+        check_is_fitted(self, "random_state_")
+        vector = self._parameter_vector()
+        return None if vector is None else np.asarray(vector, dtype=np.float64).ravel()
+
+    def _parameter_vector(self):
+        """The fitted parameters of :meth:`parameter_vector`; None: the generator defines none."""
         return None
 
     def get_fitted_params(self):

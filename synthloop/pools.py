@@ -12,7 +12,8 @@ policy (string)            ``D_t``
 =========================  =================================================================
 ``"replace"``              ``S_t``: ``n_t`` rows of generation ``t-1``
 ``"augment"``              ``R ∪ S_t``: the same real rows every generation
-``"fresh"``                ``R_t ∪ S_t``: ``R`` split into ``T+1`` disjoint chunks, chunk ``t``
+``"fresh"``                ``R_t ∪ S_t``: ``R`` split into ``T+1`` disjoint chunks, chunk ``t``;
+                           or ``n_real`` rows drawn from ``R`` each generation; or a stream
 ``"accumulate"``           ``R ∪ S_1 ∪ … ∪ S_t``
 ``"accumulate-subsample"`` a uniform subset of ``m`` rows of the accumulate pool
 ``"window"``               ``n_t`` rows split evenly over generations ``t-k .. t-1``
@@ -33,7 +34,9 @@ gives every row weight 1, i.e. ``w = n_real_rows / n_pool``. A part with weight 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+import dataclasses
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
@@ -76,12 +79,16 @@ class PoolPart:
     rows : ndarray of int or None
         For ``"real"``: the positions of the real rows (None means all of them,
         in order).
+    data : DataFrame, ndarray or None
+        For ``"real"``: rows given by the pool itself instead of rows of the
+        real table (a :class:`FreshPool` stream's table); ``rows`` is then None.
     """
 
     source: object
     n_rows: int
     weight: float = 1.0
     rows: np.ndarray | None = None
+    data: object = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,14 @@ class PoolPlan:
     def weighted(self):
         """Whether any part carries a weight other than 1."""
         return any(p.weight != 1.0 for p in self.parts)
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _pool_rng(seeds, t, *extra):
@@ -150,10 +165,15 @@ class BasePool(BaseEstimator):
     def __eq__(self, other):
         if type(self) is not type(other):
             return NotImplemented
-        return self.get_params(deep=False) == other.get_params(deep=False)
+        return self._key() == other._key()
 
     def __hash__(self):
-        return hash((type(self), tuple(sorted(self.get_params(deep=False).items()))))
+        return hash((type(self), self._key()))
+
+    def _key(self):
+        # Parameters by value; one that is not hashable (a FreshPool stream) by identity.
+        return tuple(sorted((k, v if _hashable(v) else ("id", id(v)))
+                            for k, v in self.get_params(deep=False).items()))
 
     # -- public API ------------------------------------------------------
     def validate(self, sizes):
@@ -263,7 +283,7 @@ def _mixed(real_part, synth_part, real_weight):
     wr, ws = _weights(real_part.n_rows, synth_part.n_rows, real_weight)
     parts = []
     if wr > 0:
-        parts.append(PoolPart("real", real_part.n_rows, wr, real_part.rows))
+        parts.append(dataclasses.replace(real_part, weight=wr))
     if ws > 0:
         parts.append(PoolPart(synth_part.source, synth_part.n_rows, ws))
     return tuple(parts)
@@ -326,16 +346,43 @@ class AugmentPool(BasePool):
 class FreshPool(BasePool):
     """New real rows every generation, plus ``n_t`` rows of generation ``t-1``.
 
-    The real table is shuffled once (from generation 0's seed) and split into
-    ``n_generations + 1`` disjoint chunks of sizes differing by at most one;
-    generation ``t`` (generation 0 included) trains on chunk ``t``.
     Alemohammad et al.'s fresh data loop; He, Xu and Cheng weight the real
-    rows by ``w``.
+    rows by ``w`` (``real_weight``). The new real rows of generation ``t``
+    come from one of three sources:
+
+    - **chunks** (the default): the real table is shuffled once (from
+      generation 0's seed) and split into ``n_generations + 1`` disjoint
+      chunks of sizes differing by at most one; generation ``t`` (generation
+      0 included) trains on chunk ``t``, so no real row is used twice and
+      the rows per generation shrink as ``T`` grows;
+    - **draws** (``n_real=k``): generation 0 is fit on the whole real table;
+      every generation ``t >= 1`` trains on ``k`` rows drawn from it afresh,
+      without (``replace=False``: ``k`` distinct rows) or with replacement
+      (``replace=True``: ``k`` i.i.d. rows of the table's empirical
+      distribution), independently across generations and of ``T``;
+    - **a stream** (``stream=...``): generation 0 is fit on the real table
+      given to ``fit``; generation ``t >= 1`` on the ``t``-th table of the
+      stream, for new real data that arrives each generation.
+
+    With draws or a stream, generation 0 is the fit on all the real rows, the
+    reference the loop's drift is measured from (docs/theory.rst, "The loop").
 
     Parameters
     ----------
     real_weight : float in [0, 1] or None, default=None
         As in :class:`AugmentPool`.
+    n_real : int >= 1 or None, default=None
+        Real rows drawn for each generation ``t >= 1``. None: chunks (or the
+        stream).
+    replace : bool, default=False
+        With ``n_real``: draw the rows with replacement.
+    stream : iterable or callable or None, default=None
+        The real rows of generations ``1..T``: an iterable of tables (the
+        first for generation 1), or a callable ``t -> table``. A table is a
+        DataFrame with the columns and dtypes of the fitted table, or an
+        array with as many columns. :meth:`validate` reads all ``T`` tables,
+        before any model is fit (so a stream that runs out fails first); a
+        one-shot iterator serves one run, a list or a callable any number.
 
     Examples
     --------
@@ -344,21 +391,65 @@ class FreshPool(BasePool):
     >>> plan = pool.plan(1, [9, 5, 5], [7, 8, 9])
     >>> [(p.source, p.n_rows) for p in plan.parts]
     [('real', 3), (0, 5)]
+
+    Five rows drawn from the nine real rows every generation, whatever ``T``:
+
+    >>> plan = FreshPool(n_real=5, replace=True).plan(1, [9, 5, 5], [7, 8, 9])
+    >>> [(p.source, p.n_rows) for p in plan.parts], len(plan.parts[0].rows)
+    ([('real', 5), (0, 5)], 5)
+
+    A stream of new real rows:
+
+    >>> import numpy as np
+    >>> tables = [np.zeros((4, 2)), np.ones((6, 2))]
+    >>> pool = FreshPool(stream=tables).validate([9, 5, 5])
+    >>> [(p.source, p.n_rows) for p in pool.plan(2, [9, 5, 5], [7, 8, 9]).parts]
+    [('real', 6), (1, 5)]
     """
 
     name = "fresh"
-    _parameter_constraints = {"real_weight": _REAL_WEIGHT}
+    _parameter_constraints = {
+        "real_weight": _REAL_WEIGHT,
+        "n_real": [Interval(Integral, 1, None, closed="left"), None],
+        "replace": ["boolean"],
+        "stream": "no_validation",
+    }
 
-    def __init__(self, real_weight=None):
+    def __init__(self, real_weight=None, *, n_real=None, replace=False, stream=None):
         self.real_weight = real_weight
+        self.n_real = n_real
+        self.replace = replace
+        self.stream = stream
+
+    def __repr__(self, N_CHAR_MAX=700):
+        if self.stream is None:
+            return super().__repr__(N_CHAR_MAX)
+        # a stream is shown by its kind, not its tables (messages quote the pool on one line)
+        shown = copy.copy(self)
+        shown.stream = _Named(f"<{type(self.stream).__name__}>")
+        return BasePool.__repr__(shown, N_CHAR_MAX)
 
     def _validate_sizes(self, sizes):
-        n_real, n_chunks = int(sizes[0]), len(sizes)
-        if n_real < n_chunks:
+        n_rows, n_chunks = int(sizes[0]), len(sizes)
+        if self.stream is not None:
+            if self.n_real is not None:
+                raise ValueError("FreshPool takes the new real rows from n_real draws of the real table or from a "
+                                 f"stream, not both; got n_real={self.n_real} and a stream. Drop one of them.")
+            self._stream_tables = _read_stream(self.stream, n_chunks - 1)
+        elif self.n_real is not None:
+            if not self.replace and self.n_real > n_rows:
+                raise ValueError(
+                    f"FreshPool(n_real={self.n_real}, replace=False) draws {self.n_real} distinct real rows per "
+                    f"generation, but the real table has only {n_rows} rows. Use n_real <= {n_rows}, "
+                    "replace=True, or more real rows.")
+        elif self.replace:
+            raise ValueError("FreshPool(replace=True) draws n_real rows per generation with replacement; give "
+                             "n_real=... (the default splits the real rows into disjoint chunks).")
+        elif n_rows < n_chunks:
             raise ValueError(
                 f"FreshPool splits the real rows into n_generations + 1 = {n_chunks} disjoint chunks, "
-                f"one per generation, but got only {n_real} real rows. Use at most {n_real - 1} "
-                "generations, more real rows, or pool='augment'."
+                f"one per generation, but got only {n_rows} real rows. Use at most {n_rows - 1} "
+                "generations, more real rows, n_real=... (rows drawn afresh each generation), or pool='augment'."
             )
 
     def _chunk(self, t, sizes, seeds):
@@ -367,7 +458,7 @@ class FreshPool(BasePool):
 
     def plan(self, t, sizes, seeds):  # noqa: D102 - documented on BasePool
         sizes = _check_sizes(sizes, type(self).__name__)
-        if t == 0:
+        if t == 0 and self.n_real is None and self.stream is None:
             rows = self._chunk(0, sizes, seeds)
             return PoolPlan((PoolPart("real", len(rows), 1.0, rows),))
         return super().plan(t, sizes, seeds)
@@ -375,9 +466,61 @@ class FreshPool(BasePool):
     plan.__doc__ = BasePool.plan.__doc__
 
     def _plan(self, t, sizes, seeds):
-        rows = self._chunk(t, sizes, seeds)
-        real = PoolPart("real", len(rows), 1.0, rows)
+        if self.stream is not None:
+            tables = getattr(self, "_stream_tables", None)
+            if tables is None or len(tables) != len(sizes) - 1:
+                raise ValueError(f"FreshPool(stream=...): call validate(sizes) for these {len(sizes) - 1} "
+                                 "generations first; it reads the stream (RecursiveSynthesizer does).")
+            data = tables[t - 1]
+            real = PoolPart("real", len(data), 1.0, None, data)
+        else:
+            if self.n_real is None:
+                rows = self._chunk(t, sizes, seeds)
+            else:
+                rows = np.sort(_pool_rng(seeds, t, 2).choice(int(sizes[0]), self.n_real, replace=self.replace))
+            real = PoolPart("real", len(rows), 1.0, rows)
         return PoolPlan(_mixed(real, PoolPart(t - 1, int(sizes[t])), self.real_weight))
+
+
+class _Named:
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+
+def _read_stream(stream, n_tables):
+    """The first ``n_tables`` tables of a stream (iterable or callable ``t -> table``), each checked for rows."""
+    if isinstance(stream, (str, bytes)) or hasattr(stream, "shape") or isinstance(stream, dict):
+        raise TypeError(
+            "FreshPool: stream must give one table per generation, an iterable of tables or a callable "
+            f"t -> table; got a single {type(stream).__name__}. Wrap it in a list, e.g. stream=[table_1, table_2].")
+    if callable(stream):
+        tables = [stream(t) for t in range(1, n_tables + 1)]
+    else:
+        try:
+            iterator = iter(stream)
+        except TypeError:
+            raise TypeError(f"FreshPool: stream must be an iterable of tables or a callable t -> table; got "
+                            f"{type(stream).__name__}.") from None
+        tables = []
+        for t in range(1, n_tables + 1):
+            try:
+                tables.append(next(iterator))
+            except StopIteration:
+                raise ValueError(
+                    f"FreshPool's stream ran out after {t - 1} tables, but n_generations={n_tables} needs one "
+                    f"table per generation 1..{n_tables}. Give a longer stream, a callable t -> table, or fewer "
+                    "generations.") from None
+    for t, table in enumerate(tables, start=1):
+        if not hasattr(table, "shape") or len(getattr(table, "shape", ())) != 2:
+            raise TypeError(f"FreshPool: the stream's table for generation {t} must be a DataFrame or a 2-D array "
+                            f"of rows; got {type(table).__name__}.")
+        if table.shape[0] == 0:
+            raise ValueError(f"FreshPool: the stream's table for generation {t} has no rows; every generation "
+                             "needs at least one new real row.")
+    return tuple(tables)
 
 
 class AccumulatePool(BasePool):

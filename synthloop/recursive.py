@@ -93,6 +93,13 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
     verbose : int, default=0
         ``> 0`` shows a tqdm progress bar over generations with the rows and
         seconds of each.
+    reference : fitted generator, array-like of float or None, default=None
+        What else every generation is measured against, e.g. a model fitted
+        on more data than the loop sees (He, Xu and Cheng's ``β*`` on the
+        full table): a fitted generator (its collapse summary and its
+        :meth:`~synthloop.BaseGenerator.parameter_vector`), or a parameter
+        vector as ``parameter_vector()`` returns it. Adds the ``_ref``
+        columns of :attr:`history_`.
     random_state : int, RandomState instance or None, default=None
         Seeds the whole run; the per-generation seeds are recorded in
         :attr:`history_`.
@@ -113,7 +120,13 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
           generation 0's;
         - discrete columns ``c`` (missing counted as a level):
           ``levels[c]`` (levels with probability > 0), ``collision[c]``
-          (``σ = Σ p²``) and ``l1[c]`` (``Σ |p - p⁽⁰⁾|``, against generation 0).
+          (``σ = Σ p²``) and ``l1[c]`` (``Σ |p - p⁽⁰⁾|``, against generation 0);
+        - ``params_sq_dist``: ``‖θ_t - θ_0‖²`` of the generator's
+          :meth:`~synthloop.BaseGenerator.parameter_vector` (for generators
+          that define one);
+        - with a ``reference``: ``var_ratio_ref[c]`` and ``l1_ref[c]``, the
+          same statistics against the reference's summary (a fitted
+          generator), and ``params_sq_dist_ref``, ``‖θ_t - θ_ref‖²``.
 
         ``stats_source`` says where the statistics come from (the
         generator's :meth:`~synthloop.BaseGenerator.collapse_summary`):
@@ -137,6 +150,8 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         ``n_t`` for ``t = 0..n_generations`` (``sizes_[0]`` real rows).
     schedule_ : BaseSchedule
     pool_ : BasePool
+        A copy of the resolved pool (a :class:`~synthloop.FreshPool` stream's
+        tables are read into it).
     generator_ : generator
         The resolved, unfitted template.
     n_features_in_ : int
@@ -181,11 +196,12 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         "chunk_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "n_jobs": [numbers.Integral, None],
         "verbose": ["verbose"],
+        "reference": "no_validation",
         "random_state": ["random_state"],
     }
 
     def __init__(self, generator=None, *, n_generations=10, schedule="constant", pool="replace",
-                 keep="last", chunk_size=None, n_jobs=None, verbose=0, random_state=None):
+                 keep="last", chunk_size=None, n_jobs=None, verbose=0, reference=None, random_state=None):
         self.generator = generator
         self.n_generations = n_generations
         self.schedule = schedule
@@ -194,6 +210,7 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.reference = reference
         self.random_state = random_state
 
     # ----------------------------------------------------------------- fit
@@ -447,15 +464,18 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
                 "got the class itself."
             )
         schedule = check_schedule(self.schedule)
-        pool = check_pool(self.pool)
+        # A copy: validating a FreshPool stream reads it into the pool, and the caller's object stays as given.
+        pool = copy.copy(check_pool(self.pool))
         n_rows = table.shape[0]
         sizes = schedule.sizes(self.n_generations, n_rows)
         pool.validate(sizes)
         seeds = child_seeds(self.random_state, len(sizes))
         chunk_rows = self._chunk_rows(table.shape[1])
         needs = {}
+        plans = []
         for t in range(len(sizes)):
-            plan = pool.plan(t, sizes, seeds)
+            plan = _with_stream_tables(pool.plan(t, sizes, seeds), table, t, self.target_name_)
+            plans.append(plan)
             if plan.weighted:
                 needs.setdefault("weights", f"by {pool!r} to weight real against synthetic rows")
             if plan.base is not None:
@@ -464,15 +484,16 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
                 needs.setdefault("partial_fit", f"to fit generation {t} ({plan.n_rows} rows) in chunks of "
                                  f"chunk_size={chunk_rows} rows")
         self._check_generator(generator, needs)
-        return generator, schedule, pool, sizes, seeds, chunk_rows
+        reference = _reference(self.reference, table, seeds[0])
+        return generator, schedule, pool, sizes, seeds, chunk_rows, plans, reference
 
     # ---------------------------------------------------------------- loop
     def _run(self, table):
-        template, schedule, pool, sizes, seeds, chunk_rows = self._prepare(table)
+        template, schedule, pool, sizes, seeds, chunk_rows, plans, (ref_summary, ref_vector) = self._prepare(table)
         T = len(sizes) - 1
         models, kept = {}, {}
         records, params_list, summaries = [], [], []
-        ref = None
+        ref = vector_0 = None
         bar = None
         if self.verbose > 0:
             from tqdm.auto import tqdm
@@ -480,15 +501,17 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
             bar = tqdm(total=T + 1, desc="RecursiveSynthesizer", unit="gen")
         n_train_prev = 0
         for t in range(T + 1):
-            plan = pool.plan(t, sizes, seeds)
+            plan = plans[t]
             seed = int(seeds[t])
             gen, fit_s, sample_s = self._fit_generation(template, plan, table, models, seed, chunk_rows)
             params = gen.get_fitted_params() if callable(getattr(gen, "get_fitted_params", None)) else {}
             params_list.append(params)
             summary, source = _summary(gen, seed)
             summaries.append(summary)
-            if ref is None:
-                ref = summary
+            vector = gen.parameter_vector() if callable(getattr(gen, "parameter_vector", None)) else None
+            if t == 0:
+                ref, vector_0 = summary, vector
+                _check_reference_vector(ref_vector, vector)
             n_real = sum(p.n_rows for p in plan.parts if p.source == "real")
             n_train = plan.n_rows + (n_train_prev if plan.base is not None else 0)
             n_train_prev = n_train
@@ -496,6 +519,8 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
                 "generation": t, "n_synthetic": plan.n_rows - n_real, "n_real": n_real,
                 "n_train": n_train, "seed": seed, "fit_seconds": fit_s, "sample_seconds": sample_s,
                 "stats_source": source, **_stat_columns(summary, ref),
+                **_distance_columns(vector, vector_0, ref_vector),
+                **({} if ref_summary is None else _stat_columns(summary, ref_summary, suffix="_ref")),
             })
             models[t] = gen
             if self.keep == "all" or t == T:
@@ -523,11 +548,12 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         blocks_per_chunk = max(1, chunk_rows // BLOCK_SIZE)
         for p, part in enumerate(plan.parts):
             if part.source == "real":
+                real = table if part.data is None else part.data
                 for start in range(0, part.n_rows, chunk_rows):
                     stop = min(start + chunk_rows, part.n_rows)
                     rows = slice(start, stop) if part.rows is None else part.rows[start:stop]
-                    piece = table[rows] if isinstance(rows, slice) and not isinstance(table, pd.DataFrame) \
-                        else _take(table, rows)
+                    piece = real[rows] if isinstance(rows, slice) and not isinstance(real, pd.DataFrame) \
+                        else _take(real, rows)
                     yield piece, part.weight
                 continue
             source = models[part.source]
@@ -614,6 +640,54 @@ def _with_imblearn_tags(tags):
     return Tags(**shared)
 
 
+def _with_stream_tables(plan, table, t, target_name):
+    """``plan`` with every real part that brings its own rows (a FreshPool stream) checked against ``table``.
+
+    A stream's table must be what the loop would have made of the real table: the same columns in the
+    same order with the same dtypes (a DataFrame), or as many numeric columns (an array, cast to the
+    table's dtype when that loses nothing). Anything else would reach the generator as another schema.
+    """
+    if not any(p.source == "real" and p.data is not None for p in plan.parts):
+        return plan
+    owner = "RecursiveSynthesizer"
+    if target_name is not None:
+        raise ValueError(f"{owner}: a FreshPool stream gives tables of X's columns, without labels; with y, put "
+                         "the labels in X (a column of the stream's tables too) and fit without y.")
+    parts = []
+    for part in plan.parts:
+        data = part.data
+        if part.source != "real" or data is None:
+            parts.append(part)
+            continue
+        where = f"{owner}: the FreshPool stream's table for generation {t}"
+        if isinstance(table, pd.DataFrame):
+            if not isinstance(data, pd.DataFrame):
+                raise TypeError(f"{where} is a {type(data).__name__}; the real table is a DataFrame, so the stream "
+                                "must give DataFrames with its columns.")
+            if list(data.columns) != list(table.columns):
+                raise ValueError(f"{where} has columns {list(data.columns)}; expected the real table's "
+                                 f"{list(table.columns)}, in that order.")
+            wrong = [f"{c!r} is {data[c].dtype}, expected {table[c].dtype}" for c in table.columns
+                     if data[c].dtype != table[c].dtype]
+            if wrong:
+                raise ValueError(f"{where} has other dtypes than the real table: {'; '.join(wrong)}. Cast it, e.g. "
+                                 "`rows.astype(X.dtypes.to_dict())`.")
+            data = data.reset_index(drop=True)
+        else:
+            if isinstance(data, pd.DataFrame):
+                data = data.to_numpy()
+            data = np.asarray(data)
+            if data.ndim != 2 or data.shape[1] != table.shape[1]:
+                raise ValueError(f"{where} has shape {data.shape}; expected {table.shape[1]} columns like the real "
+                                 "table.")
+            if not np.can_cast(data.dtype, table.dtype, casting="same_kind") or data.dtype.kind not in "biuf":
+                raise TypeError(f"{where} has dtype {data.dtype}; expected numbers castable to the real table's "
+                                f"{table.dtype}.")
+            data = data.astype(table.dtype, copy=False)
+        parts.append(dataclasses.replace(part, data=data))
+    return dataclasses.replace(plan, parts=tuple(parts))
+
+
 def _one_hot_labels(y):
     """The labels (column positions) of a one-hot ``y``, one 1 per row as imbalanced-learn reads it; else None."""
     if np.ndim(y) != 2 or np.shape(y)[1] < 2:
@@ -667,17 +741,63 @@ def _summary(gen, seed):
     return summary, summary.source
 
 
-def _stat_columns(summary, ref):
+def _stat_columns(summary, ref, suffix=""):
+    """The statistics of one generation against ``ref`` (generation 0's summary, or a reference's: ``suffix``)."""
     out = {}
     for name, (kind, value) in summary.items():
         base = ref.get(name, (kind, None))[1]
         if kind == "num":
             with np.errstate(divide="ignore", invalid="ignore"):
-                out[f"var_ratio[{name}]"] = float(value / base) if base else np.nan
+                out[f"var_ratio{suffix}[{name}]"] = float(value / base) if base else np.nan
         else:
             p = value.to_numpy()
-            out[f"levels[{name}]"] = int(np.count_nonzero(p > 0))
-            out[f"collision[{name}]"] = float(p @ p)
+            if not suffix:
+                out[f"levels[{name}]"] = int(np.count_nonzero(p > 0))
+                out[f"collision[{name}]"] = float(p @ p)
             now, ref0 = dict(zip(value.index, p)), dict(zip(base.index, base.to_numpy()))
-            out[f"l1[{name}]"] = float(sum(abs(now.get(k, 0.0) - ref0.get(k, 0.0)) for k in now.keys() | ref0.keys()))
+            out[f"l1{suffix}[{name}]"] = float(sum(abs(now.get(k, 0.0) - ref0.get(k, 0.0))
+                                                   for k in now.keys() | ref0.keys()))
     return out
+
+
+def _sq_dist(a, b):
+    return float(np.sum((a - b) ** 2)) if a is not None and b is not None and a.shape == b.shape else np.nan
+
+
+def _distance_columns(vector, vector_0, ref_vector):
+    """``params_sq_dist`` (to generation 0) and, with a reference vector, ``params_sq_dist_ref``."""
+    out = {}
+    if vector_0 is not None:
+        out["params_sq_dist"] = _sq_dist(vector, vector_0)
+    if ref_vector is not None:
+        out["params_sq_dist_ref"] = _sq_dist(vector, ref_vector)
+    return out
+
+
+def _reference(reference, table, seed):
+    """``(summary, vector)`` of ``reference=``: a fitted generator's collapse summary and parameter vector, or a
+    vector alone; checked against the table the loop models."""
+    owner = "RecursiveSynthesizer"
+    if reference is None:
+        return None, None
+    if callable(getattr(reference, "sample", None)):
+        summary, _ = _summary(reference, seed)
+        columns = list(table.columns) if isinstance(table, pd.DataFrame) else list(range(table.shape[1]))
+        if list(summary) != columns:
+            raise ValueError(f"{owner}: reference was fitted on columns {list(summary)}, but the loop models "
+                             f"{columns}; fit the reference on the same columns.")
+        vector = reference.parameter_vector() if callable(getattr(reference, "parameter_vector", None)) else None
+        return summary, vector
+    vector = np.asarray(reference)
+    if vector.ndim != 1 or vector.dtype.kind not in "biuf" or vector.size == 0:
+        raise TypeError(f"{owner}: reference must be a fitted generator or a parameter vector (1-D numbers, as "
+                        f"parameter_vector() returns); got {type(reference).__name__} of shape {np.shape(reference)}.")
+    return None, vector.astype(np.float64)
+
+
+def _check_reference_vector(ref_vector, vector):
+    if ref_vector is None or (vector is not None and vector.shape == ref_vector.shape):
+        return
+    what = "defines no parameter_vector()" if vector is None else f"has {vector.size} parameters"
+    raise ValueError(f"RecursiveSynthesizer: the reference has {ref_vector.size} parameters, but generation 0 "
+                     f"{what}; give a reference of the generator's own parameter_vector().")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, clone
 
-from synthloop import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
+from synthloop import CategoricalGenerator, FreshPool, GaussianCopulaGenerator, MultivariateNormalGenerator
 from synthloop.advise import ScheduleAdvice, recommend_schedule
 from synthloop.advise._drift import Fit
 from synthloop.schedules import ConstantSchedule
@@ -379,6 +379,82 @@ def test_pool_with_real_rows_prediction_matches_real_runs(kind, pool):
     # SD for both samples); the fully synthetic loop would drift 3-8 times more.
     se = row["drift_sd"] * math.sqrt(1 / n_seeds + 1 / n_reps)
     assert abs(check.loc["chosen", "drift_mean"] - row["drift_mean"]) <= 4 * se
+
+
+# ---------------------------------------------------------------- fresh real rows (He, Xu and Cheng)
+def _fresh_case(kind):
+    rng = np.random.default_rng(0)
+    if kind == "mvn":  # not Gaussian: the drawn real rows' covariance is not a Wishart
+        X = rng.uniform(size=(100, 2))
+        X[:, 1] += X[:, 0]
+        return X, MultivariateNormalGenerator(), FreshPool(n_real=40, real_weight=0.618, replace=True), 0.1
+    # dependent columns (the drawn rows tie them) and a missing level
+    a = rng.choice(list("abcd"), 100, p=[0.4, 0.3, 0.2, 0.1])
+    b = np.where(rng.random(100) < 0.7, a, rng.choice(list("abcd"), 100))
+    X = pd.DataFrame({"a": pd.Categorical(a), "b": pd.Series(b).where(np.arange(100) > 3, None)})
+    return X, CategoricalGenerator(structure="independent"), FreshPool(n_real=40), 0.05
+
+
+@pytest.mark.parametrize("kind", ["mvn", "categorical"])
+def test_fresh_pool_prediction_matches_real_runs(kind):
+    X, generator, pool, tolerance = _fresh_case(kind)
+    n_reps, n_seeds = 2000, 150
+    advice = recommend_schedule(X, generator=generator, n_generations=3, tolerance=tolerance, families=["constant"],
+                                pool=pool, n_reps=n_reps, random_state=0)
+    assert advice.settings["pool"] is pool and f"pool={pool!r}" in advice.criterion
+    check = advice.validate(X, n_seeds=n_seeds, random_state=1).set_index("setting")
+    assert list(check.index) == ["chosen", "cheaper"]
+    # The simulation draws the real rows of X as the loop does and is exact: the real share of runs within the
+    # tolerance matches the simulated probability within 4 SE of their difference, and so does the chosen
+    # setting's mean drift (the simulated SD for both samples).
+    for setting in ("chosen", "cheaper"):
+        p = check.loc[setting, "predicted"]
+        se = math.sqrt(p * (1 - p) * (1 / n_seeds + 1 / n_reps))
+        assert abs(check.loc[setting, "pass_rate"] - p) <= 4 * se, (setting, check.loc[setting].to_dict())
+    row = advice.table.iloc[0]
+    assert abs(check.loc["chosen", "drift_mean"] - row["drift_mean"]) <= 4 * row["drift_sd"] * math.sqrt(
+        1 / n_seeds + 1 / n_reps)
+
+
+def test_categorical_drift_of_a_generation_that_lost_a_level_is_the_kl_to_all_of_generation_0():
+    # KL(q || p) over q's support with p as generation 0 fitted it, as the simulation computes it; p renormalised
+    # over q's support would give log(0.8) less.
+    from synthloop.advise._drift import CategoricalBlock, _kl_categorical
+
+    p, q = np.array([0.5, 0.3, 0.2]), np.array([0.6, 0.4, 0.0])
+    block = CategoricalBlock("c", p, lambda fit: fit)
+    assert block.measure(dict(zip("abc", q)), dict(zip("abc", p))) == pytest.approx(_kl_categorical(q, p))
+    assert block.measure(dict(zip("abc", q)), dict(zip("abc", p))) == pytest.approx(
+        0.6 * np.log(0.6 / 0.5) + 0.4 * np.log(0.4 / 0.3))
+
+
+def test_fresh_pool_floor_is_named_when_nothing_meets_the_tolerance():
+    X, generator, pool, _ = _fresh_case("mvn")
+    advice = recommend_schedule(X, generator=generator, n_generations=3, tolerance=0.01, families=["constant"],
+                                pool=pool, n_reps=200, random_state=0)
+    assert advice.recommendation is None
+    assert "every generation refits 40 newly drawn real rows, whose own noise no number of synthetic rows" \
+        in advice.notes[-1]
+
+
+@pytest.mark.parametrize("generator, pool, criterion, match", [
+    (MultivariateNormalGenerator(), FreshPool(stream=[np.ones((5, 2))] * 3), "kl",
+     "a stream's rows are not known before the run, so they cannot be simulated"),
+    (MultivariateNormalGenerator(), FreshPool(real_weight=0.5), "kl", "'fresh' splits the real rows into T\\+1 chunks"),
+    (MultivariateNormalGenerator(), FreshPool(n_real=500), "kl", r"FreshPool\(n_real=500, replace=False\) draws 500 "
+     "distinct real rows per generation, but the real table has only 200 rows"),
+    (GaussianCopulaGenerator(), FreshPool(n_real=50), "kl", r"FreshPool\(n_real=50\) is simulated for "
+     "MultivariateNormalGenerator and CategoricalGenerator only; not for GaussianCopulaGenerator: its latent"),
+    (CategoricalGenerator(), FreshPool(n_real=50), "kl", "not for CategoricalGenerator: structure='joint' is not "
+     "measured on real runs"),
+    (MultivariateNormalGenerator(), FreshPool(n_real=50), "tv", "criterion='tv' simulates the columns "
+     "independently, and the fresh real rows tie them together; use criterion='kl'"),
+])
+def test_fresh_pool_refusals_are_one_line(gaussian_X, generator, pool, criterion, match):
+    with pytest.raises(ValueError, match=match) as err:
+        recommend_schedule(gaussian_X, generator=generator, n_generations=3, tolerance=0.1, criterion=criterion,
+                           pool=pool)
+    assert "\n" not in str(err.value)
 
 
 def test_augment_drifts_less_than_replace_and_stays_bounded(gaussian_X):

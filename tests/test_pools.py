@@ -6,12 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from synthloop import AccumulatePool, AugmentPool, FreshPool, RandomPool, ReplacePool, WindowPool
-from synthloop.pools import check_pool
+from synthloop.pools import PoolPart, check_pool
 from synthloop.utils import child_seeds
 
 POOLS = [
     ReplacePool(), AugmentPool(), AugmentPool(real_weight=0.618), FreshPool(), FreshPool(real_weight=0.3),
-    AccumulatePool(), AccumulatePool(subsample="n_real"), WindowPool(k=1), WindowPool(k=3), RandomPool(),
+    FreshPool(n_real=2, real_weight=0.618), AccumulatePool(), AccumulatePool(subsample="n_real"), WindowPool(k=1), WindowPool(k=3), RandomPool(),
 ]
 
 sizes_strategy = st.lists(st.integers(1, 500), min_size=1, max_size=8).flatmap(
@@ -49,6 +49,8 @@ def test_plan_sizes_and_sources(sizes, which, seed):
             assert _synthetic(plan) == sizes[t] and not _real(plan)
         if name == "augment":
             assert _synthetic(plan) == sizes[t] and _real(plan)[0].n_rows == sizes[0]
+        if name == "fresh" and pool.n_real is not None:
+            assert _synthetic(plan) == sizes[t] and _real(plan)[0].n_rows == pool.n_real
         if name == "accumulate":
             assert plan.base == t - 1 and _synthetic(plan) == sizes[t]
         if name == "accumulate-subsample":
@@ -84,13 +86,55 @@ def test_fresh_chunks_are_disjoint_and_cover_the_real_rows(sizes, seed):
 def test_real_weight_totals(sizes, w, seed):
     """Real rows carry total weight w * n_pool, synthetic rows (1 - w) * n_pool."""
     seeds = child_seeds(seed, len(sizes))
-    for pool in (AugmentPool(real_weight=w), FreshPool(real_weight=w)):
+    for pool in (AugmentPool(real_weight=w), FreshPool(real_weight=w), FreshPool(real_weight=w, n_real=2),
+                 FreshPool(real_weight=w, stream=[np.ones((3, 1))] * (len(sizes) - 1))):
         pool.validate(sizes)
         plan = pool.plan(1, sizes, seeds)
         real = sum(p.n_rows * p.weight for p in _real(plan))
         synth = sum(p.n_rows * p.weight for p in plan.parts if p.source != "real")
         n_pool = plan.n_rows
         assert real == pytest.approx(w * n_pool) and synth == pytest.approx((1 - w) * n_pool)
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_fresh_draws_n_real_rows_per_generation_whatever_t(replace):
+    N, k = 50, 20
+    short, long = np.array([N] + [30] * 3), np.array([N] + [30] * 40)
+    pool = FreshPool(n_real=k, replace=replace).validate(long)
+    # generation 0 is the fit on every real row
+    assert pool.plan(0, long, child_seeds(0, 41)).parts == (PoolPart("real", N),)
+    plans = [pool.plan(t, long, child_seeds(0, 41)) for t in range(1, 41)]
+    rows = [_real(plan)[0].rows for plan in plans]
+    assert all(len(r) == k and r.min() >= 0 and r.max() < N for r in rows)
+    assert all(len(np.unique(r)) == k for r in rows) or replace
+    assert any(len(np.unique(r)) < k for r in rows) == replace  # 20 of 50 with replacement: repeats are sure
+    # The rows of generation t do not depend on how many generations follow (the seeds do not).
+    np.testing.assert_array_equal(_real(pool.plan(2, short, child_seeds(0, 4)))[0].rows, rows[1])
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_fresh_draws_are_uniform_over_the_real_rows(replace):
+    # Each row is drawn k/N = 0.2 times per generation on average; over 2000 generations the count of a
+    # row has SE sqrt(2000 * 0.2 * 0.8) = 17.9 (or sqrt(2000 * 0.2) with replacement, Poisson-like): 4 SE.
+    N, k, T = 10, 2, 2000
+    sizes = np.array([N] + [5] * T)
+    pool = FreshPool(n_real=k, replace=replace).validate(sizes)
+    seeds = child_seeds(1, T + 1)
+    counts = np.bincount(np.concatenate([_real(pool.plan(t, sizes, seeds))[0].rows for t in range(1, T + 1)]),
+                         minlength=N)
+    se = np.sqrt(T * (k / N) * (1 - (0 if replace else k / N)))
+    assert np.all(np.abs(counts - T * k / N) < 4 * se), counts
+
+
+def test_fresh_stream_tables_in_order():
+    tables = [np.full((t + 1, 2), t) for t in range(1, 4)]
+    sizes, seeds = np.array([9, 5, 5, 5]), child_seeds(0, 4)
+    for stream in (tables, iter(tables), lambda t: tables[t - 1]):
+        pool = FreshPool(stream=stream, real_weight=0.5).validate(sizes)
+        assert pool.plan(0, sizes, seeds).parts == (PoolPart("real", 9),)
+        for t in (1, 2, 3):
+            part = _real(pool.plan(t, sizes, seeds))[0]
+            assert part.data is tables[t - 1] and part.n_rows == t + 1 and part.rows is None
 
 
 def test_real_weight_extremes_drop_the_zero_weight_part():
@@ -167,3 +211,38 @@ def test_validate_errors():
         AccumulatePool(subsample=500).validate([100, 200, 400])
     with pytest.raises(ValueError, match="sizes must be a 1-D integer array"):
         ReplacePool().validate([10, 0])
+
+
+@pytest.mark.parametrize("pool, err, match", [
+    (FreshPool(n_real=11), ValueError, r"FreshPool\(n_real=11, replace=False\) draws 11 distinct real rows per "
+     r"generation, but the real table has only 10 rows. Use n_real <= 10, replace=True, or more real rows"),
+    (FreshPool(replace=True), ValueError, r"FreshPool\(replace=True\) draws n_real rows per generation with "
+     "replacement; give n_real"),
+    (FreshPool(n_real=0), ValueError, "The 'n_real' parameter of FreshPool must be an int in the range"),
+    (FreshPool(stream=[np.ones((2, 1))] * 2, n_real=3), ValueError, "from n_real draws of the real table or from a "
+     "stream, not both"),
+    (FreshPool(stream=[np.ones((2, 1))] * 2), ValueError, r"FreshPool's stream ran out after 2 tables, but "
+     r"n_generations=3 needs one table per generation 1\.\.3"),
+    (FreshPool(stream=iter([])), ValueError, "stream ran out after 0 tables"),
+    (FreshPool(stream=np.ones((5, 2))), TypeError, "stream must give one table per generation.*got a single "
+     r"ndarray. Wrap it in a list"),
+    (FreshPool(stream=3), TypeError, "stream must be an iterable of tables or a callable t -> table; got int"),
+    (FreshPool(stream=lambda t: None), TypeError, "the stream's table for generation 1 must be a DataFrame or a 2-D "
+     "array of rows; got NoneType"),
+    (FreshPool(stream=lambda t: np.ones((3 - t, 2))), ValueError, "the stream's table for generation 3 has no rows"),
+])
+def test_fresh_pool_errors(pool, err, match):
+    with pytest.raises(err, match=match) as info:
+        pool.validate([10, 5, 5, 5])
+    assert "\n" not in str(info.value)
+
+
+def test_fresh_stream_plan_needs_validate():
+    with pytest.raises(ValueError, match=r"call validate\(sizes\) for these 2 generations first"):
+        FreshPool(stream=[np.ones((2, 1))] * 2).plan(1, [10, 5, 5], [0, 1, 2])
+
+
+def test_pools_with_unhashable_parameters_compare_by_identity():
+    tables = [np.ones((2, 1))]
+    a, b = FreshPool(stream=tables), FreshPool(stream=tables)
+    assert a == b and hash(a) == hash(b) and a != FreshPool(stream=list(tables))

@@ -4,12 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from synthloop import (
     AccumulatePool,
     AugmentPool,
     CategoricalGenerator,
+    FreshPool,
     MultivariateNormalGenerator,
     RecursiveSynthesizer,
     WindowPool,
@@ -241,6 +243,11 @@ class _NoPartialFit(_NoSample):
      r"ListSchedule lists 2 sizes, one per synthetic generation, but n_generations=10"),
     (dict(pool="fresh", n_generations=200), ValueError,
      r"FreshPool splits the real rows into n_generations \+ 1 = 201 disjoint chunks.*only 200 real rows"),
+    (dict(pool=FreshPool(n_real=201)), ValueError,
+     r"FreshPool\(n_real=201, replace=False\) draws 201 distinct real rows per generation, but the real table has "
+     "only 200 rows"),
+    (dict(pool=FreshPool(stream=[np.ones((5, 1))] * 3), n_generations=4), ValueError,
+     "FreshPool's stream ran out after 3 tables, but n_generations=4 needs one table per generation"),
     (dict(pool=WindowPool(k=0)), ValueError, r"The 'k' parameter of WindowPool must be an int"),
     (dict(pool="window:0"), ValueError, r"The 'k' parameter of WindowPool"),
     (dict(pool=AccumulatePool(subsample=1000)), ValueError,
@@ -264,6 +271,117 @@ def test_bad_parameters_fail_before_any_work(params, err, match, monkeypatch):
     with pytest.raises(err, match=match):
         rs.fit(_normal(200, 1))
     assert not calls
+
+
+def test_fresh_pool_draws_new_real_rows_each_generation_and_reruns_alone():
+    X = _mixed(120)
+    pool = FreshPool(n_real=30, replace=True, real_weight=0.618)
+    rs = RecursiveSynthesizer(CategoricalGenerator(structure="independent"), n_generations=3,
+                              schedule="constant:40", pool=pool, keep="all", random_state=0).fit(X)
+    assert list(rs.history_["n_real"]) == [120, 30, 30, 30] and list(rs.history_["n_synthetic"]) == [0, 40, 40, 40]
+    # generation 0 is the fit on every real row, generation 2 the weighted fit of its plan's rows
+    ref = CategoricalGenerator(structure="independent").fit(X)
+    for name in X.columns:
+        np.testing.assert_array_equal(rs.generators_[0].marginals_[name], ref.marginals_[name])
+    seeds = rs.history_["seed"].to_numpy()
+    real, synthetic = rs.pool_.plan(2, rs.sizes_, seeds).parts
+    rows = pd.concat([X.iloc[real.rows], sample_blocks(rs.generators_[1], 40, seeds[2], part=1)], ignore_index=True)
+    w = np.r_[np.full(30, real.weight), np.full(40, synthetic.weight)]
+    again = CategoricalGenerator(structure="independent", random_state=int(seeds[2])).fit(rows, sample_weight=w)
+    for name in X.columns:
+        np.testing.assert_allclose(again.marginals_[name], rs.generators_[2].marginals_[name], rtol=1e-12)
+    assert pool.get_params() == FreshPool(n_real=30, replace=True, real_weight=0.618).get_params()
+
+
+def test_fresh_pool_stream_feeds_its_tables():
+    X, more = (pd.DataFrame(_normal(n, 2, seed), columns=["a", "b"]) for n, seed in ((100, 0), (90, 1)))
+    seen = []
+
+    def stream(t):
+        seen.append(t)
+        return more.iloc[30 * (t - 1): 30 * t]
+
+    pool = FreshPool(stream=stream)
+    rs = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=3, schedule="constant:50", pool=pool,
+                              keep="all", random_state=0).fit(X)
+    assert seen == [1, 2, 3] and list(rs.history_["n_real"]) == [100, 30, 30, 30]
+    # the stream's rows are generation 3's real rows
+    seeds = rs.history_["seed"].to_numpy()
+    rows = pd.concat([more.iloc[60:90], sample_blocks(rs.generators_[2], 50, seeds[3], part=1)], ignore_index=True)
+    np.testing.assert_allclose(MultivariateNormalGenerator().fit(rows).covariance_, rs.generators_[3].covariance_)
+    assert not hasattr(pool, "_stream_tables")  # the caller's pool is not changed by the run
+
+
+@pytest.mark.parametrize("table, y, err, match", [
+    (lambda X: X.iloc[:, ::-1], None, ValueError, r"the FreshPool stream's table for generation 1 has columns "
+     r"\['size', 'colour', 'income', 'age'\]; expected the real table's \['age', 'income', 'colour', 'size'\]"),
+    (lambda X: X.astype({"age": float}), None, ValueError, "has other dtypes than the real table: 'age' is float64, "
+     "expected int64"),
+    (lambda X: X.to_numpy(), None, TypeError, "is a ndarray; the real table is a DataFrame"),
+    (lambda X: X, np.zeros(100), ValueError, "a FreshPool stream gives tables of X's columns, without labels"),
+])
+def test_fresh_pool_stream_tables_must_match_the_real_table(table, y, err, match, monkeypatch):
+    X = _mixed(100)
+    monkeypatch.setattr(CategoricalGenerator, "fit", lambda *a, **k: pytest.fail("work started"))
+    rs = RecursiveSynthesizer(CategoricalGenerator(), n_generations=2, pool=FreshPool(stream=[table(X)] * 2))
+    with pytest.raises(err, match=match):
+        rs.fit(X, y)
+
+
+def test_fresh_pool_array_stream_is_cast_to_the_real_dtype():
+    X = _normal(50, 2)
+    stream = [np.ones((10, 2), dtype=np.int64)] * 2
+    rs = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=2, pool=FreshPool(stream=stream),
+                              random_state=0).fit(X)
+    assert list(rs.history_["n_real"]) == [50, 10, 10]
+    with pytest.raises(ValueError, match=r"has shape \(10, 3\); expected 2 columns"):
+        RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=1,
+                             pool=FreshPool(stream=[np.ones((10, 3))])).fit(X)
+    with pytest.raises(TypeError, match="has dtype float64; expected numbers castable to the real table's int64"):
+        RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=1,
+                             pool=FreshPool(stream=[np.ones((10, 2))])).fit(X.astype(np.int64))
+
+
+def test_history_measures_every_generation_against_a_reference():
+    from sklearn.linear_model import LogisticRegression
+
+    from synthloop import ConditionalGenerator
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 2))
+    X = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": rng.random(2000) < 1 / (1 + np.exp(-x @ [1.0, -0.5]))})
+    template = ConditionalGenerator(LogisticRegression(), target="y")
+    reference = clone(template).fit(X)
+    rs = RecursiveSynthesizer(template, n_generations=3, schedule="constant:200", reference=reference, keep="all",
+                              pool=FreshPool(n_real=200, real_weight=0.6), random_state=0).fit(X)
+    h = rs.history_
+    for t, gen in enumerate(rs.generators_):
+        beta = gen.parameter_vector()
+        assert h.loc[t, "params_sq_dist_ref"] == pytest.approx(np.sum((beta - reference.parameter_vector()) ** 2))
+        assert h.loc[t, "params_sq_dist"] == pytest.approx(np.sum((beta - rs.generators_[0].parameter_vector()) ** 2))
+        p, q = gen.collapse_summary()["y"][1], reference.collapse_summary()["y"][1]
+        assert h.loc[t, "l1_ref[y]"] == pytest.approx(float((p - q).abs().sum()))
+        assert h.loc[t, "var_ratio_ref[a]"] == pytest.approx(gen.collapse_summary()["a"][1]
+                                                            / reference.collapse_summary()["a"][1])
+    # generation 0 is fit on all of X, the reference's own rows: distance 0
+    assert h.loc[0, "params_sq_dist_ref"] == pytest.approx(0.0, abs=1e-12)
+    # a parameter vector alone gives the parameter distance only
+    alone = RecursiveSynthesizer(template, n_generations=1, reference=reference.parameter_vector(),
+                                 random_state=0).fit(X)
+    assert "params_sq_dist_ref" in alone.history_ and not alone.history_.filter(like="_ref[").shape[1]
+
+
+@pytest.mark.parametrize("reference, err, match", [
+    (lambda: MultivariateNormalGenerator().fit(_normal(50, 3)), ValueError,
+     r"reference was fitted on columns \[0, 1, 2\], but the loop models \[0, 1\]"),
+    (lambda: np.zeros(4), ValueError, "the reference has 4 parameters, but generation 0 has 5 parameters"),
+    (lambda: "beta", TypeError, "reference must be a fitted generator or a parameter vector"),
+    (lambda: MultivariateNormalGenerator(), NotFittedError, "MultivariateNormalGenerator instance is not fitted"),
+])
+def test_bad_reference(reference, err, match):
+    rs = RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=1, reference=reference())
+    with pytest.raises(err, match=match):
+        rs.fit(_normal(50, 2))
 
 
 def test_y_of_the_wrong_length():

@@ -26,6 +26,15 @@ pool objects of :class:`~synthloop.RecursiveSynthesizer` (every row weight 1):
 ``n_t`` rows of generation ``t - 1``; ``"accumulate"`` the real rows plus every
 synthetic row drawn so far ([B] partially synthetic, Gerstgrasser et al.). With
 real rows in the pool the drift stays bounded whatever the schedule.
+
+A :class:`~synthloop.FreshPool` with ``n_real`` (He, Xu and Cheng's loop: ``k``
+real rows drawn from ``X`` afresh each generation, weighted by ``real_weight``)
+is simulated by drawing those rows as the loop does (:class:`FreshDraws`): the
+Gaussian and categorical blocks then take the sufficient statistics of the
+drawn rows of ``X`` itself, the synthetic rows' exactly as for the other pools,
+and merge them with the pool's weights. Every block of one simulation sees the
+same drawn rows, so the columns stay as dependent as the rows of ``X`` make
+them.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..generators._copula import frequency_order, refit_in_latent_order
+from ..pools import FreshPool, _weights
 from ..schedules import CallableSchedule
 
 def bias_term(sizes, coef, kappa):
@@ -136,6 +146,117 @@ def gaussian_chain(sizes, dim, ddof, n_reps, seed, pool="replace", store="full")
                         pool=pool, n_reps=n_reps, store=store, random_state=seed)
 
 
+# Mixed into a simulation's seed for the real rows a fresh pool draws at each generation.
+_FRESH_TAG = 0xF4E5
+
+
+def is_fresh_draws(pool):
+    """Whether ``pool`` is a FreshPool the advisor simulates: new real rows drawn from ``X`` (``n_real``)."""
+    return isinstance(pool, FreshPool) and pool.n_real is not None and pool.stream is None
+
+
+class FreshDraws:
+    """The real rows of a ``FreshPool(n_real=k)`` loop, drawn from the ``n_rows`` rows of ``X`` as the loop does.
+
+    Generation ``t``'s ``k`` rows of every replication come from a stream derived from ``seed`` and ``t``
+    only, so every block of a simulation sees the same rows. A block asks for the statistics it needs
+    (:meth:`stats`); they are kept, so the searches, which simulate many settings with the same seed
+    (common random numbers), draw the rows once.
+    """
+
+    def __init__(self, pool, n_rows, seed, n_reps):
+        self.pool, self.n_rows, self.seed, self.n_reps = pool, int(n_rows), int(seed), int(n_reps)
+        self.k = int(pool.n_real)
+        self._stats = {}
+
+    def weights(self, n_t):
+        """Per-row weights ``(real, synthetic)`` of a generation with ``n_t`` synthetic rows (the loop's)."""
+        return _weights(self.k, int(n_t), self.pool.real_weight)
+
+    def _rows(self, t):
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, _FRESH_TAG, int(t)]))
+        if self.pool.replace:
+            return rng.integers(0, self.n_rows, size=(self.n_reps, self.k))
+        return np.stack([rng.choice(self.n_rows, self.k, replace=False) for _ in range(self.n_reps)])
+
+    def stats(self, key, t, of_rows):
+        """``of_rows(rows)`` for generation ``t``'s drawn rows (``(n_reps, k)`` positions in ``X``), kept by ``key``."""
+        if (key, t) not in self._stats:
+            self._stats[key, t] = of_rows(self._rows(t))
+        return self._stats[key, t]
+
+
+def fresh_multinomial_path(p, codes, sizes, fresh, seed, key):
+    """Yield ``(t, q_t)`` of a categorical refit on ``k`` fresh real rows and ``n_t`` synthetic ones.
+
+    ``q_0 = p`` (the fit on every row of ``X``; ``codes`` are the rows' level indices into ``p``);
+    ``q_t = (a r_t + b s_t) / (a k + b n_t)`` with ``r_t`` the level counts of the drawn real rows,
+    ``s_t ~ Mult(n_t, q_{t-1})`` and ``a, b`` the pool's per-row weights.
+    """
+    rng = np.random.default_rng(seed)
+    L = p.size
+    q = np.broadcast_to(p, (fresh.n_reps, L))
+    offsets = (np.arange(fresh.n_reps) * L)[:, None]
+
+    def counts_of(rows):
+        return np.bincount((offsets + codes[rows]).ravel(), minlength=fresh.n_reps * L).reshape(fresh.n_reps, L)
+
+    for t in range(1, sizes.size):
+        n = int(sizes[t])
+        a, b = fresh.weights(n)
+        real = fresh.stats(key, t, counts_of)
+        synthetic = rng.multinomial(n, np.clip(q, 0.0, 1.0))
+        q = (a * real + b * synthetic) / (a * fresh.k + b * n)
+        yield t, q
+
+
+def fresh_gaussian_kl(Z, sizes, ddof, fresh, seed, key):
+    """``KL(N_t || N_0)`` per replication and generation of a Gaussian refit on fresh real rows and synthetic ones.
+
+    ``Z`` is ``X`` standardised by generation 0's fit (mean 0, covariance the identity with the generator's
+    ``ddof``), so ``N_0 = N(0, I)``. Generation ``t`` fits the weighted mean and covariance of the drawn
+    real rows of ``Z`` (weight ``a`` each) and ``n_t`` rows of ``N(m_{t-1}, S_{t-1})`` (weight ``b``), whose
+    sufficient statistics are drawn exactly: mean ``m + L z / sqrt(n_t)``, centred cross-products
+    ``L A A' L'`` with ``A A' ~ Wishart(n_t - 1, I)`` (Bartlett); divided by ``sum(w) - ddof`` as the
+    generator does.
+    """
+    from ..simulate._mvn import _bartlett
+
+    n_reps, d = fresh.n_reps, Z.shape[1]
+    g_mean, g_chi, g_norm = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
+    out = np.zeros((n_reps, sizes.size))
+    m = np.zeros((n_reps, d))
+    L = np.broadcast_to(np.eye(d), (n_reps, d, d))
+
+    def real_stats(rows):
+        R = Z[rows]  # (n_reps, k, d)
+        mean = R.mean(axis=1)
+        C = R - mean[:, None, :]
+        return mean, np.einsum("rki,rkj->rij", C, C)
+
+    for t in range(1, sizes.size):
+        n = int(sizes[t])
+        a, b = fresh.weights(n)
+        m_r, M2_r = fresh.stats(key, t, real_stats)
+        m_s = m + np.einsum("rij,rj->ri", L, g_mean.standard_normal((n_reps, d))) / np.sqrt(n)
+        LA = L @ _bartlett(g_chi, g_norm, n_reps, d, n - 1)
+        M2_s = LA @ np.swapaxes(LA, 1, 2)
+        w_r, w_s = a * fresh.k, b * n
+        total = w_r + w_s
+        m = (w_r * m_r + w_s * m_s) / total
+        delta = m_r - m_s
+        M2 = a * M2_r + b * M2_s + (w_r * w_s / total) * delta[:, :, None] * delta[:, None, :]
+        S = M2 / (total - ddof)
+        vals, vecs = np.linalg.eigh(S)
+        # a singular covariance samples constant directions (as the generator does) and has an infinite KL
+        L = vecs * np.sqrt(np.clip(vals, 0.0, None))[:, None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logdet = np.where(vals.min(axis=1) > 0, np.sum(np.log(np.clip(vals, 1e-300, None)), axis=1), -np.inf)
+        tr = np.trace(S, axis1=1, axis2=2)
+        out[:, t] = 0.5 * (tr + np.sum(m * m, axis=1) - d - logdet)
+    return out
+
+
 def multinomial_path(p, sizes, n_reps, seed, pool="replace"):
     """Yield ``(t, q_t)`` of [B]'s recursion of an atom vector ``p`` fitted on ``sizes[0]`` real rows.
 
@@ -194,18 +315,22 @@ def _corr(S):
 class GaussianBlock:
     """Drift of a refit Gaussian (mean and covariance, ``ddof``)."""
 
-    def __init__(self, name, d, ddof=1.0, *, exact=True):
+    def __init__(self, name, d, ddof=1.0, *, exact=True, standardized=None):
         self.name = name
         self.exact = exact
         self.d = int(d)
         self.ddof = float(ddof)
         self.n_params = d * (d + 3) // 2
         self.description = f"Gaussian mean and covariance of {name} (d={d}, ddof={ddof:g})"
+        # the rows of X standardised by generation 0's fit (for a fresh pool's real rows), or None
+        self.standardized = standardized
 
     def min_size(self):
         return int(max(self.d, np.floor(self.ddof))) + 1
 
     def simulate(self, sizes, n_reps, seed, pool="replace"):
+        if isinstance(pool, FreshDraws) and sizes.size > 1:  # real rows drawn afresh: its own simulation
+            return fresh_gaussian_kl(self.standardized, sizes, self.ddof, pool, seed, ("gaussian", id(self)))
         trivial = unsimulable(sizes, n_reps, self.min_size())
         if trivial is not None:
             return trivial
@@ -375,7 +500,7 @@ class CategoricalBlock:
     and generation 0 are aligned by level.
     """
 
-    def __init__(self, name, p, getter=None, *, exact=True):
+    def __init__(self, name, p, getter=None, *, exact=True, codes=None):
         p = np.asarray(p, dtype=np.float64)
         self.name = name
         self.exact = exact
@@ -383,13 +508,17 @@ class CategoricalBlock:
         self.getter = getter
         self.n_params = max(self.p.size - 1, 0)
         self.description = f"categorical {name} ({self.p.size} levels)"
+        # each row of X's level index into self.p (for a fresh pool's real rows), or None
+        self.codes = None if codes is None else (np.cumsum(p > 0) - 1)[np.asarray(codes)]
 
     def min_size(self):
         return 1
 
     def simulate(self, sizes, n_reps, seed, pool="replace"):
         out = np.zeros((n_reps, sizes.size))
-        for t, q in multinomial_path(self.p, sizes, n_reps, seed, pool):
+        path = (fresh_multinomial_path(self.p, self.codes, sizes, pool, seed, ("categorical", id(self)))
+                if isinstance(pool, FreshDraws) else multinomial_path(self.p, sizes, n_reps, seed, pool))
+        for t, q in path:
             out[:, t] = self._distance(q, self.p)
         return out
 
@@ -403,7 +532,9 @@ class CategoricalBlock:
         p = np.array([b.get(k, 0.0) for k in keys])
         if np.any(p <= 0):
             return np.inf  # a level generation 0 never had: cannot happen for a resampling model
-        return float(_kl_categorical(q / q.sum(), p / p.sum()))
+        # p over all of generation 0's levels (as the simulation): renormalised over q's support it would
+        # understate the drift of a generation that lost a level
+        return float(_kl_categorical(q / q.sum(), p / sum(b.values())))
 
 
 #: A pair of adjacent levels whose swap changes the latent correlation by less than this (nats) is not
@@ -560,11 +691,13 @@ class DriftModel:
         self.exact = exact
         self.notes = list(notes)
         self.measurable = measurable
-        self.pool = "replace"  # one of POOLS: what each generation trains on
+        self.pool = "replace"  # one of POOLS, or a FreshPool with n_real: what each generation trains on
+        self.n_rows = None  # rows of X (a fresh pool draws from them)
         self.scale = 1.0
         self.spread = 1.0
         self.bias_coef = 0.0
         self.bias_kappa = 2.0
+        self._fresh = {}
 
     @property
     def n_params(self):
@@ -573,16 +706,28 @@ class DriftModel:
     def min_size(self):
         return max([b.min_size() for b in self.blocks] or [1])
 
+    def _pool(self, seed, n_reps):
+        """What the blocks simulate: the pool's name, or one simulation's fresh draws (kept per seed)."""
+        if not is_fresh_draws(self.pool):
+            return self.pool
+        key = (seed, n_reps)
+        draws = self._fresh.pop(key, None) or FreshDraws(self.pool, self.n_rows, seed, n_reps)
+        self._fresh[key] = draws  # the most recently used last; keep four (the search's and a few calibrations')
+        while len(self._fresh) > 4:
+            self._fresh.pop(next(iter(self._fresh)))
+        return draws
+
     def _parts(self, sizes, n_reps, seed, last_only=False):
         sizes = np.asarray(sizes, dtype=np.int64)
         exact = np.zeros((n_reps, sizes.size))
         approx = np.zeros((n_reps, sizes.size))
         seeds = np.random.SeedSequence(seed).generate_state(max(len(self.blocks), 1))
+        pool = self._pool(seed, n_reps)
         for block, s in zip(self.blocks, seeds):
             if last_only and isinstance(block, LatentCorrelationBlock):
-                path = block.simulate(sizes, n_reps, int(s), pool=self.pool, last_only=True)
+                path = block.simulate(sizes, n_reps, int(s), pool=pool, last_only=True)
             else:
-                path = block.simulate(sizes, n_reps, int(s), pool=self.pool)
+                path = block.simulate(sizes, n_reps, int(s), pool=pool)
             if block.exact:
                 exact += path
             else:

@@ -8,7 +8,32 @@ import pandas as pd
 from .._table import DISCRETE_KINDS, NUMERIC_KINDS, infer_schema
 from ..base import MISSING_LABEL
 from ._drift import (JUMP_FLOOR, CategoricalBlock, DriftModel, GaussianBlock, LatentCorrelationBlock, LevelOrderSwaps,
-                     rank, summary_getter)
+                     is_fresh_draws, rank, summary_getter)
+
+
+def _frame(X):
+    return X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X), columns=range(np.shape(X)[1]))
+
+
+def _standardized(fitted, X):
+    """The rows of ``X`` in the coordinates where generation 0's fit is ``N(0, I)`` (on the span of its covariance)."""
+    values = fitted.schema_.encode(_frame(X)).numeric()
+    w, V = np.linalg.eigh(fitted.covariance_)
+    keep = w > 1e-10 * max(w.max(), 1e-300)
+    return (values - fitted.mean_) @ (V[:, keep] / np.sqrt(w[keep]))
+
+
+def _level_codes(fitted, X, name):
+    """Each row's level index in a fitted CategoricalGenerator's ``levels_[name]`` (missing values last)."""
+    levels = pd.Series(fitted.levels_[name]).astype(object)
+    values = _frame(X)[name].astype(object)
+    codes = pd.Index(levels[levels.notna()]).get_indexer(values.where(values.notna(), None))
+    missing = values.isna().to_numpy()
+    codes[missing] = len(levels) - 1
+    if (codes < 0).any():  # cannot happen for the generator fitted on X
+        raise ValueError(f"recommend_schedule: column {name!r} has values the fitted generator has no level for.")
+    return codes
+
 
 def _atoms_getter(name):
     """``{value: probability}`` of a copula's empirical numeric marginal, missing values as MISSING_LABEL.
@@ -36,7 +61,7 @@ def _mvn_ddof(fitted):
     return 1.0 if fitted.covariance == "unbiased" else 0.0
 
 
-def _mvn_model(fitted):
+def _mvn_model(fitted, X, pool):
     cov = fitted.covariance
     ddof = _mvn_ddof(fitted)
     notes = []
@@ -53,7 +78,8 @@ def _mvn_model(fitted):
         rounded = [name for name, _ in rounded]
         notes.append(f"{kinds} columns {rounded} are rounded and clipped to their observed range, a "
                      "bias the Gaussian theory leaves out; the drift is calibrated on real runs")
-    block = GaussianBlock("numeric columns", rank(fitted.covariance_), ddof, exact=exact)
+    standardized = _standardized(fitted, X) if is_fresh_draws(pool) else None
+    block = GaussianBlock("numeric columns", rank(fitted.covariance_), ddof, exact=exact, standardized=standardized)
     method = "theory+simulation (exact sufficient-statistic simulation of the Gaussian loop)"
     return DriftModel([block], method=method, exact=exact, notes=notes)
 
@@ -139,7 +165,7 @@ def _near_tied_levels(fitted, specs, params):
     return out
 
 
-def _categorical_model(fitted):
+def _categorical_model(fitted, X, pool):
     specs = fitted.schema_.columns
     params = fitted.get_fitted_params()
     notes = []
@@ -155,10 +181,12 @@ def _categorical_model(fitted):
                           exact=exact, notes=notes, measurable=False)
     blocks = []
     numeric = [spec.name for spec in specs if spec.kind not in DISCRETE_KINDS]
+    fresh = is_fresh_draws(pool)
     for spec in specs:
         getter = None if spec.name in numeric else summary_getter(spec.name)
         blocks.append(CategoricalBlock(spec.name, params["marginals"][spec.name], getter,
-                                       exact=exact and fitted.structure == "independent"))
+                                       exact=exact and fitted.structure == "independent",
+                                       codes=_level_codes(fitted, X, spec.name) if fresh else None))
     measurable = not numeric
     if numeric:
         notes.append(f"numeric columns {numeric} are summarised by their variance, not their levels, so the drift "
@@ -199,14 +227,15 @@ def drift_model(fitted, X, pool="replace"):
     from ..generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
 
     if isinstance(fitted, MultivariateNormalGenerator):
-        model = _mvn_model(fitted)
+        model = _mvn_model(fitted, X, pool)
     elif isinstance(fitted, GaussianCopulaGenerator):
         model = _copula_model(fitted, pool)
     elif isinstance(fitted, CategoricalGenerator):
-        model = _categorical_model(fitted)
+        model = _categorical_model(fitted, X, pool)
     else:
         model = _proxy_model(X, fitted)
     model.pool = pool
+    model.n_rows = int(np.shape(X)[0])
     return model
 
 

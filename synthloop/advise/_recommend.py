@@ -14,7 +14,8 @@ from ..theory._validation import check_integer
 from ..utils._random import as_seed_sequence, child_seed
 from ._calibrate import (EXTRAPOLATION_FACTOR, MAX_CALIBRATION_ROWS, MAX_ROUNDS, PROBE_FACTOR, PROBE_ROWS, PROBE_RUNS,
                          DriftCalibration, calibrate_utility, calibration_rows, calibration_sizes)
-from ._drift import POOLS
+from ..pools import FreshPool
+from ._drift import POOLS, is_fresh_draws
 from ._models import drift_model, marginal_model
 from ._result import ScheduleAdvice
 from ._search import FAMILIES, PARAMETER, FamilySearch, family_grid, make_schedule, wilson
@@ -90,14 +91,46 @@ def _check_inputs(X, generator, n_generations, tolerance, criterion, target, ref
     bad = [f for f in families if f not in FAMILIES]
     if bad or not families:
         raise ValueError(f"{_OWNER}: unknown schedule families {bad}; valid options are {list(FAMILIES)}.")
-    if not (isinstance(pool, str) and pool in POOLS):
-        why = (" ('fresh' splits the real rows into T+1 chunks, so generation 0 is not the fit on X the drift is "
-               "measured from)" if isinstance(pool, str) and pool.startswith("fresh") else "")
-        raise ValueError(f"{_OWNER}: pool must be one of {list(POOLS)} (unweighted, as RecursiveSynthesizer's "
-                         f"defaults); got {pool!r}{why}.")
+    _check_pool(pool, generator, criterion, n_real)
     check_integer(n_reps, "n_reps", 20, _OWNER)
     check_integer(n_calibration, "n_calibration", 0, _OWNER)
     return families, n_real, reference
+
+
+def _check_pool(pool, generator, criterion, n_real):
+    """A pool the drift simulation reproduces exactly (up to the generator's own approximations), or one line why not."""
+    from ..generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
+
+    if isinstance(pool, str) and pool in POOLS:
+        return
+    expected = (f"{_OWNER}: pool must be one of {list(POOLS)} (unweighted, as RecursiveSynthesizer's defaults) or "
+                f"FreshPool(n_real=...) (new real rows drawn from X each generation); got {pool!r}")
+    chunks = (isinstance(pool, str) and pool.startswith("fresh")) or (
+        isinstance(pool, FreshPool) and pool.n_real is None and pool.stream is None)
+    if chunks:
+        raise ValueError(f"{expected} ('fresh' splits the real rows into T+1 chunks, so generation 0 is not the fit "
+                         "on X the drift is measured from; FreshPool(n_real=k) draws k rows of X instead).")
+    if isinstance(pool, FreshPool) and pool.stream is not None:
+        raise ValueError(f"{expected} (a stream's rows are not known before the run, so they cannot be simulated; "
+                         "FreshPool(n_real=k) draws k rows of X instead).")
+    if not is_fresh_draws(pool):
+        raise ValueError(f"{expected}.")
+    pool.validate([n_real, n_real])  # its own errors: parameters, n_real beyond X without replacement
+    name = type(generator).__name__
+    why = None
+    if criterion != "kl":
+        why = ("criterion='tv' simulates the columns independently, and the fresh real rows tie them together; use "
+               "criterion='kl'")
+    elif isinstance(generator, GaussianCopulaGenerator):
+        why = ("its latent correlation is simulated as a Gaussian chain with no model of real rows drawn afresh "
+               "from X")
+    elif isinstance(generator, CategoricalGenerator) and generator.structure == "joint":
+        why = "structure='joint' is not measured on real runs; use structure='independent'"
+    elif not isinstance(generator, (CategoricalGenerator, MultivariateNormalGenerator)):
+        why = "it is simulated by a proxy fitted to X"
+    if why is not None:
+        raise ValueError(f"{_OWNER}: {pool!r} is simulated for MultivariateNormalGenerator and CategoricalGenerator "
+                         f"only; not for {name}: {why}.")
 
 
 def _time_generator(generator, X, seed):
@@ -186,6 +219,19 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     with the same pool, and a calibrated ``bias`` is 0 (an estimator bias
     settles instead of growing like ``t``).
 
+    **Fresh real rows.** ``pool=FreshPool(n_real=k, replace=..., real_weight=w)``
+    (He, Xu and Cheng's loop) fits generation 0 on ``X`` and every later
+    generation on ``k`` rows drawn from ``X`` afresh plus ``n_t`` synthetic
+    rows, weighted as the pool weights them. Its simulation draws those rows
+    of ``X`` itself (so it is exact whatever the law of ``X``, and the columns
+    share the rows as in the loop) and the synthetic rows' sufficient
+    statistics exactly: for ``MultivariateNormalGenerator`` the weighted mean
+    and covariance, for ``CategoricalGenerator`` the weighted counts (with
+    ``structure="chain"`` the marginals, calibrated as for the other pools).
+    The drift then settles at a floor set by the ``k`` real rows, which no
+    number of synthetic rows lowers. The copula, the joint table, other
+    generators, streams and ``criterion="tv"`` are refused with the reason.
+
     **Criterion.** Without ``target``: ``D_T <= tolerance`` (nats) with
     probability at least ``confidence``; ``criterion="tv"`` replaces the KL by
     the largest per-column distance between generation ``T`` and generation
@@ -256,11 +302,13 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     budget_rows : int, default=None
         Largest total of synthetic rows; at least one generation of real size.
     families : sequence of str, default=("constant", "linear", "polynomial", "geometric")
-    pool : {"replace", "augment", "accumulate"}, default="replace"
+    pool : {"replace", "augment", "accumulate"} or FreshPool, default="replace"
         What each generation trains on, as the same string given to
         :class:`~synthloop.RecursiveSynthesizer` (unweighted pools; see
-        :mod:`synthloop.pools`). ``"fresh"`` is not supported: it splits the
-        real rows into ``T + 1`` chunks, so generation 0 is not fit on ``X``.
+        :mod:`synthloop.pools`), or a :class:`~synthloop.FreshPool` with
+        ``n_real`` (see Fresh real rows). ``"fresh"`` is not supported: it
+        splits the real rows into ``T + 1`` chunks, so generation 0 is not fit
+        on ``X``.
     confidence : float in (0, 1), default=0.9
         The promised share of runs that meet the tolerance.
     n_reps : int >= 20, default=1000
@@ -283,8 +331,9 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     ValueError
         ``tolerance <= 0``, ``budget_rows`` below the real size, a ``target``
         not in ``X``, ``reference`` without ``target`` or unknown, an unknown
-        family, a pool other than ``"replace"``, ``"augment"`` or
-        ``"accumulate"``.
+        family, a pool other than ``"replace"``, ``"augment"``,
+        ``"accumulate"`` or a ``FreshPool(n_real=...)`` with a generator it
+        simulates.
 
     Examples
     --------
@@ -309,6 +358,16 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     ...                              random_state=0)
     >>> augment.schedule
     ConstantSchedule(n=3)
+
+    He, Xu and Cheng's loop: 100 rows of ``X`` drawn afresh every generation,
+    weighted 0.618 against the synthetic rows.
+
+    >>> from synthloop import FreshPool
+    >>> fresh = recommend_schedule(X, generator=MultivariateNormalGenerator(), n_generations=5,
+    ...                            tolerance=0.05, families=["constant"],
+    ...                            pool=FreshPool(n_real=100, real_weight=0.618), n_reps=200, random_state=0)
+    >>> fresh.schedule
+    ConstantSchedule(n=25)
     """
     families, n_real, reference = _check_inputs(X, generator, n_generations, tolerance, criterion, target,
                                                 reference, budget_rows, families, pool, confidence, n_reps,
@@ -453,8 +512,9 @@ def _search_and_recalibrate(model, evaluate, families, n_real, n_generations, co
     Returns a dict: ``table``, ``recommendation``, ``notes`` and ``predicted`` of the last search,
     ``extra_powers`` (of [A]'s bias rule) and the sizes ``recalibrated``.
     """
-    # augment refits the real rows every generation (accumulate adds only the new rows with partial_fit)
-    real_rows = n_generations * n_real if pool == "augment" else 0
+    # augment refits the real rows every generation, a fresh pool its n_real drawn rows (accumulate adds only the
+    # new rows with partial_fit)
+    real_rows = n_generations * (pool.n_real if is_fresh_draws(pool) else n_real if pool == "augment" else 0)
     recalibrated = []
     for round_ in range(MAX_ROUNDS):
         # [A]'s bias rule: a bias c n^-gamma with gamma < 1 needs n_t ~ t^((1+s)/gamma)
@@ -678,5 +738,9 @@ def _why_none(table, budget_rows, calibration, model, generator, n_generations):
                 "RecursiveSynthesizer(chunk_size=...), or use fewer generations")
     if budget_rows is not None:
         return f"none within budget_rows={budget_rows:,}, and no setting of the searched grids meets the tolerance"
+    if is_fresh_draws(model.pool):
+        return (f"no setting of the searched grids meets the tolerance: with {model.pool!r} every generation refits "
+                f"{model.pool.n_real} newly drawn real rows, whose own noise no number of synthetic rows removes; "
+                "use a larger n_real, a larger tolerance or fewer generations")
     return ("no setting of the searched grids meets the tolerance: use fewer generations, a larger tolerance or a "
             "pool with real rows")

@@ -1,10 +1,11 @@
 """Generators: models of a table with ``fit`` / ``partial_fit`` / ``sample``."""
 
 from ._categorical import CategoricalGenerator
+from ._conditional import ConditionalGenerator
 from ._copula import GaussianCopulaGenerator
 from ._normal import MultivariateNormalGenerator
 from ._registry import GENERATORS, generator_class, make_generator
 from ._sdv import SDVGenerator
 
-__all__ = ["CategoricalGenerator", "GaussianCopulaGenerator", "MultivariateNormalGenerator", "SDVGenerator",
+__all__ = ["CategoricalGenerator", "ConditionalGenerator", "GaussianCopulaGenerator", "MultivariateNormalGenerator", "SDVGenerator",
            "GENERATORS", "generator_class", "make_generator"]

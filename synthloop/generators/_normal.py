@@ -191,6 +191,9 @@ class MultivariateNormalGenerator(BaseGenerator):
     def _fitted_params(self):
         return {"mean": self.mean_.copy(), "covariance": self.covariance_.copy()}
 
+    def _parameter_vector(self):
+        return np.concatenate([self.mean_, self.covariance_[np.triu_indices_from(self.covariance_)]])
+
 
 def _ledoit_wolf_shrink(emp_cov, n):
     # Ledoit and Wolf's own intensity needs fourth moments of the rows; the

@@ -14,6 +14,7 @@ GENERATORS = {
     "copula": ("GaussianCopulaGenerator", ("gaussian_copula",)),
     "mvn": ("MultivariateNormalGenerator", ("multivariate_normal",)),
     "categorical": ("CategoricalGenerator", ()),
+    "conditional": ("ConditionalGenerator", ()),
     "sdv": ("SDVGenerator", ()),
 }
 _BY_NAME = {alias: name for name, (_, aliases) in GENERATORS.items() for alias in (name, *aliases)}

@@ -1,4 +1,4 @@
-"""Closed forms of the model-collapse theory (docs/theory.rst): Gaussian [A*] and categorical [B].
+"""Closed forms of the model-collapse theory (docs/theory.rst): Gaussian [A*], categorical [B], fresh data.
 
 numpy/scipy only; nothing else from synthloop is imported here. One index everywhere:
 generation 0 is the model fit on the real rows, generation g >= 1 is fit on data drawn from
@@ -25,6 +25,7 @@ from ._gaussian import (
     gaussian_variance_collapse_probability,
     improvement_probability,
 )
+from ._fresh import fresh_optimal_weight, fresh_relative_loss, fresh_weighted_mse
 from ._growth import collapses, required_power
 from ._mardia import drift_l1_bound, mardia_G, mardia_phi, max_synthetic_size
 from ._partial import (
@@ -59,4 +60,8 @@ __all__ = [
     "mardia_G",
     "drift_l1_bound",
     "max_synthetic_size",
+    # fresh real data, weighted [He, Xu, Cheng]
+    "fresh_weighted_mse",
+    "fresh_relative_loss",
+    "fresh_optimal_weight",
 ]

@@ -26,7 +26,7 @@ def test_unknown_generator_lists_options(recursive_cfg):
     recursive_cfg["generators"]["mvn"]["model"] = "gan"
     with pytest.raises(ConfigError, match=r"unknown generator 'gan'; known generators are 'copula' \(or "
                                           r"'gaussian_copula'\), 'mvn' \(or 'multivariate_normal'\), "
-                                          r"'categorical', 'sdv'"):
+                                          r"'categorical', 'conditional', 'sdv'"):
         load_config(recursive_cfg)
     recursive_cfg["generators"]["mvn"]["model"] = "gausian_copula"
     with pytest.raises(ConfigError, match=r"\(did you mean 'gaussian_copula'\?\)"):
