@@ -5,6 +5,7 @@ from ._copula import GaussianCopulaGenerator
 from ._normal import MultivariateNormalGenerator
 from ._registry import GENERATORS, generator_class, make_generator
 from ._sdv import SDVGenerator
+from ._tree import TreeChainGenerator
 
 __all__ = ["CategoricalGenerator", "GaussianCopulaGenerator", "MultivariateNormalGenerator", "SDVGenerator",
-           "GENERATORS", "generator_class", "make_generator"]
+           "TreeChainGenerator", "GENERATORS", "generator_class", "make_generator"]

@@ -15,6 +15,7 @@ GENERATORS = {
     "mvn": ("MultivariateNormalGenerator", ("multivariate_normal",)),
     "categorical": ("CategoricalGenerator", ()),
     "sdv": ("SDVGenerator", ()),
+    "tree_chain": ("TreeChainGenerator", ("cart",)),
 }
 _BY_NAME = {alias: name for name, (_, aliases) in GENERATORS.items() for alias in (name, *aliases)}
 
