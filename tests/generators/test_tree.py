@@ -6,6 +6,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from synthloop import CategoricalGenerator, TreeChainGenerator
+from synthloop.exceptions import CopyWarning
 from synthloop.generators import make_generator
 from synthloop.utils.estimator_checks import parametrize_with_generator_checks
 
@@ -96,7 +97,9 @@ def test_a_nearly_unique_column_first_in_the_chain_is_not_copied_with_its_row():
     leaf = int(np.ceil(np.sqrt(n)))
     se = np.sqrt(share * (1 - share) / m)
     assert collision - 4 * se <= share <= collision + (1 - collision) / leaf + 4 * se, (share, collision)
-    assert _copies(X, CategoricalGenerator(structure="chain", max_levels=None).fit(X).sample(m)) == 1.0
+    with pytest.warns(CopyWarning):
+        chain = CategoricalGenerator(structure="chain", max_levels=None).fit(X)
+    assert _copies(X, chain.sample(m)) == 1.0
 
 
 def test_missing_values_keep_their_rate_and_their_dependence():
@@ -107,12 +110,34 @@ def test_missing_values_keep_their_rate_and_their_dependence():
     k = pd.array(np.where(rng.random(n) < 0.2, None, rng.integers(0, 5, n)), dtype="Int64")
     X = pd.DataFrame({"c": pd.Series(c, dtype="str"), "x": x, "k": k})
     gen = TreeChainGenerator(random_state=0).fit(X)
+    assert gen.column_order_ == ["x", "k", "c"]
     M = 50_000
     S = gen.sample(M)
-    assert not S.loc[S["c"] == "b", "x"].isna().any(), "x sampled missing where it never is"
+    # x is drawn from its marginal and k from leaves weighted as the fitted rows: both missing rates are the
+    # fitted ones in expectation, within 4 Monte Carlo standard errors.
     for col in ("x", "k"):
         p = X[col].isna().mean()
         assert abs(S[col].isna().mean() - p) <= 4 * np.sqrt(p * (1 - p) / M), col
+    # x is missing only where c is "a": independent columns would put 0.7 of its missing values at "b";
+    # the leaves of x keep them at "a" but for the odd leaf that mixes missing and observed x.
+    at_b = (S["x"].isna() & (S["c"] == "b")).mean()
+    assert at_b <= 0.1 * X["x"].isna().mean() * (X["c"] == "b").mean()
+
+
+def test_a_column_an_earlier_one_determines_follows_it_in_every_row():
+    # number = f(level), with a level rarer than a leaf: a tree would pool it with other levels.
+    rng = np.random.default_rng(4)
+    n = 2000
+    level = rng.choice(["a", "b", "c", "rare"], n, p=[0.5, 0.3, 0.18, 0.02])
+    value = {"a": 1, "b": 2, "c": 3, "rare": 9}
+    X = pd.DataFrame({"x": rng.normal(size=n), "level": pd.Categorical(level),
+                      "number": pd.Series(level).map(value).to_numpy()})
+    gen = TreeChainGenerator(random_state=0).fit(X)
+    assert gen.determined_by_ == {"number": "level"} and gen.trees_["number"] is None
+    S = gen.sample(20_000)
+    assert (S["number"] == S["level"].map(value).astype(int)).all()
+    # A nearly unique column determines every other one in the fitted rows; it is not taken for a rule.
+    assert "level" not in gen.determined_by_
 
 
 def test_registry_names_and_parameter_errors():
