@@ -10,7 +10,8 @@ __version__ = "0.1.0.dev0"
 from .base import BaseGenerator
 from .evaluation import UtilityEvaluator, fidelity_report
 from .exceptions import ConfigError, SchemaError
-from .generators import CategoricalGenerator, ConditionalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator, SDVGenerator
+from .generators import (CategoricalGenerator, ConditionalGenerator, GaussianCopulaGenerator,
+                         MultivariateNormalGenerator, SDVGenerator, TreeChainGenerator)
 from .pools import AccumulatePool, AugmentPool, FreshPool, RandomPool, ReplacePool, WindowPool
 from .recursive import RecursiveSynthesizer
 
@@ -22,6 +23,7 @@ __all__ = [
     "GaussianCopulaGenerator",
     "MultivariateNormalGenerator",
     "SDVGenerator",
+    "TreeChainGenerator",
     "ConfigError",
     "SchemaError",
     "UtilityEvaluator",

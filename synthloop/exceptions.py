@@ -1,6 +1,7 @@
 """Exceptions raised by synthloop, each specialising the builtin it refines."""
 
-__all__ = ["SchemaError", "NotFittedError", "ConfigError", "SizeOverflowError", "FailedScoresWarning", "UsageError"]
+__all__ = ["SchemaError", "NotFittedError", "ConfigError", "SizeOverflowError", "FailedScoresWarning", "CopyWarning",
+           "UsageError"]
 
 from sklearn.exceptions import NotFittedError
 
@@ -22,6 +23,10 @@ class SizeOverflowError(ValueError):
 
 class FailedScoresWarning(UserWarning):
     """Some scores of a utility evaluation failed; their messages are in ``UtilityReport.scores["error"]``."""
+
+
+class CopyWarning(UserWarning):
+    """A fitted generator would return its training rows: most sampled rows would be rows that occur once."""
 
 
 class UsageError(Exception):

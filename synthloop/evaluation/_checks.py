@@ -46,6 +46,13 @@ def numeric_values(values):
     return arr[~np.isnan(arr)]
 
 
+def level_codes(columns):
+    """Codes of the labels of several columns over the levels of all, a missing value a level of its own."""
+    codes, levels = pd.factorize(pd.concat([c.astype(object) for c in columns], ignore_index=True),
+                                 use_na_sentinel=False)
+    return np.split(codes.astype(np.int64), np.cumsum([len(c) for c in columns])[:-1]), levels
+
+
 def check_frame(X, *, owner, what="X"):
     """``X`` must be a DataFrame with unique string column names."""
     if not isinstance(X, pd.DataFrame):

@@ -6,6 +6,7 @@ from ._copula import GaussianCopulaGenerator
 from ._normal import MultivariateNormalGenerator
 from ._registry import GENERATORS, generator_class, make_generator
 from ._sdv import SDVGenerator
+from ._tree import TreeChainGenerator
 
-__all__ = ["CategoricalGenerator", "ConditionalGenerator", "GaussianCopulaGenerator", "MultivariateNormalGenerator", "SDVGenerator",
-           "GENERATORS", "generator_class", "make_generator"]
+__all__ = ["CategoricalGenerator", "ConditionalGenerator", "GaussianCopulaGenerator", "MultivariateNormalGenerator",
+           "SDVGenerator", "TreeChainGenerator", "GENERATORS", "generator_class", "make_generator"]

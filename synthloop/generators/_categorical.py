@@ -16,6 +16,7 @@ the fitted parameters do not depend on how the rows were chunked.
 """
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,10 +24,13 @@ import pandas as pd
 
 from .._table import ALL_KINDS, DISCRETE_KINDS, _restore, seconds_of
 from ..base import MISSING_LABEL, BaseGenerator, atoms_summary
-from ..exceptions import SchemaError
+from ..exceptions import CopyWarning, SchemaError
 from ..utils._sklearn_compat import Interval, StrOptions
 
 __all__ = ["CategoricalGenerator"]
+
+#: CategoricalGenerator warns (CopyWarning) when more than this share of its samples are training rows that occur once.
+COPY_WARNING_SHARE = 0.5
 
 # Kinds whose values are measurements rather than tokens: many distinct values
 # mean a continuous column that should be binned (or modelled by the copula).
@@ -116,6 +120,11 @@ class CategoricalGenerator(BaseGenerator):
           ``pairs`` holds its levels and ``probs`` its marginal.
     smoothing_weight_ : float
         ``"joint"`` only: the mass ``λ`` of the uniform component.
+    unique_row_share_ : float or None
+        ``"joint"`` and ``"chain"``: the probability that a sampled row is a
+        training row that occurs once (whose weight is at most 1), the sum
+        of the model's probabilities of those rows; None for
+        ``"independent"`` and ``context_length=0``. See Notes.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
     dtypes_ : pandas.Series
@@ -127,6 +136,19 @@ class CategoricalGenerator(BaseGenerator):
 
     Notes
     -----
+    **Copies.** ``"joint"`` samples only observed rows, and ``"chain"`` given
+    every previous column does too: right for the empirical distribution of
+    [B]'s theory, and a copy of the training table when its rows are nearly
+    unique. A column of nearly unique values (UCI Adult's ``fnlwgt``) makes
+    every context one real row, so every sampled row is a training row,
+    each identifying one record. When more than half of the sampled rows
+    would be training rows that occur once (``unique_row_share_`` > 0.5),
+    :meth:`fit` and :meth:`partial_fit` warn with a
+    :class:`~synthloop.exceptions.CopyWarning`: bin or drop such columns,
+    shorten ``context_length``, or use
+    :class:`~synthloop.TreeChainGenerator`, whose leaves of many rows draw
+    each column from another donor.
+
     Missing values are a level of their own and come back as missing.
     Numeric columns (float, int, datetime) are factorised by their distinct
     values (datetimes as their integer ticks, held as float64, so values
@@ -236,6 +258,9 @@ class CategoricalGenerator(BaseGenerator):
             marginals = self._finalize_chain(a)
         self.marginals_ = {spec.name: p for spec, p in zip(specs, marginals)}
         self.levels_ = {spec.name: _decode_levels(lv, spec) for spec, lv in zip(specs, self._levels)}
+        if self.structure == "independent":
+            self.unique_row_share_ = None
+        self._warn_copies()
 
     def _canonical_rows(self):
         keep = self._row_w > 0
@@ -259,6 +284,7 @@ class CategoricalGenerator(BaseGenerator):
         self.smoothing_weight_ = lam
         emp = rw / n
         self._joint_probs = (1 - lam) * emp + lam * inv_k
+        self.unique_row_share_ = float(self._joint_probs[rw <= 1].sum())
         self._joint_collision = float((1 - lam) ** 2 * np.sum(emp**2) + 2 * (1 - lam) * lam * inv_k
                                       + lam**2 * inv_k)
         return [(1 - lam) * m / m.sum() + lam / L for m, L in zip(self._marginal_counts, self._sizes)]
@@ -268,6 +294,7 @@ class CategoricalGenerator(BaseGenerator):
         k = d if self.context_length is None else min(self.context_length, d)
         self._fallback = [(m + a) / (m.sum() + a * L) for m, L in zip(self._marginal_counts, self._sizes)]
         self._windows, self._indices, self._tables = {}, {}, {}
+        self.unique_row_share_ = None
         if k == 0 or d == 1:
             return self._fallback
         idx, rw = self._canonical_rows()
@@ -281,7 +308,21 @@ class CategoricalGenerator(BaseGenerator):
             s = max(0, j - k)
             self._windows[j] = (s, j - 1 - s)
             self._tables[j] = _ConditionalTable(self._indices[s], j - 1 - s, idx[:, j], rw, self._sizes[j], a)
+        # A training row's probability under the chain: the product of its conditionals.
+        probs = self._fallback[0][idx[:, 0]] * np.prod([t.row_probs for t in self._tables.values()], axis=0)
+        self.unique_row_share_ = float(probs[rw <= 1].sum())
         return self._fallback
+
+    def _warn_copies(self):
+        """Warn (CopyWarning) when most sampled rows would be training rows that occur once."""
+        share = self.unique_row_share_
+        if share is None or share <= COPY_WARNING_SHARE:
+            return
+        warnings.warn(
+            f"CategoricalGenerator(structure={self.structure!r}): {share:.0%} of the rows it samples are "
+            "training rows that occur once (every context is one real row), so sampling returns the training "
+            "rows. Bin or drop nearly unique columns, shorten context_length, or use TreeChainGenerator or "
+            "GaussianCopulaGenerator for synthetic rows.", CopyWarning, stacklevel=6)
 
     # ---------------------------------------------------------------- sampling
     def _sample_encoded(self, n_samples, rng):
@@ -554,6 +595,7 @@ class _ConditionalTable:
         self.before = cum[self.start]
         self.total = cum[self.end] - self.before
         self.probs = (w + a) / (self.total[self.contexts] + a * size)
+        self.row_probs = self.probs[inv.ravel()]
 
     def context_tuples(self):
         return self.index.tuples(self.t, self.contexts)

@@ -16,6 +16,7 @@ GENERATORS = {
     "categorical": ("CategoricalGenerator", ()),
     "conditional": ("ConditionalGenerator", ()),
     "sdv": ("SDVGenerator", ()),
+    "tree_chain": ("TreeChainGenerator", ("cart",)),
 }
 _BY_NAME = {alias: name for name, (_, aliases) in GENERATORS.items() for alias in (name, *aliases)}
 

@@ -12,11 +12,15 @@ from scipy import stats
 from synthloop import SchemaError, fidelity_report
 from synthloop.evaluation import (
     collision_probability,
+    contingency_accuracy,
+    copy_share,
     correlation_difference,
     discriminator_auc,
+    distance_to_closest_record,
     ks_distance,
     levels_lost,
     missing_rate_difference,
+    pair_fidelity,
     total_variation,
     variance_ratio,
     wasserstein_distance,
@@ -195,3 +199,84 @@ def test_sdmetrics_cross_check_with_the_real_package(real):
     report = fidelity_report(real, real, discriminator=False, sdmetrics=True)
     score = report.loc[report["metric"] == "sdmetrics_quality_score", "value"].iloc[0]
     assert score > 0.95
+
+
+# ------------------------------------------------ joint distributions, copies, distances
+def test_copy_share_counts_whole_row_copies_with_missing_equal_to_missing():
+    real = pd.DataFrame({"x": [1.0, 2.0, np.nan], "c": pd.Categorical(["a", "b", None]), "s": ["u", "v", "w"]})
+    assert copy_share(real, real) == 1.0
+    syn = pd.DataFrame({"x": [1.0, np.nan, 2.0, 2.0], "c": pd.Categorical(["a", None, "b", "new"]),
+                        "s": pd.Series(["u", "w", "u", "v"], dtype="str")})
+    # row 0 and row 1 (missing = missing) copy; row 2 differs in s, row 3 has a level the real table lacks
+    assert copy_share(real, syn) == 0.5
+
+
+def test_distance_to_closest_record_counts_a_label_mismatch_as_one_and_numbers_by_rank():
+    real = pd.DataFrame({"x": [10.0, 20.0, 30.0, 40.0], "c": ["a", "b", "a", "b"]})
+    # ranks of 10, 20, 30, 40 among the real values: 1/8, 3/8, 5/8, 7/8
+    syn = pd.DataFrame({"x": [10.0, 10.0, 100.0, np.nan], "c": ["a", "b", "a", "a"]})
+    d = distance_to_closest_record(real, syn)
+    # (10, b): nearest (20, b) at rank gap 1/4; (100, a): rank 1, nearest (30, a) at 3/8; missing x: the
+    # indicator (1) and the median rank 1/2 against (30, a), rank 5/8
+    np.testing.assert_allclose(d, [0.0, 0.25, 0.375, np.hypot(1.0, 0.125)])
+    big = pd.concat([syn] * 300, ignore_index=True)
+    a = distance_to_closest_record(real, big, max_rows=50, random_state=1)
+    assert a.shape == (50,)
+    np.testing.assert_array_equal(a, distance_to_closest_record(real, big, max_rows=50, random_state=1))
+
+
+def test_pair_fidelity_scores_every_pair_worst_first(real):
+    pairs = pair_fidelity(real, real)
+    d = real.shape[1]
+    assert len(pairs) == d * (d - 1) // 2
+    assert (pairs["contingency_similarity"] == 1).all() and (pairs["association_difference"] == 0).all()
+    assert pairs.set_index(["column_1", "column_2"]).loc[("x", "c"), "kind"] == "numeric-categorical"
+    shuffled = real.assign(c=np.random.default_rng(5).permutation(real["c"].to_numpy()))
+    worst = pair_fidelity(real, shuffled)
+    # x and c are strongly associated in the real table: their pair loses most once c is shuffled
+    assert tuple(worst.loc[0, ["column_1", "column_2"]]) == ("x", "c")
+    assert worst["contingency_similarity"].is_monotonic_increasing
+    untouched = worst[(worst["column_1"] != "c") & (worst["column_2"] != "c")]
+    assert (untouched["contingency_similarity"] == 1).all()
+
+
+def test_contingency_accuracy_sees_three_way_dependence_no_pair_shows():
+    rng = np.random.default_rng(0)
+    n = 20_000
+    a, b = rng.integers(0, 2, n), rng.integers(0, 2, n)
+    real = pd.DataFrame({"a": a, "b": b, "c": a ^ b})
+    syn = real.assign(c=rng.integers(0, 2, n))
+    # Population values: every pair independent in both tables (TV 0); the triple has TV 1/2 (the real rows
+    # fill 4 cells of 1/4, the synthetic 8 of 1/8). One row moves a TV by at most 1/n, so its standard
+    # deviation is at most 1/(2 sqrt n) per table (McDiarmid): 4 SE of the two tables is 4 sqrt(2)/(2 sqrt n).
+    tol = 4 * np.sqrt(2) / (2 * np.sqrt(n))
+    assert abs(contingency_accuracy(real, syn, order=3) - 0.5) <= tol
+    # Pairs: E TV <= 1/2 sum sqrt(p(1-p)/n) per table (Jensen), 4 cells of 1/4, plus the same 4 SE.
+    assert 1 - contingency_accuracy(real, syn, order=2) <= 2 * 0.5 * 4 * np.sqrt(0.25 * 0.75 / n) + tol
+    # Tied values share a bin: a column of 92% zeros has a bin for its zeros.
+    zeros = pd.DataFrame({"x": np.r_[np.zeros(92), np.arange(1, 9)]})
+    assert contingency_accuracy(zeros, zeros.assign(x=0.0), order=1) == pytest.approx(0.92)
+    with pytest.raises(ValueError, match=r"contingency_accuracy: order must be an integer between 1 and the "
+                                         r"number of columns \(3\); got 4"):
+        contingency_accuracy(real, syn, order=4)
+
+
+def test_fidelity_report_adds_pairs_contingency_copies_and_distances(real):
+    holdout = real.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    holdout["x"] = holdout["x"] + 0.01  # real-looking rows that are not the fitted ones
+    report = fidelity_report(real, real, holdout=holdout, discriminator=False, random_state=0)
+    table = report[report["level"] == "table"].set_index("metric")["value"]
+    assert table["copy_share"] == 1 and table["copy_share_holdout"] == 0
+    assert table["dcr_median"] == 0 and table["dcr_p05"] == 0 and table["dcr_median_holdout"] > 0
+    assert table["pair_contingency_min"] == 1 and table["three_way_contingency"] == 1
+    pairs = report[report["level"] == "pair"]
+    d = real.shape[1]
+    assert len(pairs) == 2 * d * (d - 1) // 2
+    assert set(pairs["metric"]) == {"contingency_similarity", "association_difference"}
+    assert "x ~ c" in set(pairs["column"])
+    # Without a holdout there are no baselines; the copy share is always there.
+    plain = fidelity_report(real, real, discriminator=False).set_index("metric")["value"]
+    assert "copy_share" in plain and "dcr_median" not in plain
+    with pytest.raises(SchemaError, match=r"fidelity_report: holdout table 'holdout' does not match the real "
+                                          r"table: it lacks the real column\(s\) \['k'\]"):
+        fidelity_report(real, real, holdout=real.drop(columns="k"), discriminator=False)

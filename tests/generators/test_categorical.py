@@ -1,12 +1,19 @@
 """CategoricalGenerator: contract, statistics ([B] Theorem 1, docs/theory.rst), structures, errors."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from synthloop import CategoricalGenerator, SchemaError
+from synthloop.exceptions import CopyWarning
 from synthloop.utils.estimator_checks import parametrize_with_generator_checks
+
+# Most tables here have unique rows, which joint and chain rightly warn that they copy; the copy warning
+# has its own test (pytest.warns sees it whatever the filters).
+pytestmark = pytest.mark.filterwarnings("ignore::synthloop.exceptions.CopyWarning")
 
 GENERATORS = [
     CategoricalGenerator(),
@@ -318,3 +325,28 @@ def test_infinite_smoothing_and_unfitted_errors():
 
     with pytest.raises(NotFittedError, match=r"not fitted yet.*probabilities_"):
         CategoricalGenerator().probabilities_
+
+
+# ------------------------------------------------------------------ copies
+def test_warns_when_its_samples_are_the_training_rows_that_occur_once():
+    rng = np.random.default_rng(4)
+    n = 400
+    X = pd.DataFrame({"id": rng.permutation(n), "c": pd.Categorical(rng.choice(["a", "b"], n))})
+    for params in ({}, {"structure": "chain"}, {"structure": "chain", "context_length": 1}):
+        with pytest.warns(CopyWarning, match=r"100% of the rows it samples are training rows that occur once"):
+            gen = CategoricalGenerator(**params).fit(X)
+        # every row occurs once and every conditional given the id is certain: the share is exactly 1
+        assert gen.unique_row_share_ == pytest.approx(1.0)
+    # Smoothing moves lam = aK / (n + aK) of the mass to the product's K tuples, n of which are the rows.
+    with pytest.warns(CopyWarning):
+        gen = CategoricalGenerator(smoothing=0.01).fit(X)
+    K = n * 2
+    lam = 0.01 * K / (n + 0.01 * K)
+    assert gen.unique_row_share_ == pytest.approx((1 - lam) + lam * n / K)
+    # Half the rows occur twice: the share of single rows is the other half's probability.
+    half = pd.concat([X.iloc[:200], X.iloc[:100]], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CopyWarning)
+        gen = CategoricalGenerator().fit(half)
+        assert gen.unique_row_share_ == pytest.approx(100 / 300)
+        assert CategoricalGenerator(structure="independent").fit(X).unique_row_share_ is None
