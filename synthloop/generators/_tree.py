@@ -92,9 +92,8 @@ class TreeChainGenerator(BaseGenerator):
     categories and booleans, sorted labels for strings), missing values as
     NaN, which scikit-learn's trees route on their own. A column of more
     than 255 distinct values is cut into 255 weighted quantile bins, as
-    HistGradientBoosting does (on Adult, a fifth less fitting time and the
-    same fidelity); only the splits see the bins, every sampled value is a
-    fitted value. A numeric
+    HistGradientBoosting does, which makes fewer candidate splits; only the
+    splits see the bins, every sampled value is a fitted value. A numeric
     target is replaced by its weighted mid-rank, missing values lowest, so
     one extreme value (Adult's ``capital_gain`` of 99,999) does not steer
     the splits. The leaf size is a weight fraction
@@ -153,9 +152,9 @@ class TreeChainGenerator(BaseGenerator):
     def __init__(self, *, min_samples_leaf="sqrt", max_leaf_nodes=None, column_order="distinct", n_jobs=None,
                  random_state=None):
         self.min_samples_leaf = min_samples_leaf
+        self.max_leaf_nodes = max_leaf_nodes
         self.column_order = column_order
         self.n_jobs = n_jobs
-        self.max_leaf_nodes = max_leaf_nodes
         self.random_state = random_state
 
     # -------------------------------------------------------------- statistics

@@ -148,3 +148,21 @@ def test_registry_names_and_parameter_errors():
         TreeChainGenerator(min_samples_leaf=0).fit(X)
     with pytest.raises(ValueError, match="The 'column_order' parameter of TreeChainGenerator must be"):
         TreeChainGenerator(column_order="random").fit(X)
+
+
+def test_chunks_and_integer_weights_give_the_same_model_when_context_columns_are_binned():
+    # 600 distinct floats (more than the 255 bins): the bins' edges are weighted quantiles of the fitted rows.
+    rng = np.random.default_rng(5)
+    n = 600
+    x = rng.normal(size=n)
+    X = pd.DataFrame({"x": x, "y": x + rng.normal(size=n), "c": pd.Categorical(np.where(x > 0, "p", "q"))})
+    one = TreeChainGenerator(min_samples_leaf=10, random_state=0).fit(X)
+    chunked = TreeChainGenerator(min_samples_leaf=10, random_state=0)
+    for start in range(0, n, 250):
+        chunked.partial_fit(X.iloc[start:start + 250])
+    pd.testing.assert_frame_equal(one.sample(300, random_state=1), chunked.sample(300, random_state=1))
+    w = rng.integers(1, 4, n)
+    weighted = TreeChainGenerator(min_samples_leaf=10, random_state=0).fit(X, sample_weight=w)
+    repeated = TreeChainGenerator(min_samples_leaf=10, random_state=0).fit(X.loc[X.index.repeat(w)])
+    pd.testing.assert_frame_equal(weighted.sample(300, random_state=1), repeated.sample(300, random_state=1))
+    assert weighted.get_fitted_params()["n_leaves"]["y"] > 1
