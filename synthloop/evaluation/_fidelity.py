@@ -482,13 +482,10 @@ def _joint_similarity(cells_r, cells_s, sizes, columns):
     key_s = np.zeros(len(cells_s), dtype=np.int64)
     size = 1
     for j in columns:
-        if size * sizes[j] > _DENSE_CELLS:  # renumber the cells seen so far: keys stay exact and small
+        key_r, key_s, size = key_r * sizes[j] + cells_r[:, j], key_s * sizes[j] + cells_s[:, j], size * sizes[j]
+        if size > _DENSE_CELLS:  # renumber the cells seen: keys stay exact and the counts small
             both, size = _renumber(np.concatenate([key_r, key_s]))
             key_r, key_s = both[: len(key_r)], both[len(key_r):]
-        key_r, key_s, size = key_r * sizes[j] + cells_r[:, j], key_s * sizes[j] + cells_s[:, j], size * sizes[j]
-    if size > _DENSE_CELLS:
-        both, size = _renumber(np.concatenate([key_r, key_s]))
-        key_r, key_s = both[: len(key_r)], both[len(key_r):]
     p = np.bincount(key_r, minlength=size) / len(key_r)
     q = np.bincount(key_s, minlength=size) / len(key_s)
     return 1.0 - 0.5 * float(np.abs(p - q).sum())

@@ -9,6 +9,7 @@ mean something beside the same figure for real rows the generator never saw
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from ._checks import check_frame, check_same_columns, column_kind, level_codes, numeric_values
 from .._table import seconds_of
@@ -64,22 +65,21 @@ def copy_share(real, synthetic):
 
 
 def _distance_features(real, frames):
-    """Rows as vectors whose Euclidean distance counts a mismatch of a label (or of missingness) as 1.
+    """Rows of the frames (``frames[0]`` is ``real``) as vectors whose Euclidean distance counts a mismatch as 1.
 
-    ``frames[0]`` is the real table.
     A number becomes its mid-rank among the real values (in [0, 1], so a
     column's largest gap also counts 1) with a missing value at the median
     and flagged by an indicator of weight 1; a label becomes its one-hot
-    vector divided by sqrt(2).
+    vector divided by sqrt(2). The vectors are sparse when the labels have
+    more than :data:`DENSE_WIDTH` levels in all (an identifier column).
     """
     blocks = [[] for _ in frames]
     for col in real.columns:
         if column_kind(real[col]) == "categorical":
             codes, levels = level_codes([f[col] for f in frames])
             for block, c in zip(blocks, codes):
-                onehot = np.zeros((len(c), len(levels)))
-                onehot[np.arange(len(c)), c] = 1 / np.sqrt(2)
-                block.append(onehot)
+                block.append(sparse.csr_matrix((np.full(len(c), 1 / np.sqrt(2)), (np.arange(len(c)), c)),
+                                               shape=(len(c), len(levels))))
             continue
         ref = np.sort(numeric_values(real[col]))
         for block, frame in zip(blocks, frames):
@@ -88,7 +88,14 @@ def _distance_features(real, frames):
             missing = np.isnan(x)
             rank = (np.searchsorted(ref, x, "left") + np.searchsorted(ref, x, "right")) / (2 * max(len(ref), 1))
             block.append(np.column_stack([np.where(missing, 0.5, rank), missing.astype(float)]))
-    return [np.hstack(b) for b in blocks]
+    width = sum(b.shape[1] for b in blocks[0])
+    if width > DENSE_WIDTH:
+        return [sparse.hstack(b, format="csr") for b in blocks]
+    return [np.hstack([m.toarray() if sparse.issparse(m) else m for m in b]) for b in blocks]
+
+
+#: Widest row vectors :func:`distance_to_closest_record` keeps dense (BLAS is faster on them).
+DENSE_WIDTH = 2048
 
 
 def distance_to_closest_record(real, synthetic, *, max_rows=2000, random_state=None):

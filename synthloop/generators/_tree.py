@@ -92,9 +92,8 @@ class TreeChainGenerator(BaseGenerator):
     categories and booleans, sorted labels for strings), missing values as
     NaN, which scikit-learn's trees route on their own. A column of more
     than 255 distinct values is cut into 255 weighted quantile bins, as
-    HistGradientBoosting does (on Adult, a fifth less fitting time and the
-    same fidelity); only the splits see the bins, every sampled value is a
-    fitted value. A numeric
+    HistGradientBoosting does, which makes fewer candidate splits; only the
+    splits see the bins, every sampled value is a fitted value. A numeric
     target is replaced by its weighted mid-rank, missing values lowest, so
     one extreme value (Adult's ``capital_gain`` of 99,999) does not steer
     the splits. The leaf size is a weight fraction
@@ -118,8 +117,10 @@ class TreeChainGenerator(BaseGenerator):
     weights (the sufficient statistic of an empirical model), in a canonical
     order: :meth:`partial_fit` merges each chunk into them and regrows every
     tree, so a chunked fit equals one fit, at the cost of one fit per call.
-    :meth:`get_fitted_params` returns the number of leaves of each tree,
-    the number of distinct values of each column and of distinct rows.
+    :meth:`get_fitted_params` returns the number of leaves of each tree (of
+    values of the determining column for a determined one, 1 for the first
+    column), the number of distinct values of each column and of distinct
+    rows.
 
     Examples
     --------
@@ -153,9 +154,9 @@ class TreeChainGenerator(BaseGenerator):
     def __init__(self, *, min_samples_leaf="sqrt", max_leaf_nodes=None, column_order="distinct", n_jobs=None,
                  random_state=None):
         self.min_samples_leaf = min_samples_leaf
+        self.max_leaf_nodes = max_leaf_nodes
         self.column_order = column_order
         self.n_jobs = n_jobs
-        self.max_leaf_nodes = max_leaf_nodes
         self.random_state = random_state
 
     # -------------------------------------------------------------- statistics
@@ -251,7 +252,8 @@ class TreeChainGenerator(BaseGenerator):
     def _fitted_params(self):
         names = self.schema_.names
         return {
-            "n_leaves": {n: (1 if t is None else int(t.get_n_leaves())) for n, t in self.trees_.items()},
+            "n_leaves": {self.column_order_[0]: 1,
+                         **{n: link.n_leaves for n, link in zip(self.column_order_[1:], self._links)}},
             "n_values": {n: int(k) for n, k in zip(names, self._n_values)},
             "n_distinct_rows": len(self._donor_rows),
         }
@@ -269,6 +271,7 @@ class _Leaves:
         self.donors = np.argsort(dense, kind="stable")
         self.cdf = np.cumsum(weights[self.donors])
         cum = np.concatenate([[0.0], self.cdf])
+        self.n_leaves = int(ids.size)
         bounds = np.searchsorted(dense[self.donors], np.arange(ids.size + 1))
         self.start, self.end = bounds[:-1], bounds[1:]
         self.before, self.total = cum[self.start], cum[self.end] - cum[self.start]
@@ -290,6 +293,7 @@ class _Determined:
         self.position = position
         # np.unique sorts NaN last, and searchsorted finds it there: missing is a value like the others
         self.keys, self.donors = np.unique(determinant, return_index=True)
+        self.n_leaves = int(self.keys.size)  # one group of donors per value of the earlier column
 
     def draw(self, features, values, rng):
         return self.donors[np.searchsorted(self.keys, values[:, self.position])]

@@ -280,3 +280,27 @@ def test_fidelity_report_adds_pairs_contingency_copies_and_distances(real):
     with pytest.raises(SchemaError, match=r"fidelity_report: holdout table 'holdout' does not match the real "
                                           r"table: it lacks the real column\(s\) \['k'\]"):
         fidelity_report(real, real, holdout=real.drop(columns="k"), discriminator=False)
+
+
+def test_contingency_accuracy_of_wide_tables_counts_the_cells_seen():
+    # 150 levels a column: 3.4 million cells in a three-way table, counted over the cells seen only.
+    rng = np.random.default_rng(6)
+    real = pd.DataFrame({c: rng.integers(0, 150, 3000).astype(str) for c in "abc"})
+    syn = pd.DataFrame({c: rng.integers(0, 150, 2000).astype(str) for c in "abc"})
+    p = real.value_counts(normalize=True)
+    q = syn.value_counts(normalize=True)
+    both = p.index.union(q.index)
+    expected = 1 - 0.5 * (p.reindex(both, fill_value=0) - q.reindex(both, fill_value=0)).abs().sum()
+    assert contingency_accuracy(real, syn, order=3) == pytest.approx(expected, abs=1e-12)
+
+
+def test_distance_to_closest_record_of_an_identifier_column_is_computed_sparse():
+    # 3,000 distinct labels: the one-hot vectors are sparse; the distances are those of the dense case.
+    rng = np.random.default_rng(7)
+    real = pd.DataFrame({"id": [f"r{i}" for i in range(3000)], "x": rng.normal(size=3000)})
+    syn = real.sample(200, random_state=0).reset_index(drop=True)
+    syn.loc[:99, "id"] = "new"
+    d = distance_to_closest_record(real, syn)
+    # the first 100 rows lost their label (a mismatch of 1 with their own row, which shares x exactly), the
+    # others are copies
+    np.testing.assert_allclose(d, np.r_[np.ones(100), np.zeros(100)], atol=1e-6)

@@ -54,13 +54,12 @@ def test_conditionals_are_the_empirical_distributions_of_the_leaves():
         assert np.all(np.abs(f - q) <= 4 * np.sqrt(q * (1 - q) / len(drawn))), (level, f, q)
 
 
-@pytest.mark.parametrize("min_samples_leaf, expected", [(30, 30), ("sqrt", 25)])
-def test_every_leaf_holds_at_least_min_samples_leaf_of_weight(min_samples_leaf, expected):
+@pytest.mark.parametrize("min_samples_leaf", [30, "sqrt"])
+def test_every_leaf_holds_at_least_min_samples_leaf_of_weight(min_samples_leaf):
     rng = np.random.default_rng(1)
     X = pd.DataFrame({"u": rng.normal(size=500), "v": rng.normal(size=500), "c": rng.choice(["p", "q"], 500)})
     w = rng.integers(1, 3, 500).astype(float)
-    if min_samples_leaf == "sqrt":
-        expected = np.ceil(np.sqrt(w.sum()))
+    expected = np.ceil(np.sqrt(w.sum())) if min_samples_leaf == "sqrt" else min_samples_leaf
     gen = TreeChainGenerator(min_samples_leaf=min_samples_leaf, random_state=0).fit(X, sample_weight=w)
     for name, tree in gen.trees_.items():
         if tree is None:
@@ -148,3 +147,21 @@ def test_registry_names_and_parameter_errors():
         TreeChainGenerator(min_samples_leaf=0).fit(X)
     with pytest.raises(ValueError, match="The 'column_order' parameter of TreeChainGenerator must be"):
         TreeChainGenerator(column_order="random").fit(X)
+
+
+def test_chunks_and_integer_weights_give_the_same_model_when_context_columns_are_binned():
+    # 600 distinct floats (more than the 255 bins): the bins' edges are weighted quantiles of the fitted rows.
+    rng = np.random.default_rng(5)
+    n = 600
+    x = rng.normal(size=n)
+    X = pd.DataFrame({"x": x, "y": x + rng.normal(size=n), "c": pd.Categorical(np.where(x > 0, "p", "q"))})
+    one = TreeChainGenerator(min_samples_leaf=10, random_state=0).fit(X)
+    chunked = TreeChainGenerator(min_samples_leaf=10, random_state=0)
+    for start in range(0, n, 250):
+        chunked.partial_fit(X.iloc[start:start + 250])
+    pd.testing.assert_frame_equal(one.sample(300, random_state=1), chunked.sample(300, random_state=1))
+    w = rng.integers(1, 4, n)
+    weighted = TreeChainGenerator(min_samples_leaf=10, random_state=0).fit(X, sample_weight=w)
+    repeated = TreeChainGenerator(min_samples_leaf=10, random_state=0).fit(X.loc[X.index.repeat(w)])
+    pd.testing.assert_frame_equal(weighted.sample(300, random_state=1), repeated.sample(300, random_state=1))
+    assert weighted.get_fitted_params()["n_leaves"]["y"] > 1
