@@ -114,7 +114,8 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         - ``generation``, ``seed`` (re-run a generation with it),
           ``n_synthetic`` (synthetic rows drawn for this generation),
           ``n_real`` (real rows in its pool), ``n_train`` (rows in its pool:
-          for ``"accumulate"`` all rows so far), ``fit_seconds``,
+          for ``"accumulate"`` all rows so far, real and synthetic, so that
+          ``n_train - n_real`` are its synthetic rows), ``fit_seconds``,
           ``sample_seconds``, ``stats_source``;
         - numeric columns ``c``: ``var_ratio[c]``, the fitted variance over
           generation 0's;
@@ -499,7 +500,7 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
             from tqdm.auto import tqdm
 
             bar = tqdm(total=T + 1, desc="RecursiveSynthesizer", unit="gen")
-        n_train_prev = 0
+        n_train_prev = n_real_prev = 0
         for t in range(T + 1):
             plan = plans[t]
             seed = int(seeds[t])
@@ -512,11 +513,13 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
             if t == 0:
                 ref, vector_0 = summary, vector
                 _check_reference_vector(ref_vector, vector)
-            n_real = sum(p.n_rows for p in plan.parts if p.source == "real")
+            new_real = sum(p.n_rows for p in plan.parts if p.source == "real")
+            # A continued pool (accumulate) keeps every row of the one before: its real rows count too.
+            n_real = new_real + (n_real_prev if plan.base is not None else 0)
             n_train = plan.n_rows + (n_train_prev if plan.base is not None else 0)
-            n_train_prev = n_train
+            n_train_prev, n_real_prev = n_train, n_real
             records.append({
-                "generation": t, "n_synthetic": plan.n_rows - n_real, "n_real": n_real,
+                "generation": t, "n_synthetic": plan.n_rows - new_real, "n_real": n_real,
                 "n_train": n_train, "seed": seed, "fit_seconds": fit_s, "sample_seconds": sample_s,
                 "stats_source": source, **_stat_columns(summary, ref),
                 **_distance_columns(vector, vector_0, ref_vector),

@@ -105,6 +105,9 @@ def test_accumulate_equals_a_fit_on_all_rows():
     ref = MultivariateNormalGenerator().fit(np.vstack(rows))
     np.testing.assert_allclose(rs.generators_[3].covariance_, ref.covariance_, rtol=1e-10)
     assert list(rs.history_["n_train"]) == [100, 200, 300, 400]
+    # The real rows stay in the accumulated pool; each generation adds 100 synthetic ones.
+    assert list(rs.history_["n_real"]) == [100, 100, 100, 100]
+    assert list(rs.history_["n_synthetic"]) == [0, 100, 100, 100]
 
 
 def test_a_generation_reruns_alone_from_its_seed_and_input():
