@@ -52,6 +52,7 @@ from ._table import (
     ALL_KINDS,
     DISCRETE_KINDS,
     NUMERIC_KINDS,
+    EncodedTable,
     TableSchema,
     dtype_change,
     infer_schema,
@@ -240,7 +241,9 @@ class BaseGenerator(BaseEstimator):
             check_is_fitted(self, "random_state_")
             self._reduction = [[0], (self.n_rows_seen_, *_ranges(self.schema_), self._stats)]
             return 1
-        self._start(self._validate_table(X, reset=True))
+        # The blocks are validated and encoded one by one; these rows only give the schema.
+        schema = self._validate_table(X, reset=True, encode=False)
+        self._start(EncodedTable(schema, {}, 0))
         strings = any(c.kind == "string" for c in self.schema_.columns)
         self._reduction = [(["levels"] if strings else []) + list(range(self._reduction_passes)), None]
         return len(self._reduction[0])
@@ -436,7 +439,7 @@ class BaseGenerator(BaseEstimator):
 
     # ----------------------------------------------------------- validation
     def _validate_table(self, X, *, reset, schema=None, encode=True):
-        """Validate ``X`` and encode it with ``schema`` (inferred when ``reset``, else the fitted one)."""
+        """Validate ``X`` and encode it with ``schema`` (inferred when ``reset``, else the fitted one); or return the schema."""
         owner = type(self).__name__
         if isinstance(X, pd.DataFrame):
             if reset:
@@ -446,7 +449,7 @@ class BaseGenerator(BaseEstimator):
                 _check_same_dtypes(X, self.schema_, owner, self._sample_schema)
                 schema = self.schema_ if schema is None else schema
             self._check_missing(X, owner)
-            return schema.encode(X, update=True, owner=owner) if encode else None
+            return schema.encode(X, update=True, owner=owner) if encode else schema
         if isinstance(X, pd.Series):
             raise SchemaError(f"{owner} expects a 2-D table; got a Series. Use `s.to_frame()`.")
         allow = "allow-nan" if self._allow_missing else True
@@ -456,7 +459,7 @@ class BaseGenerator(BaseEstimator):
             schema = infer_schema(frame, owner=owner, supported_kinds=self._supported_kinds, is_frame=False)
         elif schema is None:
             schema = self.schema_
-        return schema.encode(frame, update=True, owner=owner) if encode else None
+        return schema.encode(frame, update=True, owner=owner) if encode else schema
 
     def _check_missing(self, X, owner):
         if self._allow_missing:

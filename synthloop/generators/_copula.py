@@ -68,7 +68,7 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         :meth:`partial_fit` learn every level they get.
     reservoir_size : int or None, default=100_000
         Rows that :meth:`partial_fit` keeps between calls to estimate the
-        correlation. Every call estimates it from the rows it was given plus
+        correlation (:meth:`fit` and the block reduction need none). Every call estimates it from the rows it was given plus
         the rows kept from earlier calls: up to this many rows in all, that is
         every row, so chunked and one-call fits are equal; beyond it a
         weighted priority sample of this size stands for the earlier rows
@@ -146,6 +146,14 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
     (Scoring a sample against the marginals of all rows instead adds the
     sample's marginal mismatch: on Adult that doubled the variance.)
     :meth:`fit` holds every row, so its correlation is exact at any size.
+    So is the block reduction (:meth:`start_reduction`), without a
+    reservoir: a first pass over the blocks merges their value counts, a
+    second pass over the same blocks their score cross-products against the
+    finished marginals. :class:`~synthloop.RecursiveSynthesizer` fits every
+    generation so (except under the accumulate pool), so ``reservoir_size``
+    concerns direct ``partial_fit`` calls; a generator fitted by the
+    reduction holds no reservoir, and ``partial_fit`` on it estimates the
+    correlation from the new rows only.
 
     **Transformer.** :meth:`transform` maps rows to their scores, the
     conditional means above, and :meth:`inverse_transform` maps any latent
