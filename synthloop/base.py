@@ -165,7 +165,6 @@ class BaseGenerator(BaseEstimator):
         self.n_rows_seen_ += float(table.n_rows if weights is None else weights.sum())
         self._finalize()
 
-
     # ------------------------------------------------------------ block reduction
     def supports_reduction(self, *, continued=False):
         """Whether this generator's fit runs as a reduction over blocks of rows.

@@ -162,6 +162,7 @@ class CategoricalGenerator(BaseGenerator):
 
     _supported_kinds = ALL_KINDS
     _allow_missing = True
+    _reduction_passes = 1
 
     _parameter_constraints: dict = {
         **BaseGenerator._parameter_constraints,
@@ -182,8 +183,6 @@ class CategoricalGenerator(BaseGenerator):
     # -------------------------------------------------------------- statistics
     # The statistics: ``{column: (keys, weights)}`` of each column's distinct encoded values,
     # and for "joint" / "chain" the distinct rows with their weights (None for "independent").
-    _reduction_passes = 1
-
     def _reset_statistics(self, table):
         d = len(table.schema.columns)
         rows = None if self.structure == "independent" else (np.empty((0, d)), np.empty(0))
@@ -206,11 +205,10 @@ class CategoricalGenerator(BaseGenerator):
                                       np.concatenate([a[0][name][1], b[0][name][1]])) for name in a[0]}
         self._check_levels(counts)
         rows = a[1]
-        if rows is not None and not len(rows[1]):
-            rows = b[1]
-        elif rows is not None and len(b[1][1]):
-            rows = _group_rows([np.concatenate([old, new]) for old, new in zip(a[1][0].T, b[1][0].T)],
-                               np.concatenate([a[1][1], b[1][1]]), self._radices())
+        if rows is not None and len(b[1][1]):
+            rows = b[1] if not len(rows[1]) else _group_rows(
+                [np.concatenate([old, new]) for old, new in zip(rows[0].T, b[1][0].T)],
+                np.concatenate([rows[1], b[1][1]]), self._radices())
         return counts, rows
 
     def _finish_statistics(self, stats, pass_):

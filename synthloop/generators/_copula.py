@@ -68,7 +68,8 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         :meth:`partial_fit` learn every level they get.
     reservoir_size : int or None, default=100_000
         Rows that :meth:`partial_fit` keeps between calls to estimate the
-        correlation (:meth:`fit` and the block reduction need none). Every call estimates it from the rows it was given plus
+        correlation (:meth:`fit` and the block reduction need none). Every
+        call estimates it from the rows it was given plus
         the rows kept from earlier calls: up to this many rows in all, that is
         every row, so chunked and one-call fits are equal; beyond it a
         weighted priority sample of this size stands for the earlier rows
@@ -201,6 +202,9 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
 
     _supported_kinds = ALL_KINDS
     _allow_missing = True
+    # The block reduction has two passes over the same blocks: the marginal counts
+    # (pass 0), then the scores' cross-products against the finished marginals (pass 1).
+    _reduction_passes = 2
 
     _parameter_constraints: dict = {
         **BaseGenerator._parameter_constraints,
@@ -255,10 +259,6 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         self._res_w = np.concatenate([self._res_w, w[positive]])
         self._res_key = np.concatenate([self._res_key, w[positive] / u[positive]])
 
-    # The block reduction has two passes over the same blocks: the marginal counts
-    # (pass 0), then the scores' cross-products against the finished marginals (pass 1).
-    _reduction_passes = 2
-
     def _block_statistics(self, table, sample_weight, pass_):
         """Pass 0: ``{column: (values or None, weights, missing weight)}``; pass 1: the score moments."""
         w = np.ones(table.n_rows) if sample_weight is None else sample_weight
@@ -289,11 +289,10 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         out = {}
         for name, (values_a, weights_a, missing_a) in a.items():
             values_b, weights_b, missing_b = b[name]
-            if values_a is None:
-                size = max(weights_a.size, weights_b.size)
-                weights = np.zeros(size)
-                weights[: weights_a.size] = weights_a
-                weights = weights + np.pad(weights_b, (0, size - weights_b.size))
+            if values_a is None:  # level codes: string levels may have been added since a
+                weights = np.zeros(max(weights_a.size, weights_b.size))
+                weights[: weights_a.size] += weights_a
+                weights[: weights_b.size] += weights_b
                 out[name] = (None, weights, missing_a + missing_b)
                 continue
             values, inv = np.unique(np.concatenate([values_a, values_b]), return_inverse=True)
