@@ -16,14 +16,21 @@ Three grids from the papers (docs/theory.rst, "What a collapse study reports"):
   s = 600, support 52, S_0 = 0.1.
 
 Each timing runs >= 5 times, synthloop and anchor alternating in the same process; the
-median with min and max is printed. Absolute times are machine noise; ratios matter.
+median with min and max is printed. Absolute times are machine noise; ratios matter. The
+[A] Figure-3 grid is also timed single-threaded and against a plain single-threaded
+sufficient-statistic loop (``plain_gaussian``: the same two variates per replication and
+generation, written plainly), the limit the simulator is held to; that table is stored in
+``benchmarks/results/simulate_gaussian.txt``.
 
-Run: ``.venv/bin/python benchmarks/bench_simulate.py [--repeats 5] [--n-jobs 2]``.
+Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_simulate.py [--repeats 5] [--n-jobs 2]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -127,10 +134,76 @@ def naive_categorical_partial(p, N, n, T, n_reps, rng):
 
 
 # -- [A] Figure 3 ----------------------------------------------------------
-def bench_gaussian(repeats, n_jobs):
+def plain_gaussian(sizes, ddof, n_reps, rng):
+    """The replace-pool recursion written plainly, single-threaded: the limit synthloop is held to.
+
+    One normal and one chi-square variate per replication and generation, a
+    loop over generations vectorised over replications, every generation's
+    (mean, variance) kept as ``simulate_gaussian`` keeps them.
+    """
+    n = sizes.astype(np.float64)
+    means = np.empty((n.size, n_reps))
+    variances = np.empty((n.size, n_reps))
+    m, v = np.zeros(n_reps), np.ones(n_reps)
+    for t in range(n.size):
+        z = rng.standard_normal(n_reps)
+        w = rng.standard_gamma((n[t] - 1) / 2, n_reps) * (2 / (n[t] - ddof))
+        m = m + np.sqrt(v) * z / np.sqrt(n[t])
+        v = v * w
+        means[t], variances[t] = m, v
+    return means, variances
+
+
+def _grid(n_jobs):
+    """The Figure-3 grid: the 8 ``simulate_gaussian`` runs, and their summaries at T_GRID (the table).
+
+    Returns the seconds of both and the tables, with a hash of the simulated
+    paths instead of the paths (1.3 GB held between runs made the next run
+    wait for the kernel to find memory).
+    """
+    start = time.perf_counter()
+    sims = {(name, d): simulate_gaussian(max(T_GRID), schedule=name, n0=N0, ddof=d, n_reps=REPS, n_jobs=n_jobs,
+                                         random_state=2024 + d) for name in SCHEDULES for d in DDOFS}
+    simulated = time.perf_counter()
+    tables = {key: sim.summary(eps=0.05, generations=T_GRID) for key, sim in sims.items()}
+    done = time.perf_counter()
+    digest = hashlib.sha256()
+    for sim in sims.values():
+        digest.update(sim.means.tobytes())
+        digest.update(sim.variances.tobytes())
+    return simulated - start, done - start, digest.hexdigest(), tables
+
+
+def _plain_grid(rng):
+    start = time.perf_counter()
+    for name in SCHEDULES:
+        sizes = check_schedule(name).sizes(max(T_GRID), N0)
+        for d in DDOFS:
+            plain_gaussian(sizes, d, REPS, rng)
+    return time.perf_counter() - start
+
+
+def _grid_child(what):
+    """Time one grid in this process after an untimed one; print a JSON line."""
+    kind, arg = what.split(":")
+    if kind == "plain":
+        _plain_grid(np.random.default_rng(int(arg)))
+        print(json.dumps({"simulate": _plain_grid(np.random.default_rng(int(arg)))}))
+        return
+    _grid(int(arg))
+    sim_s, grid_s, digest, _ = _grid(int(arg))
+    print(json.dumps({"simulate": sim_s, "grid": grid_s, "digest": digest}))
+
+
+def _in_child(what):
+    out = subprocess.run([sys.executable, __file__, "--grid-child", what], check=True, capture_output=True,
+                         text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_gaussian(repeats, n_jobs, out=None):
     print("=" * 100)
-    print(f"[A] Figure 3: Gaussian, n0={N0}, T=500 (read at {T_GRID}), {REPS} reps, "
-          f"ddof {DDOFS}, n_jobs={n_jobs}")
+    print(f"[A] Figure 3: Gaussian, n0={N0}, T=500 (read at {T_GRID}), {REPS} reps, ddof {DDOFS}")
     plans = {}
     for name in SCHEDULES:
         sizes = check_schedule(name).sizes(max(T_GRID), N0)
@@ -144,73 +217,58 @@ def bench_gaussian(repeats, n_jobs):
             T_meas = int(np.searchsorted(cum * R, ROW_BUDGET, side="right")) - 1
         T_meas = min(max(T_meas, 1), max(T_GRID))
         meas_rows = R * int(cum[T_meas])
-        plans[name] = dict(sizes=sizes, full_rows=full_rows, R=R, T_meas=T_meas,
-                           meas_rows=meas_rows, full=(R == REPS and T_meas == max(T_GRID)))
+        plans[name] = dict(sizes=sizes, full_rows=full_rows, R=R, T_meas=T_meas, meas_rows=meas_rows)
 
-    # Timed for synthloop: the two simulate_gaussian runs (ddof 1, 0) of a schedule, then
-    # their summary at T_GRID, which is that schedule's part of the Figure-3 table
-    # (simulated columns and the exact collapse probability beside them).
-    t_syn = {k: [] for k in SCHEDULES}
-    t_tab = {k: [] for k in SCHEDULES}
-    c_syn = {k: [] for k in SCHEDULES}  # CPU time of the process, all threads
-    t_naive = {k: [] for k in SCHEDULES}
-    tables = {}
+    # Each timed grid in a fresh process (the memory a previous grid leaves to the kernel slowed the next
+    # one by up to 40% in one process), alternating: synthloop single-threaded, with n_jobs, the plain loop.
+    jobs = [1, n_jobs] if n_jobs != 1 else [1]
+    t_sim = {j: [] for j in jobs}   # the 8 simulate_gaussian runs
+    t_grid = {j: [] for j in jobs}  # and their summaries
+    t_plain, per_row = [], []
+    digests = set()
     for rep in range(repeats):
-        for name in SCHEDULES:
-            def run_syn():
-                return [simulate_gaussian(max(T_GRID), schedule=name, n0=N0, ddof=d,
-                                          n_reps=REPS, n_jobs=n_jobs, random_state=2024 + d)
-                        for d in DDOFS]
-            cpu = time.process_time()
-            dt, sims = _timed(run_syn)
-            t_syn[name].append(dt)
-            dt, tables[name] = _timed(
-                lambda sims=sims: [sim.summary(eps=0.05, generations=T_GRID) for sim in sims])
-            t_tab[name].append(dt)
-            c_syn[name].append(time.process_time() - cpu)
-            del sims
-            pl = plans[name]
-            rng = np.random.default_rng(rep)
-            dt, _ = _timed(lambda: naive_gaussian(pl["sizes"][: pl["T_meas"] + 1], 1, pl["R"], rng))
-            t_naive[name].append(dt)
+        for j in jobs if rep % 2 == 0 else jobs[::-1]:
+            res = _in_child(f"synthloop:{j}")
+            t_sim[j].append(res["simulate"])
+            t_grid[j].append(res["grid"])
+            digests.add(res["digest"])
+        t_plain.append(_in_child(f"plain:{rep}")["simulate"])
+        # the naive row-drawing anchor, per row, on the sub-grid each schedule affords
+        rng = np.random.default_rng(rep)
+        per_row.append({name: _timed(lambda pl=pl: naive_gaussian(pl["sizes"][: pl["T_meas"] + 1], 1, pl["R"],
+                                                                  rng))[0] / pl["meas_rows"]
+                        for name, pl in plans.items()})
+    naive_grid = np.array([sum(r[name] * plans[name]["full_rows"] for name in SCHEDULES) for r in per_row])
 
-    rows = []
-    total_sim = np.sum([t_syn[k] for k in SCHEDULES], axis=0)
-    total_tab = np.sum([t_tab[k] for k in SCHEDULES], axis=0)
-    for name in SCHEDULES:
-        pl = plans[name]
-        per_row = np.asarray(t_naive[name]) / pl["meas_rows"]
-        naive_full = per_row * pl["full_rows"]
-        ratio = naive_full / np.asarray(t_syn[name])
-        rows.append({
-            "schedule": name,
-            "naive rows (grid)": f"{pl['full_rows']:.3g}",
-            "naive measured on": f"{pl['R']} reps x T={pl['T_meas']} ({pl['meas_rows']:.2g} rows)",
-            "naive measured [s]": f"{np.median(t_naive[name]):.3f}",
-            "naive grid [s]": ("measured " if pl["full"] else "extrapolated ")
-            + f"{np.median(naive_full):.3g}",
-            "synthloop simulate [s]": f"{np.median(t_syn[name]):.3f} [{min(t_syn[name]):.3f}, {max(t_syn[name]):.3f}]",
-            "ratio (median [min, max])": f"{np.median(ratio):.3g} [{ratio.min():.3g}, {ratio.max():.3g}]",
-        })
-    with pd.option_context("display.width", 250, "display.max_columns", 20):
-        print(pd.DataFrame(rows).to_string(index=False))
-    print(f"synthloop whole grid: {_fmt(total_sim + total_tab)}  (median [min, max] of {repeats})")
-    print(f"  timed: simulate_gaussian(T={max(T_GRID)}, n0={N0}, n_reps={REPS}, n_jobs={n_jobs}) for "
-          f"{len(SCHEDULES)} schedules x ddof {DDOFS} ({len(SCHEDULES) * len(DDOFS)} runs) "
-          f"+ .summary(eps=0.05, generations={T_GRID}) of each run (the table below, with "
-          "its exact column)")
-    print(f"  of which simulate: {_fmt(total_sim)}; summaries: {_fmt(total_tab)}")
-    total_cpu = np.sum([c_syn[k] for k in SCHEDULES], axis=0)
-    print(f"  CPU time of the same (all threads): {_fmt(total_cpu)}; wall time near CPU time / "
-          f"n_jobs means the cores were free, near CPU time that they were busy with other work")
-    print("ratio = naive grid / synthloop simulate (same schedule, both ddofs). Naive grid times "
-          "are per-row cost x rows; the naive anchor was timed on the sub-grid shown and "
-          "extrapolated (none of the full grids is feasible: >= 1e9 rows).")
+    lines = [f"[A] Figure-3 grid: simulate_gaussian(T={max(T_GRID)}, n0={N0}, n_reps={REPS}) for "
+             f"{len(SCHEDULES)} schedules x ddof {DDOFS} ({len(SCHEDULES) * len(DDOFS)} runs); median [min, max] "
+             f"of {repeats} runs, alternating, each in a fresh process after one untimed grid",
+             f"  {'':44s} {'simulate [s]':>22s} {'+ summaries [s]':>22s} {'plain loop / this':>20s} "
+             f"{'naive / this':>16s}"]
+    for j in jobs:
+        sim, grid = np.asarray(t_sim[j]), np.asarray(t_grid[j])
+        plain = np.asarray(t_plain) / sim
+        naive = naive_grid / sim
+        lines.append(f"  {f'synthloop, n_jobs={j}':44s} {_fmt(sim):>22s} {_fmt(grid):>22s} "
+                     f"{np.median(plain):8.2f} [{plain.min():.2f}, {plain.max():.2f}] "
+                     f"{np.median(naive):8.3g} [{naive.min():.3g}, {naive.max():.3g}]")
+    lines.append(f"  {'plain single-threaded sufficient-statistic loop':44s} {_fmt(t_plain):>22s}")
+    lines.append(f"  {'naive row-drawing loop (per-row cost x rows)':44s} {np.median(naive_grid):13.3g} s")
+    if len(jobs) > 1:
+        lines.append(f"  n_jobs=1 and n_jobs={n_jobs}: {'bitwise equal' if len(digests) == 1 else 'DIFFERENT'} "
+                     "means and variances")
+    lines.append("  goal: simulate under 1.6 s single-threaded and under 0.8 s with n_jobs=2; the naive anchor was "
+                 "timed per row on a sub-grid and extrapolated (the full grids are 1e9+ rows)")
+    print("\n".join(lines))
+    if out is not None:
+        Path(out).write_text("\n".join(lines) + "\n")
 
     print("\n[A] Figure 3 table: % with sigma^2_T <= 0.05 (simulated | exact), max sigma^2_T, mean KL risk")
+    last_tables = _grid(n_jobs)[3]
     table = []
     for name in SCHEDULES:
-        for ddof, df in zip(DDOFS, tables[name]):
+        for ddof in DDOFS:
+            df = last_tables[name, ddof]
             for T in T_GRID:
                 table.append({
                     "schedule": name, "ddof": int(ddof), "T": T,
@@ -340,9 +398,14 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--only", choices=["gaussian", "categorical"], default=None)
+    ap.add_argument("--grid-child", help=argparse.SUPPRESS)
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "simulate_gaussian.txt"),
+                    help="where the [A] Figure-3 timing table is stored")
     args = ap.parse_args(argv)
+    if args.grid_child:
+        return _grid_child(args.grid_child)
     if args.only in (None, "gaussian"):
-        bench_gaussian(args.repeats, args.n_jobs)
+        bench_gaussian(args.repeats, args.n_jobs, args.out)
     if args.only in (None, "categorical"):
         bench_categorical(args.repeats, args.n_jobs)
 

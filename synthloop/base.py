@@ -21,8 +21,27 @@ plus ``_fitted_params()`` for :meth:`get_fitted_params`, and optionally
 ``_output_schema(schema)`` when :meth:`sample` returns other dtypes than the
 fitted ones (the default returns ``schema``: the fitted dtypes are restored),
 ``_collapse_summary()`` and ``_parameter_vector()``.
+
+A generator whose fit is a reduction over blocks of rows (the block reduction:
+:meth:`~BaseGenerator.start_reduction`, :meth:`~BaseGenerator.block_statistics`,
+:meth:`~BaseGenerator.merge_statistics`, :meth:`~BaseGenerator.finish_statistics`)
+sets ``_reduction_passes`` to its number of passes over the blocks and
+implements three more hooks, pure functions of their arguments so that blocks
+can be reduced in threads or on other machines:
+
+``_block_statistics(table, sample_weight, pass_)``
+    the statistics of one block of encoded rows, for pass ``pass_``;
+``_merge_statistics(a, b, pass_)``
+    the statistics of the union of two blocks' rows;
+``_finish_statistics(stats, pass_)``
+    take the statistics of all rows: after the last pass the generator is fitted.
+
+A one-pass generator keeps its merged statistics in ``_stats`` (its
+``_update_statistics`` merges each chunk's into them), so a reduction can also
+continue a fitted generator (the accumulate pool).
 """
 
+import dataclasses
 import numbers
 
 import numpy as np
@@ -30,7 +49,17 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._table import ALL_KINDS, DISCRETE_KINDS, dtype_change, infer_schema, seconds_of, ticks_per_second
+from ._table import (
+    ALL_KINDS,
+    DISCRETE_KINDS,
+    NUMERIC_KINDS,
+    EncodedTable,
+    TableSchema,
+    dtype_change,
+    infer_schema,
+    seconds_of,
+    ticks_per_second,
+)
 from .exceptions import SchemaError
 from .utils._random import make_rng
 from .utils._sklearn_compat import _fit_context
@@ -64,6 +93,9 @@ class BaseGenerator(BaseEstimator):
     _supported_kinds = ALL_KINDS
     # Whether missing values are modelled (sklearn's ``allow_nan`` tag).
     _allow_missing = True
+
+    # Passes of the block reduction over a fit's rows; 0: the generator has none (fit / partial_fit only).
+    _reduction_passes = 0
 
     _parameter_constraints: dict = {"random_state": ["random_state"]}
 
@@ -133,6 +165,190 @@ class BaseGenerator(BaseEstimator):
         self._update_statistics(table, weights)
         self.n_rows_seen_ += float(table.n_rows if weights is None else weights.sum())
         self._finalize()
+
+    # ------------------------------------------------------------ block reduction
+    def supports_reduction(self, *, continued=False):
+        """Whether this generator's fit runs as a reduction over blocks of rows.
+
+        Parameters
+        ----------
+        continued : bool, default=False
+            Ask instead whether a fitted generator's statistics can take more
+            blocks (:meth:`start_reduction` without rows): true of one-pass
+            reductions only.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> from synthloop import GaussianCopulaGenerator, MultivariateNormalGenerator
+        >>> MultivariateNormalGenerator().supports_reduction(continued=True)
+        True
+        >>> GaussianCopulaGenerator().supports_reduction(continued=True)
+        False
+        """
+        return self._reduction_passes == 1 if continued else self._reduction_passes > 0
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def start_reduction(self, X=None):
+        """Start a fit as a reduction over blocks of rows; return its number of passes.
+
+        Each pass maps every block of the rows to its :meth:`block_statistics`,
+        merges them two by two with :meth:`merge_statistics` (in any fixed
+        order: the merge is exact, up to float rounding) and hands the result
+        to :meth:`finish_statistics`; after the last pass the generator is
+        fitted, as :meth:`fit` on the union of the blocks would fit it. The
+        statistics are small (they do not grow with the rows), so blocks can be
+        drawn and reduced in threads or on other machines: only the generator
+        and the statistics travel, never the rows.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like, default=None
+            Rows with every column and dtype of the fit (the first block, or
+            the real table): they fix the columns, as a first
+            :meth:`partial_fit` does, and are not counted (give them as a
+            block too). None continues a fitted generator: the next pass adds
+            blocks to the statistics it holds (one-pass reductions only, see
+            :meth:`supports_reduction`).
+
+        Returns
+        -------
+        int
+            The number of passes: the model's own, plus one first pass that
+            collects the levels of string columns when there are any (a block
+            encodes a string by its position among every level of the fit).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from synthloop import MultivariateNormalGenerator
+        >>> X = np.random.default_rng(0).normal(size=(100, 2))
+        >>> gen = MultivariateNormalGenerator()
+        >>> for _ in range(gen.start_reduction(X[:1])):
+        ...     a, b = gen.block_statistics(X[:60]), gen.block_statistics(X[60:])
+        ...     gen = gen.finish_statistics(gen.merge_statistics(a, b))
+        >>> bool(np.allclose(gen.covariance_, np.cov(X.T)))
+        True
+        """
+        owner = type(self).__name__
+        if not self.supports_reduction(continued=X is None):
+            what = "continue its fit as a reduction" if self._reduction_passes else "fit as a reduction over blocks"
+            raise TypeError(f"{owner} cannot {what}; fit it with fit or partial_fit.")
+        if X is None:
+            check_is_fitted(self, "random_state_")
+            self._reduction = [[0], (self.n_rows_seen_, *_ranges(self.schema_), self._stats)]
+            return 1
+        # The blocks are validated and encoded one by one; these rows only give the schema.
+        schema = self._validate_table(X, reset=True, encode=False)
+        self._start(EncodedTable(schema, {}, 0))
+        strings = any(c.kind == "string" for c in self.schema_.columns)
+        self._reduction = [(["levels"] if strings else []) + list(range(self._reduction_passes)), None]
+        return len(self._reduction[0])
+
+    def block_statistics(self, X, sample_weight=None):
+        """The statistics of one block of rows for the current pass of a reduction.
+
+        Does not change the generator, so blocks can be reduced in threads.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The block: the columns and dtypes given to :meth:`start_reduction`.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        object
+            Statistics for :meth:`merge_statistics` and
+            :meth:`finish_statistics` (picklable; their size does not grow
+            with the block's rows, only with its distinct values).
+        """
+        owner = type(self).__name__
+        stage = self._reduction_stage()
+        if stage == "levels":
+            self._validate_table(X, reset=False, encode=False)
+            return {c.name: _observed_strings(X[c.name]) for c in self.schema_.columns if c.kind == "string"}
+        # Encoding widens the ranges of a schema: each block reads them from a copy of its own.
+        schema = TableSchema([dataclasses.replace(c, lower=np.inf, upper=-np.inf) for c in self.schema_.columns],
+                             is_frame=self.schema_.is_frame)
+        table = self._validate_table(X, reset=False, schema=schema)
+        new = {c.name: list(c.levels[len(f.levels):]) for c, f in zip(schema.columns, self.schema_.columns)
+               if c.levels is not None and len(c.levels) > len(f.levels)}
+        if new:
+            raise ValueError(
+                f"{owner}.block_statistics: a block holds string levels the fit does not know ({new}). The first "
+                "pass of a reduction collects the levels of every block, so the blocks must be the same rows in "
+                "every pass; a continued reduction cannot add levels (use partial_fit)."
+            )
+        weights = _check_sample_weight(sample_weight, table.n_rows, owner)
+        stats = self._block_statistics(table, weights, stage)
+        if stage != 0:
+            return stats
+        return (float(table.n_rows if weights is None else weights.sum()), *_ranges(schema), stats)
+
+    def merge_statistics(self, a, b):
+        """The statistics of the union of the rows behind ``a`` and ``b`` (current pass).
+
+        Parameters
+        ----------
+        a, b : object
+            From :meth:`block_statistics` or earlier merges, in the order of
+            their rows.
+
+        Returns
+        -------
+        object
+        """
+        stage = self._reduction_stage()
+        if stage == "levels":
+            return {name: _union(a[name], b[name]) for name in a}
+        if stage != 0:
+            return self._merge_statistics(a, b, stage)
+        return (a[0] + b[0], np.minimum(a[1], b[1]), np.maximum(a[2], b[2]),
+                self._merge_statistics(a[3], b[3], 0))
+
+    def finish_statistics(self, stats):
+        """End the current pass with the statistics of all its blocks; the last pass fits the generator.
+
+        Parameters
+        ----------
+        stats : object
+            The merge of every block's :meth:`block_statistics`.
+
+        Returns
+        -------
+        self : object
+        """
+        stage = self._reduction_stage()
+        stages, prior = self._reduction
+        if stage == "levels":
+            for spec in self.schema_.columns:
+                if spec.kind == "string":
+                    spec.levels = _union(spec.levels, stats[spec.name])
+        elif stage == 0:
+            if prior is not None:
+                stats = self.merge_statistics(prior, stats)
+            n, lower, upper, stats = stats
+            for spec, lo, hi in zip(self.schema_.columns, lower, upper):
+                if spec.kind in NUMERIC_KINDS:
+                    spec.lower, spec.upper = min(spec.lower, float(lo)), max(spec.upper, float(hi))
+            self.n_rows_seen_ = float(n)
+            self._finish_statistics(stats, 0)
+        else:
+            self._finish_statistics(stats, stage)
+        stages.pop(0)
+        if not stages:
+            del self._reduction
+        return self
+
+    def _reduction_stage(self):
+        reduction = getattr(self, "_reduction", None)
+        if reduction is None:
+            raise RuntimeError(f"{type(self).__name__}: no reduction in progress; call start_reduction first.")
+        return reduction[0][0]
 
     # --------------------------------------------------------------- sample
     def sample(self, n_samples=1, *, random_state=None):
@@ -250,17 +466,18 @@ class BaseGenerator(BaseEstimator):
         return self._fitted_params()
 
     # ----------------------------------------------------------- validation
-    def _validate_table(self, X, *, reset):
+    def _validate_table(self, X, *, reset, schema=None, encode=True):
+        """Validate ``X`` and encode it with ``schema`` (inferred when ``reset``, else the fitted one); or return the schema."""
         owner = type(self).__name__
         if isinstance(X, pd.DataFrame):
             if reset:
                 schema = infer_schema(X, owner=owner, supported_kinds=self._supported_kinds)
             validate_data(self, X, reset=reset, skip_check_array=True)
             if not reset:
-                schema = self.schema_
-                _check_same_dtypes(X, schema, owner, self._sample_schema)
+                _check_same_dtypes(X, self.schema_, owner, self._sample_schema)
+                schema = self.schema_ if schema is None else schema
             self._check_missing(X, owner)
-            return schema.encode(X, update=True, owner=owner)
+            return schema.encode(X, update=True, owner=owner) if encode else schema
         if isinstance(X, pd.Series):
             raise SchemaError(f"{owner} expects a 2-D table; got a Series. Use `s.to_frame()`.")
         allow = "allow-nan" if self._allow_missing else True
@@ -268,9 +485,9 @@ class BaseGenerator(BaseEstimator):
         frame = pd.DataFrame(arr, columns=range(arr.shape[1]), copy=False)
         if reset:
             schema = infer_schema(frame, owner=owner, supported_kinds=self._supported_kinds, is_frame=False)
-        else:
+        elif schema is None:
             schema = self.schema_
-        return schema.encode(frame, update=True, owner=owner)
+        return schema.encode(frame, update=True, owner=owner) if encode else schema
 
     def _check_missing(self, X, owner):
         if self._allow_missing:
@@ -306,6 +523,15 @@ class BaseGenerator(BaseEstimator):
     def _sample_encoded(self, n_samples, rng):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _block_statistics(self, table, sample_weight, pass_):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _merge_statistics(self, a, b, pass_):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _finish_statistics(self, stats, pass_):  # pragma: no cover - abstract
+        raise NotImplementedError
+
     def _fitted_params(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -329,6 +555,21 @@ def _check_same_dtypes(X, schema, owner, sample_schema):
                 "e.g. `X[col].astype(pd.CategoricalDtype(categories, ordered=...))` on every chunk.")
     raise SchemaError(f"{owner}.partial_fit got columns whose dtype changed since the first chunk: "
                       + "; ".join(wrong) + "." + hint)
+
+
+def _observed_strings(values):
+    """The distinct observed values of a string column, sorted (its levels, as ``infer_schema`` reads them)."""
+    return np.array(sorted(values.dropna().unique()), dtype=object)
+
+
+def _ranges(schema):
+    """The observed (lower, upper) of every column, as two arrays (infinite for columns without a range)."""
+    return (np.array([c.lower for c in schema.columns], dtype=np.float64),
+            np.array([c.upper for c in schema.columns], dtype=np.float64))
+
+
+def _union(a, b):
+    return np.array(sorted(set(a) | set(b)), dtype=object)
 
 
 def _check_n_samples(n_samples, owner):

@@ -11,16 +11,20 @@ Randomness. One ``SeedSequence`` (from ``random_state``) gives one recorded
 ``T`` seeds do not depend on ``n_generations``). Generation ``t``'s generator is
 ``clone(generator)`` with ``random_state=seed_t``; the synthetic rows of its pool
 are drawn in fixed blocks of :data:`~synthloop.sampling.BLOCK_SIZE` rows, block ``b`` of pool part
-``p`` with its own seed (:func:`~synthloop.sampling.block_seed`). Block boundaries do not depend on
-``chunk_size`` or ``n_jobs``, so neither changes the rows: they only change how
-rows are grouped into ``partial_fit`` calls (and, with ``n_jobs``, how many
-blocks are sampled at once). With exact sufficient statistics the fitted
-parameters therefore agree for any ``chunk_size`` up to float rounding, and are
-bitwise identical for any ``n_jobs``.
+``p`` with its own seed (:func:`~synthloop.sampling.block_seed`). A generator
+whose fit is a block reduction (``supports_reduction()``) is fit by
+:func:`~synthloop.sampling.fit_blocks`: every block is reduced to statistics
+where it is drawn (a thread, or a Dask worker) and the statistics are merged in
+a fixed tree over the blocks, so the fitted parameters are bitwise the same for
+any ``n_jobs``, ``chunk_size``, number of workers and backend. Other generators
+are fit with ``partial_fit`` on chunks of ``chunk_size`` rows; neither that nor
+``n_jobs`` changes the rows, so with exact sufficient statistics the parameters
+agree for any ``chunk_size`` up to float rounding, and bitwise for any ``n_jobs``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import inspect
@@ -28,6 +32,7 @@ import math
 import numbers
 import sys
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -36,8 +41,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .pools import check_pool
 from .base import sample_collapse_summary
-from .sampling import BLOCK_SIZE, _concat, _sample_block, _slice_rows, _take, default_chunk_rows
+from .sampling import BLOCK_SIZE, _concat, _fit_blocks, _sample_block, _slice_rows, _take, default_chunk_rows
 from .schedules import check_schedule
+from .utils._dask import dask_client
 from .utils._random import child_seeds, make_rng
 from .utils._sklearn_compat import Interval, StrOptions, _fit_context
 
@@ -80,16 +86,41 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         Which fitted generators :attr:`generators_` keeps. ``"last"`` bounds
         memory (the loop also frees every generator the pool no longer needs).
     chunk_size : int or None, default=None
-        Largest number of rows fed to one ``fit``/``partial_fit`` call. A
+        For a generator without the block reduction (see ``backend``):
+        largest number of rows fed to one ``fit``/``partial_fit`` call. A
         generation whose pool is larger is fit in chunks with
         ``partial_fit``, so memory stays bounded whatever the schedule.
         None: about 512 MiB of rows (64 bytes per cell), at least
         :data:`~synthloop.sampling.BLOCK_SIZE`. Rows are sampled in blocks of :data:`~synthloop.sampling.BLOCK_SIZE`
         whatever ``chunk_size`` is, so it never changes which rows are drawn.
+        A generator with the block reduction holds one block per thread,
+        whatever ``chunk_size``; a copula generation of at most this many
+        rows keeps its blocks between its two passes instead of drawing them
+        again.
     n_jobs : int or None, default=None
-        Threads sampling the blocks of one chunk in parallel (generations are
-        sequential). None means 1, -1 all cores. Results are identical for
-        any value.
+        Threads drawing and reducing blocks in parallel (generations are
+        sequential); with ``backend="dask"`` and ``scheduler=None``, the
+        threads of the in-process cluster. None means 1, -1 all cores.
+        Results are identical for any value.
+    backend : {"threads", "dask"}, default="threads"
+        Where the blocks of a generation are drawn and reduced, for a
+        generator whose fit is a block reduction (``supports_reduction()``:
+        :class:`MultivariateNormalGenerator`, :class:`CategoricalGenerator`,
+        :class:`GaussianCopulaGenerator`): ``n_jobs`` threads of this
+        process, or the workers of a Dask cluster (``pip install
+        synthloop[dask]``), which receive the fitted generators, never rows.
+        Both merge the blocks' statistics in the same fixed tree, so the
+        fitted parameters are those of a local run (bitwise for the MVN and
+        the categorical model, within float rounding for the copula) for any
+        number of workers. Other generators (and the
+        copula under the accumulate pool, whose fit continues a reservoir)
+        are fit here with sequential ``partial_fit``; with ``"dask"`` a
+        warning says so.
+    scheduler : str, distributed.Client or None, default=None
+        With ``backend="dask"``: the address of a running scheduler
+        (``"tcp://10.0.0.5:8786"``) or a connected Client; None starts an
+        in-process cluster for the run (no worker processes). The workers need
+        synthloop installed.
     verbose : int, default=0
         ``> 0`` shows a tqdm progress bar over generations with the rows and
         seconds of each.
@@ -115,8 +146,9 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
           ``n_synthetic`` (synthetic rows drawn for this generation),
           ``n_real`` (real rows in its pool), ``n_train`` (rows in its pool:
           for ``"accumulate"`` all rows so far, real and synthetic, so that
-          ``n_train - n_real`` are its synthetic rows), ``fit_seconds``,
-          ``sample_seconds``, ``stats_source``;
+          ``n_train - n_real`` are its synthetic rows), ``fit_seconds`` and
+          ``sample_seconds`` (fitting and drawing rows, summed over the
+          threads or workers that did it), ``stats_source``;
         - numeric columns ``c``: ``var_ratio[c]``, the fitted variance over
           generation 0's;
         - discrete columns ``c`` (missing counted as a level):
@@ -196,13 +228,16 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         "keep": [StrOptions({"last", "all"})],
         "chunk_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "n_jobs": [numbers.Integral, None],
+        "backend": [StrOptions({"threads", "dask"})],
+        "scheduler": "no_validation",
         "verbose": ["verbose"],
         "reference": "no_validation",
         "random_state": ["random_state"],
     }
 
     def __init__(self, generator=None, *, n_generations=10, schedule="constant", pool="replace",
-                 keep="last", chunk_size=None, n_jobs=None, verbose=0, reference=None, random_state=None):
+                 keep="last", chunk_size=None, n_jobs=None, backend="threads", scheduler=None, verbose=0,
+                 reference=None, random_state=None):
         self.generator = generator
         self.n_generations = n_generations
         self.schedule = schedule
@@ -210,6 +245,8 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         self.keep = keep
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
+        self.backend = backend
+        self.scheduler = scheduler
         self.verbose = verbose
         self.reference = reference
         self.random_state = random_state
@@ -472,11 +509,14 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         pool.validate(sizes)
         seeds = child_seeds(self.random_state, len(sizes))
         chunk_rows = self._chunk_rows(table.shape[1])
-        needs = {}
+        if self.scheduler is not None and self.backend != "dask":
+            raise ValueError(f"RecursiveSynthesizer: a scheduler needs backend='dask'; got backend={self.backend!r}.")
+        needs, continues = {}, False
         plans = []
         for t in range(len(sizes)):
             plan = _with_stream_tables(pool.plan(t, sizes, seeds), table, t, self.target_name_)
             plans.append(plan)
+            continues = continues or plan.base is not None
             if plan.weighted:
                 needs.setdefault("weights", f"by {pool!r} to weight real against synthetic rows")
             if plan.base is not None:
@@ -485,12 +525,31 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
                 needs.setdefault("partial_fit", f"to fit generation {t} ({plan.n_rows} rows) in chunks of "
                                  f"chunk_size={chunk_rows} rows")
         self._check_generator(generator, needs)
+        supports = getattr(generator, "supports_reduction", None)
+        reduce = callable(supports) and supports(continued=continues)
+        if self.backend == "dask" and not reduce:
+            why = (f"cannot continue its fit as a block reduction (pool {pool!r})" if callable(supports) and supports()
+                   else "has no block reduction")
+            warnings.warn(f"RecursiveSynthesizer(backend='dask'): {type(generator).__name__} {why}, so its "
+                          "generations are fit in this process with sequential partial_fit.", UserWarning, stacklevel=4)
         reference = _reference(self.reference, table, seeds[0])
-        return generator, schedule, pool, sizes, seeds, chunk_rows, plans, reference
+        return generator, schedule, pool, sizes, seeds, chunk_rows, plans, reference, reduce
 
     # ---------------------------------------------------------------- loop
     def _run(self, table):
-        template, schedule, pool, sizes, seeds, chunk_rows, plans, (ref_summary, ref_vector) = self._prepare(table)
+        prepared = self._prepare(table)
+        with self._client(prepared[-1]) as client:
+            self._generations(table, client, *prepared)
+
+    def _client(self, reduce):
+        if self.backend != "dask" or not reduce:
+            return contextlib.nullcontext()
+        from joblib import effective_n_jobs
+
+        return dask_client(self.scheduler, effective_n_jobs(self.n_jobs), "RecursiveSynthesizer")
+
+    def _generations(self, table, client, template, schedule, pool, sizes, seeds, chunk_rows, plans, reference, reduce):
+        ref_summary, ref_vector = reference
         T = len(sizes) - 1
         models, kept = {}, {}
         records, params_list, summaries = [], [], []
@@ -504,7 +563,10 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         for t in range(T + 1):
             plan = plans[t]
             seed = int(seeds[t])
-            gen, fit_s, sample_s = self._fit_generation(template, plan, table, models, seed, chunk_rows)
+            if reduce:
+                gen, fit_s, sample_s = self._reduce_generation(template, plan, table, models, seed, chunk_rows, client)
+            else:
+                gen, fit_s, sample_s = self._fit_generation(template, plan, table, models, seed, chunk_rows)
             params = gen.get_fitted_params() if callable(getattr(gen, "get_fitted_params", None)) else {}
             params_list.append(params)
             summary, source = _summary(gen, seed)
@@ -578,6 +640,22 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         return Parallel(n_jobs=n_jobs, prefer="threads")(
             delayed(_sample_block)(source, n_rows, seed, part, b) for b in group
         )
+
+    def _reduce_generation(self, template, plan, table, models, seed, chunk_rows, client):
+        """The generation's fit as a reduction over the blocks of its pool (:func:`~synthloop.sampling.fit_blocks`)."""
+        def rows_of(part):  # a real part's rows: the table's (all, or those it names) or its own (a stream)
+            real = table if part.data is None else part.data
+            return real if part.rows is None else _take(real, part.rows)
+
+        parts = [(models[p.source] if p.source != "real" else rows_of(p), p.n_rows, p.weight if plan.weighted else None)
+                 for p in plan.parts]
+        if plan.base is None:
+            gen = clone(template).set_params(random_state=seed)
+        else:
+            gen = copy.deepcopy(models[plan.base]).set_params(random_state=seed)
+            gen.random_state_ = make_rng(seed)
+        return _fit_blocks(gen, parts, seed, n_jobs=self.n_jobs, client=client, continued=plan.base is not None,
+                           keep_rows=chunk_rows)
 
     def _fit_generation(self, template, plan, table, models, seed, chunk_rows):
         timer = {"sample": 0.0}

@@ -1,20 +1,30 @@
-"""Sampling a generator's rows in fixed, seeded blocks, and the chunks that fits read them in.
+"""Sampling a generator's rows in fixed, seeded blocks, and fitting a generator on them block by block.
 
 The recursive loop and the schedule advisor draw a generation's synthetic rows
 the same way: block ``b`` of pool part ``p`` holds rows ``b * BLOCK_SIZE`` up to
 the next block and is drawn with its own seed (:func:`block_seed`), so the rows
 do not depend on how they are grouped into ``fit``/``partial_fit`` calls
 (:func:`default_chunk_rows`) or on how many blocks are sampled at once.
+
+A generator whose fit is a reduction (``supports_reduction()``: statistics of
+a block, a merge of two, a finish) is fit by :func:`fit_blocks`: every block
+is drawn and reduced to its statistics where it is drawn (a thread, or a Dask
+worker), and the statistics are merged in a fixed tree
+(:func:`tree_reduce`) whose shape depends only on the number of blocks. The
+fitted parameters are therefore the same whatever ``n_jobs``, the number of
+workers or the backend.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections import deque
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["BLOCK_SIZE", "block_seed", "default_chunk_rows", "sample_blocks"]
+__all__ = ["BLOCK_SIZE", "block_seed", "default_chunk_rows", "fit_blocks", "sample_blocks", "tree_reduce"]
 
 #: Rows per sampling block. Each block has its own seed, so the synthetic rows
 #: do not depend on ``chunk_size`` or ``n_jobs``.
@@ -123,3 +133,251 @@ def _slice_rows(rows, start, stop):
     if isinstance(rows, pd.DataFrame):
         return rows.iloc[start:stop].reset_index(drop=True)
     return rows[start:stop]
+
+
+# ------------------------------------------------------------------ block reduction
+def tree_reduce(items, merge):
+    """Merge ``items`` two by two in a fixed tree, consuming them in order.
+
+    The tree is the one of merging neighbours level by level: items 0 and 1,
+    2 and 3, ..., then the results two by two again, an odd last item carried
+    up to the next level. Its shape depends only on the number of items, so
+    the result does not depend on who computes the items or when. The items
+    are merged as soon as their sibling is there (at most one pending item
+    per level), so an iterator of ``n`` items is reduced holding
+    ``log2(n)`` of them.
+
+    Parameters
+    ----------
+    items : iterable
+        Leaves, in order (at least one).
+    merge : callable
+        ``merge(left, right)``.
+
+    Returns
+    -------
+    object
+        The root.
+
+    Examples
+    --------
+    >>> from synthloop.sampling import tree_reduce
+    >>> tree_reduce("abcde", lambda a, b: f"({a}{b})")
+    '(((ab)(cd))e)'
+    """
+    stack = []  # (number of leaves, subtree): the sizes are decreasing powers of two
+    for item in items:
+        size = 1
+        while stack and stack[-1][0] == size:
+            item = merge(stack.pop()[1], item)
+            size *= 2
+        stack.append((size, item))
+    if not stack:
+        raise ValueError("tree_reduce needs at least one item.")
+    _, root = stack.pop()
+    while stack:
+        root = merge(stack.pop()[1], root)
+    return root
+
+
+def fit_blocks(generator, parts, seed, *, n_jobs=None, client=None, continued=False, keep_rows=None):
+    """Fit ``generator`` on the blocks of ``parts`` as a reduction, exactly as the loop does.
+
+    Part ``p`` of ``parts`` is a fitted source generator whose rows are drawn
+    as :func:`sample_blocks` draws them (block ``b`` with seed
+    ``block_seed(seed, p, b)``), or a table of rows, cut into blocks of
+    :data:`BLOCK_SIZE`. Each pass of the generator's reduction (see
+    :meth:`~synthloop.BaseGenerator.start_reduction`) reduces every block to
+    its statistics where the block is drawn; the statistics are merged by
+    :func:`tree_reduce` over the blocks in order. A block is drawn again from
+    its seed for every pass (unless ``keep_rows`` allows keeping it), so the
+    rows never leave the thread or worker that draws them and memory is
+    bounded by a block per thread. The result equals a ``fit`` on all the rows
+    up to float rounding, and is bitwise the same for any ``n_jobs``, number
+    of workers, backend and ``keep_rows``.
+
+    Parameters
+    ----------
+    generator : generator
+        Unfitted (``continued=False``), with ``supports_reduction()``.
+    parts : list of (source, n_rows, weight)
+        ``source`` a fitted generator (``n_rows`` rows are drawn from it) or
+        a DataFrame / ndarray of rows (``n_rows`` is its length); ``weight``
+        the sample weight of each of its rows, or None (weight 1, no
+        ``sample_weight`` passed).
+    seed : int
+        The seed of the generation being fit (``history_["seed"]``).
+    n_jobs : int or None, default=None
+        Threads reducing blocks at once (None: 1, -1: all cores); ignored
+        with ``client``.
+    client : distributed.Client or None, default=None
+        Reduce the blocks of the sources on this Dask cluster: the workers
+        receive the generators, never rows; blocks of tables are reduced
+        here.
+    continued : bool, default=False
+        ``generator`` is fitted: add the blocks to the statistics it holds
+        (``supports_reduction(continued=True)``; the accumulate pool).
+    keep_rows : int or None, default=None
+        Without ``client``: a reduction of several passes over at most this
+        many drawn rows keeps them between passes instead of drawing them
+        again (faster, and memory of that many rows). None keeps none.
+
+    Returns
+    -------
+    generator
+        ``generator``, fitted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from synthloop import MultivariateNormalGenerator
+    >>> from synthloop.sampling import fit_blocks, sample_blocks
+    >>> source = MultivariateNormalGenerator().fit(np.random.default_rng(0).normal(size=(50, 2)))
+    >>> gen = fit_blocks(MultivariateNormalGenerator(), [(source, 100_000, None)], seed=3)
+    >>> again = MultivariateNormalGenerator().fit(sample_blocks(source, 100_000, seed=3))
+    >>> bool(np.allclose(gen.covariance_, again.covariance_, rtol=1e-12, atol=0))
+    True
+    """
+    return _fit_blocks(generator, parts, seed, n_jobs=n_jobs, client=client, continued=continued,
+                       keep_rows=keep_rows)[0]
+
+
+def _fit_blocks(generator, parts, seed, *, n_jobs=None, client=None, continued=False, keep_rows=None):
+    """:func:`fit_blocks`, also returning the seconds spent reducing and sampling, summed over blocks."""
+    blocks = [(p, b) for p, (_, n_rows, _) in enumerate(parts) for b in range(math.ceil(n_rows / BLOCK_SIZE))]
+    if not blocks:
+        raise ValueError("fit_blocks: the parts hold no rows.")
+    seconds = {"fit": 0.0, "sample": 0.0}
+    drawn = {}  # (part, block) -> rows drawn here, for the next pass
+    if continued:
+        n_passes = generator.start_reduction()
+    else:
+        # The first part's rows fix the columns: the whole table, or its first block (reduced first).
+        p = blocks[0][0]
+        source, n_rows, _ = parts[p]
+        if not _is_rows(source):
+            start = time.perf_counter()
+            drawn[p, 0] = source = _sample_block(source, n_rows, seed, p, 0)
+            seconds["sample"] += time.perf_counter() - start
+        start = time.perf_counter()
+        n_passes = generator.start_reduction(source)
+        seconds["fit"] += time.perf_counter() - start
+    synthetic = sum(n_rows for source, n_rows, _ in parts if not _is_rows(source))
+    keep = client is None and n_passes > 1 and keep_rows is not None and synthetic <= keep_rows
+    scattered = {}
+    for _ in range(n_passes):
+        if client is None:
+            root = _reduce_in_threads(generator, parts, seed, blocks, n_jobs, drawn, keep)
+        else:
+            root = _reduce_on_dask(client, generator, parts, seed, blocks, drawn, scattered)
+        stats, sample_s, fit_s = root
+        start = time.perf_counter()
+        generator.finish_statistics(stats)
+        seconds["fit"] += fit_s + time.perf_counter() - start
+        seconds["sample"] += sample_s
+    return generator, seconds["fit"], seconds["sample"]
+
+
+def _is_rows(source):
+    return isinstance(source, (pd.DataFrame, np.ndarray))
+
+
+def _warm_allocator():
+    """Allocate and free a 16 MiB array (no page is touched), so that block-sized temporaries come from the heap.
+
+    glibc's malloc maps every allocation above its mmap threshold (128 KiB at
+    start) afresh, and raises the threshold to the size of a mapped chunk
+    when it is freed (chunks below 32 MiB). Until such an array has been
+    freed, the temporaries of every block (a few MiB each) are mapped and
+    their pages faulted in anew: 10 generations of the MVN on Adult took
+    1.2 s instead of 0.6 s. Elsewhere this costs a map and an unmap per block.
+    (Dask's nanny fixes ``MALLOC_TRIM_THRESHOLD_`` in its workers, which
+    turns the adjustment off: see the docs on Dask workers.)
+    """
+    np.empty(2 * 2**20)
+
+
+def _leaf(generator, source, n_rows, seed, part, b, weight, rows=None):
+    """One block's ``(statistics, seconds sampling, seconds reducing)``; ``rows``: the block, if already drawn."""
+    _warm_allocator()
+    rows, sampled = _block_rows(source, n_rows, seed, part, b, rows)
+    start = time.perf_counter()
+    w = None if weight is None else np.full(len(rows), float(weight))
+    stats = generator.block_statistics(rows, w)
+    return stats, sampled, time.perf_counter() - start
+
+
+def _block_rows(source, n_rows, seed, part, b, rows=None):
+    """Block ``b`` of a part and the seconds spent drawing it."""
+    if rows is not None:
+        return rows, 0.0
+    if _is_rows(source):
+        return _slice_rows(source, b * BLOCK_SIZE, (b + 1) * BLOCK_SIZE), 0.0
+    start = time.perf_counter()
+    rows = _sample_block(source, n_rows, seed, part, b)
+    return rows, time.perf_counter() - start
+
+
+def _merge(generator, a, b):
+    start = time.perf_counter()
+    stats = generator.merge_statistics(a[0], b[0])
+    return stats, a[1] + b[1], a[2] + b[2] + time.perf_counter() - start
+
+
+def _reduce_in_threads(generator, parts, seed, blocks, n_jobs, drawn, keep):
+    """One pass in threads; ``drawn`` holds rows drawn earlier, and keeps the new ones when ``keep``."""
+    def leaf(block):
+        p, b = block
+        source, n_rows, weight = parts[p]
+        rows, sampled = _block_rows(source, n_rows, seed, p, b, drawn.get(block) if keep else drawn.pop(block, None))
+        if keep and not _is_rows(source):
+            drawn[block] = rows
+        stats, _, fit_s = _leaf(generator, source, n_rows, seed, p, b, weight, rows)
+        return stats, sampled, fit_s
+
+    return tree_reduce(_in_order(leaf, blocks, n_jobs), lambda a, b: _merge(generator, a, b))
+
+
+def _in_order(func, items, n_jobs):
+    """``func(item)`` for each item, in order, computed by ``n_jobs`` threads a few items ahead."""
+    from joblib import effective_n_jobs
+
+    n_jobs = effective_n_jobs(n_jobs)
+    if n_jobs == 1 or len(items) == 1:
+        yield from map(func, items)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(n_jobs) as pool:
+        ahead = deque()
+        for item in items:
+            ahead.append(pool.submit(func, item))
+            if len(ahead) >= 2 * n_jobs:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
+def _reduce_on_dask(client, generator, parts, seed, blocks, drawn, scattered):
+    """The tree of :func:`tree_reduce` as Dask tasks; ``scattered`` keeps the sources sent to the workers."""
+    # The generator changes between passes; the sources do not.
+    gen = client.scatter(generator, broadcast=True, hash=False)
+    for p, (source, _, _) in enumerate(parts):
+        if not _is_rows(source) and p not in scattered:
+            scattered[p] = client.scatter(source, broadcast=True, hash=False)
+
+    here = {(p, b) for p, b in blocks if _is_rows(parts[p][0]) or (p, b) in drawn}
+    # Every remote block is submitted before the blocks here are reduced, so the workers start at once.
+    remote = {(p, b): client.submit(_leaf, gen, scattered[p], parts[p][1], seed, p, b, parts[p][2], pure=False)
+              for p, b in blocks if (p, b) not in here}
+
+    def leaves():
+        for p, b in blocks:
+            if (p, b) in remote:
+                yield remote.pop((p, b))
+            else:  # rows here are reduced here: only statistics travel
+                source, n_rows, weight = parts[p]
+                yield _leaf(generator, source, n_rows, seed, p, b, weight, drawn.pop((p, b), None))
+
+    root = tree_reduce(leaves(), lambda a, b: client.submit(_merge, gen, a, b, pure=False))
+    return root.result() if hasattr(root, "result") else root

@@ -105,27 +105,6 @@ def _kl_gaussian(m_t, S_t, m_0, S_0):
     return float(0.5 * (tr + np.sum(z * z / w) - w.size + np.sum(np.log(w)) - logdet_t))
 
 
-def effective_rows(sizes, reservoir_size, chunk_rows):
-    """Rows a plain fit would need to match a chunked copula fit of ``sizes`` rows.
-
-    A generation of ``N > chunk_rows`` rows is fit in calls of ``chunk_rows``;
-    the last call estimates the correlation from its own ``c`` rows (weight 1)
-    and ``reservoir_size`` held rows standing for the ``N - c`` earlier ones
-    (weight ``(N - c) / reservoir_size`` each). Kish's effective size of those
-    weights, ``N**2 / ((N - c)**2 / reservoir_size + c)``, is the plain fit
-    with the same variance. ``N <= chunk_rows`` is one ``fit``: all rows.
-    """
-    sizes = np.asarray(sizes, dtype=np.int64)
-    if reservoir_size is None:
-        return sizes
-    n = sizes.astype(np.float64)
-    last = n - chunk_rows * np.floor((n - 1) / chunk_rows)
-    earlier = n - last
-    held = np.minimum(earlier, reservoir_size)
-    kish = n**2 / (earlier**2 / np.maximum(held, 1) + last)
-    return np.where(sizes > chunk_rows, np.minimum(np.floor(kish), sizes), sizes).astype(np.int64)
-
-
 def gaussian_chain(sizes, dim, ddof, n_reps, seed, pool="replace", store="full"):
     """The standard multivariate normal loop of ``sizes`` (docs/theory.rst), by exact simulation.
 
@@ -414,7 +393,7 @@ class LatentCorrelationBlock:
 
     exact = False
 
-    def __init__(self, name, R0, *, reservoir=None):
+    def __init__(self, name, R0):
         self.name = name
         R0 = np.asarray(R0, dtype=np.float64)
         w, V = np.linalg.eigh(R0)
@@ -424,10 +403,6 @@ class LatentCorrelationBlock:
         self.basis = V[:, keep] * np.sqrt(w[keep])
         self.d = int(keep.sum())
         self.p = R0.shape[0]
-        # (reservoir_size, chunk_rows) of a copula fit by RecursiveSynthesizer:
-        # a generation larger than one chunk is fit with partial_fit, whose
-        # correlation sees the last chunk and a reservoir for the earlier rows.
-        self.reservoir = reservoir
         self.n_params = self.p * (self.p - 1) // 2
         self.description = f"latent correlation of {name} ({self.p} columns, rank {self.d})"
 
@@ -465,8 +440,6 @@ class LatentCorrelationBlock:
 
     def simulate(self, sizes, n_reps, seed, pool="replace", last_only=False):
         sizes = np.asarray(sizes, dtype=np.int64)
-        if pool == "replace" and self.reservoir is not None and sizes.size > 1:
-            sizes = effective_rows(sizes, *self.reservoir)
         trivial = unsimulable(sizes, n_reps, self.min_size())
         if trivial is not None:
             return trivial

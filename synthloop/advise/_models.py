@@ -85,17 +85,13 @@ def _mvn_model(fitted, X, pool):
 
 
 def _copula_model(fitted, pool):
-    from ..sampling import default_chunk_rows
-
     specs = fitted.schema_.columns
     params = fitted.get_fitted_params()
     blocks = []
     d = rank(params["correlation"])
-    chunk = default_chunk_rows(len(specs))
     swaps = None
     if d > 1:
-        reservoir = None if fitted.reservoir_size is None else (fitted.reservoir_size, chunk)
-        latent = LatentCorrelationBlock("the copula", params["correlation"], reservoir=reservoir)
+        latent = LatentCorrelationBlock("the copula", params["correlation"])
         blocks.append(latent)
         reorderable = _frequency_ordered(fitted, specs, params)
         if reorderable:
@@ -110,18 +106,13 @@ def _copula_model(fitted, pool):
             numeric.append(spec.name)
     notes = ["the latent correlation is estimated from tied normal scores (Mehler inversion), noisier than "
              "the Gaussian sample correlation it is simulated as; the drift is calibrated on real runs"]
-    if fitted.reservoir_size is not None and pool == "replace":
-        notes.append(f"a generation of more than {chunk:,} rows (RecursiveSynthesizer's "
-                     "default chunk) is fit with partial_fit, whose latent correlation sees the last chunk and "
-                     f"reservoir_size={fitted.reservoir_size:,} rows for the earlier ones; it is simulated as a fit "
-                     "of Kish's effective number of rows")
-    elif fitted.reservoir_size is not None and d > 1:
-        # The Kish correction models one generation fit in chunks from scratch. With real rows kept, a pool
-        # past reservoir_size (accumulate continues the previous fit with partial_fit) reuses a reservoir of
-        # rows from earlier generations, which no size vector describes; only the calibration sees it.
-        notes.append(f"pool={pool!r}: the copula's reservoir is ignored; every pool is simulated as one "
-                     "plain fit of all its rows (real and synthetic), which understates the drift of pools "
-                     "past reservoir_size rows; the calibration runs use the same pool")
+    if pool == "accumulate" and fitted.reservoir_size is not None and d > 1:
+        # RecursiveSynthesizer fits every other pool exactly (the copula's two-pass block reduction);
+        # accumulate continues the previous fit with partial_fit, whose reservoir no size vector describes.
+        notes.append("pool='accumulate': the copula continues each fit with partial_fit, whose latent correlation "
+                     f"sees reservoir_size={fitted.reservoir_size:,} rows of the earlier generations; every pool is "
+                     "simulated as one plain fit of all its rows, which understates the drift of pools past "
+                     "reservoir_size rows; the calibration runs use the same pool")
     tied = _near_tied_levels(fitted, specs, params)
     if tied:
         notes.append(f"with categorical='frequency' the latent order of {tied} follows levels whose frequencies "

@@ -197,12 +197,11 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     [A]'s growth ``n_t ~ t^((1+s)/gamma)``; an interval reaching 0 (a bias
     that does not shrink) is said in the notes. ``spread`` matches the
     measured coefficient of variation. The exact parts are not touched. A
-    copula generation too large for one
-    :class:`~synthloop.RecursiveSynthesizer` chunk is fit with
-    ``partial_fit`` and its correlation sees the last chunk plus
-    ``reservoir_size`` rows; it is simulated as Kish's effective number of
-    rows (``pool="replace"`` only; other pools are simulated as one plain fit
-    of all their rows, see ``result.notes``).
+    copula generation is a plain fit of all its rows whatever its size
+    (:class:`~synthloop.RecursiveSynthesizer` fits it by the copula's exact
+    two-pass block reduction); under ``pool="accumulate"`` it continues the
+    previous fit with ``partial_fit`` and its reservoir, which the simulation
+    leaves out (see ``result.notes``).
 
     **Pools with real rows.** With ``"augment"`` or ``"accumulate"`` every
     pool holds the real rows, so the drift stays bounded as ``T`` grows
@@ -420,7 +419,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     closest = None
     if recommendation is None:
         closest = _closest(table)
-        notes.append(_why_none(table, budget_rows, calibration, model, generator, n_generations))
+        notes.append(_why_none(table, budget_rows, calibration))
     return ScheduleAdvice(
         table=table, recommendation=recommendation, closest=closest, predicted=pd.DataFrame(search["predicted"]),
         calibration=calibration or None, criterion=statement, method=model.method, notes=notes,
@@ -719,9 +718,8 @@ def _search_family(family, n_real, model, evaluate, n_generations, confidence, b
     return row
 
 
-def _why_none(table, budget_rows, calibration, model, generator, n_generations):
+def _why_none(table, budget_rows, calibration):
     """One line: why nothing is recommended, and what would work."""
-    reservoir = next((b.reservoir for b in model.blocks if getattr(b, "reservoir", None)), None)
     beyond = table.dropna(subset=["beyond_budget_rows"]) if "beyond_budget_rows" in table else table.iloc[:0]
     if len(beyond):
         r = beyond.sort_values("beyond_budget_rows").iloc[0]
@@ -730,12 +728,6 @@ def _why_none(table, budget_rows, calibration, model, generator, n_generations):
                 "synthetic rows")
     if calibration.get("bias_detected") and calibration.get("gamma_low", 1) <= 0.01:
         return "no setting meets the tolerance: the generator's bias does not shrink with n (see the notes)"
-    per_generation = table["total_rows"] / n_generations
-    if reservoir is not None and model.pool == "replace" and (per_generation > reservoir[1]).any():
-        return (f"no setting meets the tolerance: a generation of more than {reservoir[1]:,} rows is fit in chunks "
-                f"and its latent correlation sees reservoir_size={reservoir[0]:,} held rows, so more rows stop "
-                f"helping; raise {type(generator).__name__}(reservoir_size=...) (None keeps every row) or "
-                "RecursiveSynthesizer(chunk_size=...), or use fewer generations")
     if budget_rows is not None:
         return f"none within budget_rows={budget_rows:,}, and no setting of the searched grids meets the tolerance"
     if is_fresh_draws(model.pool):

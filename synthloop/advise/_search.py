@@ -101,8 +101,8 @@ class FamilySearch:
         """Index of the cheapest setting with ``P >= confidence`` (None if none).
 
         Bisection on the grid when its most expensive setting passes; a scan
-        from the cheapest when it does not (the probability need not grow
-        with the rows past one chunk of a copula fit by RecursiveSynthesizer).
+        from the cheapest when it does not (the probability then does not grow
+        with the rows).
         With real rows in the pool (augment, accumulate) the drift is small
         for few and for very many synthetic rows and largest in between; when
         the cheapest setting fails so does every one up to that peak, so the
@@ -113,8 +113,7 @@ class FamilySearch:
             return None
         lo, hi = 0, len(self.grid) - 1
         if self.prob(hi) < self.confidence:
-            # Not monotone (e.g. a copula generation just past one chunk drifts more than one just
-            # below it): scan from the cheapest setting instead.
+            # Not monotone: scan from the cheapest setting instead.
             return next((i for i in range(len(self.grid)) if self.prob(i) >= self.confidence), None)
         if self.prob(lo) >= self.confidence:
             return lo

@@ -184,6 +184,7 @@ class CategoricalGenerator(BaseGenerator):
 
     _supported_kinds = ALL_KINDS
     _allow_missing = True
+    _reduction_passes = 1
 
     _parameter_constraints: dict = {
         **BaseGenerator._parameter_constraints,
@@ -202,21 +203,48 @@ class CategoricalGenerator(BaseGenerator):
         self.random_state = random_state
 
     # -------------------------------------------------------------- statistics
+    # The statistics: ``{column: (keys, weights)}`` of each column's distinct encoded values,
+    # and for "joint" / "chain" the distinct rows with their weights (None for "independent").
     def _reset_statistics(self, table):
         d = len(table.schema.columns)
-        self._counts = {name: (np.empty(0), np.empty(0)) for name in table.schema.names}
-        self._rows = np.empty((0, d))
-        self._row_w = np.empty(0)
+        rows = None if self.structure == "independent" else (np.empty((0, d)), np.empty(0))
+        self._stats = ({name: (np.empty(0), np.empty(0)) for name in table.schema.names}, rows)
 
     def _update_statistics(self, table, sample_weight):
-        schema = table.schema
+        self._stats = self._merge_statistics(self._stats, self._block_statistics(table, sample_weight, 0), 0)
+
+    def _block_statistics(self, table, sample_weight, pass_):
         w = np.ones(table.n_rows) if sample_weight is None else sample_weight
-        counts, problems = {}, []
-        for spec in schema.columns:
-            keys, c = _group_values(np.asarray(table.columns[spec.name], dtype=np.float64), w)
-            old_k, old_c = self._counts[spec.name]
-            keys, c = _group_values(np.concatenate([old_k, keys]), np.concatenate([old_c, c]))
-            counts[spec.name] = (keys, c)
+        counts = {name: _group_values(np.asarray(table.columns[name], dtype=np.float64), w)
+                  for name in self.schema_.names}
+        rows = None
+        if self.structure != "independent":
+            rows = _group_rows([table.columns[n] for n in self.schema_.names], w, self._radices())
+        return counts, rows
+
+    def _merge_statistics(self, a, b, pass_):
+        counts = {name: _group_values(np.concatenate([a[0][name][0], b[0][name][0]]),
+                                      np.concatenate([a[0][name][1], b[0][name][1]])) for name in a[0]}
+        self._check_levels(counts)
+        rows = a[1]
+        if rows is not None and len(b[1][1]):
+            rows = b[1] if not len(rows[1]) else _group_rows(
+                [np.concatenate([old, new]) for old, new in zip(rows[0].T, b[1][0].T)],
+                np.concatenate([rows[1], b[1][1]]), self._radices())
+        return counts, rows
+
+    def _finish_statistics(self, stats, pass_):
+        self._check_levels(stats[0])
+        self._stats = stats
+        self._finalize()
+
+    def _radices(self):
+        return [len(spec.levels) + 1 if spec.kind in DISCRETE_KINDS else None for spec in self.schema_.columns]
+
+    def _check_levels(self, counts):
+        problems = []
+        for spec in self.schema_.columns:
+            keys, c = counts[spec.name]
             if spec.kind in _LIMITED_KINDS and self.max_levels is not None:
                 n_distinct = int(np.count_nonzero((c > 0) & ~np.isnan(keys)))
                 if n_distinct > self.max_levels:
@@ -230,21 +258,13 @@ class CategoricalGenerator(BaseGenerator):
                 "continuous: " + "; ".join(problems) + ". Bin them first (e.g. pd.cut or "
                 "sklearn's KBinsDiscretizer), model them with GaussianCopulaGenerator, or raise max_levels."
             )
-        if self.structure != "independent":
-            radices = [len(spec.levels) + 1 if spec.kind in DISCRETE_KINDS else None for spec in schema.columns]
-            rows, rw = _group_rows([table.columns[n] for n in schema.names], w, radices)
-            if len(self._row_w):
-                rows, rw = _group_rows([np.concatenate([old, new]) for old, new in zip(self._rows.T, rows.T)],
-                                       np.concatenate([self._row_w, rw]), radices)
-            self._rows, self._row_w = rows, rw
-        self._counts = counts
 
     def _finalize(self):
         a = float(self.smoothing)
         specs = self.schema_.columns
         self._levels, self._marginal_counts = [], []
         for spec in specs:
-            keys, c = self._counts[spec.name]
+            keys, c = self._stats[0][spec.name]
             levels = _level_keys(spec, keys, c)
             self._levels.append(levels)
             self._marginal_counts.append(_counts_on(levels, spec, keys, c))
@@ -263,8 +283,9 @@ class CategoricalGenerator(BaseGenerator):
         self._warn_copies()
 
     def _canonical_rows(self):
-        keep = self._row_w > 0
-        rows, rw = self._rows[keep], self._row_w[keep]
+        rows, rw = self._stats[1]
+        keep = rw > 0
+        rows, rw = rows[keep], rw[keep]
         idx = np.column_stack([_to_index(lv, spec, rows[:, j])
                                for j, (spec, lv) in enumerate(zip(self.schema_.columns, self._levels))])
         order = _lexsort_rows(idx, self._sizes)

@@ -68,7 +68,8 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         :meth:`partial_fit` learn every level they get.
     reservoir_size : int or None, default=100_000
         Rows that :meth:`partial_fit` keeps between calls to estimate the
-        correlation. Every call estimates it from the rows it was given plus
+        correlation (:meth:`fit` and the block reduction need none). Every
+        call estimates it from the rows it was given plus
         the rows kept from earlier calls: up to this many rows in all, that is
         every row, so chunked and one-call fits are equal; beyond it a
         weighted priority sample of this size stands for the earlier rows
@@ -146,6 +147,14 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
     (Scoring a sample against the marginals of all rows instead adds the
     sample's marginal mismatch: on Adult that doubled the variance.)
     :meth:`fit` holds every row, so its correlation is exact at any size.
+    So is the block reduction (:meth:`start_reduction`), without a
+    reservoir: a first pass over the blocks merges their value counts, a
+    second pass over the same blocks their score cross-products against the
+    finished marginals. :class:`~synthloop.RecursiveSynthesizer` fits every
+    generation so (except under the accumulate pool), so ``reservoir_size``
+    concerns direct ``partial_fit`` calls; a generator fitted by the
+    reduction holds no reservoir, and ``partial_fit`` on it estimates the
+    correlation from the new rows only.
 
     **Transformer.** :meth:`transform` maps rows to their scores, the
     conditional means above, and :meth:`inverse_transform` maps any latent
@@ -193,6 +202,9 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
 
     _supported_kinds = ALL_KINDS
     _allow_missing = True
+    # The block reduction has two passes over the same blocks: the marginal counts
+    # (pass 0), then the scores' cross-products against the finished marginals (pass 1).
+    _reduction_passes = 2
 
     _parameter_constraints: dict = {
         **BaseGenerator._parameter_constraints,
@@ -224,12 +236,8 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
                     f"{owner}: marginals must map fitted column names to one of {sorted(_FAMILIES)}; "
                     f"got unknown columns {unknown} and unknown families {bad}."
                 )
-        self._counts = {}
-        for spec in table.schema.columns:
-            if spec.kind in NUMERIC_KINDS:
-                self._counts[spec.name] = [np.empty(0), np.empty(0), 0.0]  # values, weights, missing
-            else:
-                self._counts[spec.name] = [None, np.zeros(len(spec.levels)), 0.0]
+        self._counts = {spec.name: (np.empty(0) if spec.kind in NUMERIC_KINDS else None, np.zeros(0), 0.0)
+                        for spec in table.schema.columns}
         # Private stream for the reservoir priorities: a child of the seed, so
         # the sampling stream is not advanced and fits stay reproducible.
         self._reservoir_rng = self.random_state_.spawn(1)[0]
@@ -241,39 +249,71 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
         self._res_n_sampled = 0  # leading reservoir rows that stand for max(w, tau) rows each
 
     def _update_statistics(self, table, sample_weight):
-        n = table.n_rows
-        w = np.ones(n) if sample_weight is None else sample_weight
-        u = 1.0 - self._reservoir_rng.random(n)  # in (0, 1], one draw per row whatever the chunking
+        w = np.ones(table.n_rows) if sample_weight is None else sample_weight
+        u = 1.0 - self._reservoir_rng.random(table.n_rows)  # in (0, 1], one draw per row whatever the chunking
+        self._counts = self._merge_statistics(self._counts, self._block_statistics(table, w, 0), 0)
+        # Every row of this call is kept until the correlation is estimated
+        # (_finalize); the reservoir bound applies between calls only.
         positive = w > 0
-        rows = np.empty((n, len(self.schema_.columns)))
-        for j, spec in enumerate(self.schema_.columns):
+        self._res_rows = np.concatenate([self._res_rows, self._encoded_rows(table)[positive]])
+        self._res_w = np.concatenate([self._res_w, w[positive]])
+        self._res_key = np.concatenate([self._res_key, w[positive] / u[positive]])
+
+    def _block_statistics(self, table, sample_weight, pass_):
+        """Pass 0: ``{column: (values or None, weights, missing weight)}``; pass 1: the score moments."""
+        w = np.ones(table.n_rows) if sample_weight is None else sample_weight
+        if pass_ == 1:
+            positive = w > 0
+            margs = [self.marginals_[name] for name in self.schema_.names]
+            return _score_moments(margs, self._encoded_rows(table)[positive], w[positive])
+        counts = {}
+        for spec in self.schema_.columns:
             col = table.columns[spec.name]
-            counts = self._counts[spec.name]
             if spec.kind in NUMERIC_KINDS:
                 x = np.asarray(col, dtype=np.float64)
                 miss = np.isnan(x)
-                counts[2] += float(w[miss].sum())
-                keep = ~miss & positive
-                vals = np.concatenate([counts[0], x[keep]])
-                wts = np.concatenate([counts[1], w[keep]])
-                uniq, inv = np.unique(vals, return_inverse=True)
-                counts[0], counts[1] = uniq, np.bincount(inv, weights=wts, minlength=uniq.size)
-                rows[:, j] = x
+                keep = ~miss & (w > 0)
+                values, inv = np.unique(x[keep], return_inverse=True)
+                counts[spec.name] = (values, np.bincount(inv, weights=w[keep], minlength=values.size),
+                                     float(w[miss].sum()))
             else:
                 codes = np.asarray(col, dtype=np.int64)
                 miss = codes < 0
-                counts[2] += float(w[miss].sum())
-                size = max(len(spec.levels), counts[1].size)
-                add = np.bincount(codes[~miss], weights=w[~miss], minlength=size)
-                old = np.zeros(size)
-                old[: counts[1].size] = counts[1]
-                counts[1] = old + add
-                rows[:, j] = codes
-        # Every row of this call is kept until the correlation is estimated
-        # (_finalize); the reservoir bound applies between calls only.
-        self._res_rows = np.concatenate([self._res_rows, rows[positive]])
-        self._res_w = np.concatenate([self._res_w, w[positive]])
-        self._res_key = np.concatenate([self._res_key, w[positive] / u[positive]])
+                counts[spec.name] = (None, np.bincount(codes[~miss], weights=w[~miss], minlength=len(spec.levels)),
+                                     float(w[miss].sum()))
+        return counts
+
+    def _merge_statistics(self, a, b, pass_):
+        if pass_ == 1:
+            return tuple(x + y for x, y in zip(a, b))
+        out = {}
+        for name, (values_a, weights_a, missing_a) in a.items():
+            values_b, weights_b, missing_b = b[name]
+            if values_a is None:  # level codes: string levels may have been added since a
+                weights = np.zeros(max(weights_a.size, weights_b.size))
+                weights[: weights_a.size] += weights_a
+                weights[: weights_b.size] += weights_b
+                out[name] = (None, weights, missing_a + missing_b)
+                continue
+            values, inv = np.unique(np.concatenate([values_a, values_b]), return_inverse=True)
+            weights = np.bincount(inv, weights=np.concatenate([weights_a, weights_b]), minlength=values.size)
+            out[name] = (values, weights, missing_a + missing_b)
+        return out
+
+    def _finish_statistics(self, stats, pass_):
+        if pass_ == 0:
+            self._counts = stats
+            self._fit_marginals()
+        else:
+            self._set_correlation(_moments_correlation(
+                [self.marginals_[name] for name in self.schema_.names], *stats))
+
+    def _encoded_rows(self, table):
+        """The encoded columns as one float matrix (level codes as floats), the rows the correlation scores."""
+        rows = np.empty((table.n_rows, len(self.schema_.columns)))
+        for j, name in enumerate(self.schema_.names):
+            rows[:, j] = table.columns[name]
+        return rows
 
     def _update(self, table, weights):
         super()._update(table, weights)
@@ -295,6 +335,15 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
 
     # --------------------------------------------------------------- finalize
     def _finalize(self):
+        self._fit_marginals()
+        self._set_correlation(self._estimate_correlation())
+
+    def _set_correlation(self, R):
+        self.correlation_ = R
+        vals, vecs = np.linalg.eigh(R)
+        self._factor = vecs * np.sqrt(np.clip(vals, 0.0, None))
+
+    def _fit_marginals(self):
         owner = type(self).__name__
         family = self.marginals if isinstance(self.marginals, str) else None
         too_many = []
@@ -326,9 +375,6 @@ class GaussianCopulaGenerator(OneToOneFeatureMixin, TransformerMixin, BaseGenera
                 + ", ".join(too_many) + ". Drop identifier-like columns, merge rare levels, "
                 "or raise max_categories (None accepts any number)."
             )
-        self.correlation_ = self._estimate_correlation()
-        vals, vecs = np.linalg.eigh(self.correlation_)
-        self._factor = vecs * np.sqrt(np.clip(vals, 0.0, None))
 
     def _estimate_correlation(self):
         margs = [self.marginals_[name] for name in self.schema_.names]
@@ -520,6 +566,11 @@ def _latent_correlation(margs, rows, w, n_eff=None):
     ``n_eff`` is the number of independent rows behind the estimate (for the
     standard errors); None reads ``w`` as frequency weights (their sum).
     """
+    return _moments_correlation(margs, *_score_moments(margs, rows, w), n_eff=n_eff)
+
+
+def _score_moments(margs, rows, w):
+    """``(sum w s s', sum w s^2 s'^2, sum w)`` of the scores ``s`` of encoded ``rows``: they add over blocks of rows."""
     d = len(margs)
     M = np.zeros((d, d))
     Q = np.zeros((d, d))  # E[s_i^2 s_j^2]: the spread of each product, for the inversion's standard error
@@ -529,9 +580,15 @@ def _latent_correlation(margs, rows, w, n_eff=None):
         ws = S * w[start:start + _SCORE_BLOCK, None]
         M += ws.T @ S
         Q += (ws * S).T @ (S * S)
-    total = max(w.sum(), 1e-300)
-    M /= total
-    Q /= total
+    return M, Q, w.sum()
+
+
+def _moments_correlation(margs, M, Q, total, n_eff=None):
+    """The latent correlation from the score moments of :func:`_score_moments`."""
+    d = len(margs)
+    total = max(total, 1e-300)
+    M = M / total
+    Q = Q / total
     n_eff = total if n_eff is None else n_eff
     var = np.array([m.variance for m in margs])
     sd_emp = np.sqrt(np.diag(M))

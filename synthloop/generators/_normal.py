@@ -100,6 +100,7 @@ class MultivariateNormalGenerator(BaseGenerator):
 
     _supported_kinds = NUMERIC_KINDS
     _allow_missing = False
+    _reduction_passes = 1
 
     _parameter_constraints: dict = {
         **BaseGenerator._parameter_constraints,
@@ -123,33 +124,45 @@ class MultivariateNormalGenerator(BaseGenerator):
         return TableSchema(columns, is_frame=schema.is_frame)
 
     def _reset_statistics(self, table):
-        d = len(table.schema.columns)
-        self._w = 0.0  # total weight
-        self._w2 = 0.0  # total squared weight (for the unbiased weighted estimator)
-        self._mean = np.zeros(d)
-        self._m2 = np.zeros((d, d))  # weighted centred cross-products
+        self._stats = _no_rows(len(table.schema.columns))
 
     def _update_statistics(self, table, sample_weight):
+        self._stats = self._merge_statistics(self._stats, self._block_statistics(table, sample_weight, 0), 0)
+
+    def _block_statistics(self, table, sample_weight, pass_):
         X = table.numeric()
         w = np.ones(len(X)) if sample_weight is None else sample_weight
         wb = w.sum()
         if wb == 0:
-            return
+            return _no_rows(X.shape[1])
         # Values too large for their squares overflow here; _finalize names the columns.
         with np.errstate(over="ignore", invalid="ignore"):
-            mean_b = w @ X / wb
-            Xc = X - mean_b
-            m2_b = (Xc * w[:, None]).T @ Xc
-            # Chan et al.'s pairwise merge: exact for any split of the rows.
-            delta = mean_b - self._mean
-            total = self._w + wb
-            self._m2 += m2_b + np.outer(delta, delta) * (self._w * wb / total)
-            self._mean += delta * (wb / total)
-        self._w = total
-        self._w2 += float(w @ w)
+            mean = w @ X / wb
+            Xc = X - mean
+            m2 = (Xc * w[:, None]).T @ Xc
+        return wb, float(w @ w), mean, m2
+
+    def _merge_statistics(self, a, b, pass_):
+        # Chan et al.'s pairwise merge of (total weight, total squared weight, mean, weighted
+        # centred cross-products): exact for any split of the rows.
+        w_a, w2_a, mean_a, m2_a = a
+        w_b, w2_b, mean_b, m2_b = b
+        if w_b == 0:
+            return a
+        with np.errstate(over="ignore", invalid="ignore"):
+            delta = mean_b - mean_a
+            total = w_a + w_b
+            m2 = m2_a + (m2_b + np.outer(delta, delta) * (w_a * w_b / total))
+            mean = mean_a + delta * (w_b / total)
+        return total, w2_a + w2_b, mean, m2
+
+    def _finish_statistics(self, stats, pass_):
+        self._stats = stats
+        self._finalize()
 
     def _finalize(self):
-        overflow = ~np.isfinite(self._m2).all(axis=1) | ~np.isfinite(self._mean)
+        n, _, mean, m2 = self._stats
+        overflow = ~np.isfinite(m2).all(axis=1) | ~np.isfinite(mean)
         if overflow.any():
             names = [name for name, bad in zip(self.schema_.names, overflow) if bad]
             raise ValueError(
@@ -158,7 +171,6 @@ class MultivariateNormalGenerator(BaseGenerator):
                 "NaN samples. Rescale them, e.g. divide by a power of ten, to keep their values below "
                 "about 1e150."
             )
-        n = self._w
         if self.covariance == "unbiased":
             if n <= 1:
                 raise ValueError(
@@ -167,12 +179,12 @@ class MultivariateNormalGenerator(BaseGenerator):
                     "Use covariance='mle' to fit a single row."
                 )
             # Frequency weights: divide by (sum w - 1), the unbiased estimator.
-            cov = self._m2 / (n - 1)
+            cov = m2 / (n - 1)
         else:
-            cov = self._m2 / n
+            cov = m2 / n
             if self.covariance == "ledoit-wolf":
-                cov = _ledoit_wolf_shrink(cov, self._w)
-        self.mean_ = self._mean.copy()
+                cov = _ledoit_wolf_shrink(cov, n)
+        self.mean_ = mean.copy()
         self.covariance_ = cov
         vals, vecs = np.linalg.eigh(cov)
         # Collapse gives zero or slightly negative eigenvalues: clip them, so a
@@ -193,6 +205,11 @@ class MultivariateNormalGenerator(BaseGenerator):
 
     def _parameter_vector(self):
         return np.concatenate([self.mean_, self.covariance_[np.triu_indices_from(self.covariance_)]])
+
+
+def _no_rows(d):
+    """The statistics of no rows."""
+    return 0.0, 0.0, np.zeros(d), np.zeros((d, d))
 
 
 def _ledoit_wolf_shrink(emp_cov, n):

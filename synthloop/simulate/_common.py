@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 
 from ..schedules import check_schedule
 
@@ -54,19 +55,22 @@ def seed_record(root, n_reps):
 def run_blocks(func, n_reps, n_jobs, *, require=None, **kwargs):
     """Run ``func(block, size, **kwargs)`` over fixed blocks; list of results in block order.
 
-    ``require="sharedmem"`` keeps the blocks in threads even when
-    ``joblib.parallel_config`` asks for processes: for blocks that write into
-    shared output arrays.
+    ``require="sharedmem"`` runs the blocks in threads, whatever
+    ``joblib.parallel_config`` says: for blocks that write into shared output
+    arrays. Other blocks go through joblib, which may choose another backend.
     """
     sizes = [min(REPLICATIONS_PER_BLOCK, n_reps - b * REPLICATIONS_PER_BLOCK) for b in range(-(-n_reps // REPLICATIONS_PER_BLOCK))]
     if n_jobs in (None, 1) or len(sizes) == 1:
         return [func(b, s, **kwargs) for b, s in enumerate(sizes)]
+    if require == "sharedmem":
+        # A plain thread pool: joblib's dispatch cost ~8 ms per call, a tenth of
+        # a simulate_gaussian run of the [A] Figure-3 grid on two threads.
+        with ThreadPoolExecutor(min(effective_n_jobs(n_jobs), len(sizes))) as pool:
+            return list(pool.map(lambda job: func(*job, **kwargs), enumerate(sizes)))
     # numpy's bulk random draws and large ufuncs release the GIL, so threads
     # avoid process start-up and pickling of results; joblib.parallel_config
     # can still choose another backend.
-    return Parallel(n_jobs=n_jobs, prefer="threads", require=require)(
-        delayed(func)(b, s, **kwargs) for b, s in enumerate(sizes)
-    )
+    return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(b, s, **kwargs) for b, s in enumerate(sizes))
 
 
 # -- validation -----------------------------------------------------------

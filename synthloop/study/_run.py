@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from ..utils._dask import dask_client
 from ._cells import expand_cells, prepare_payloads, run_cell
 from ._config import load_config
 from ._store import ResultsStore
@@ -46,7 +47,7 @@ def run_study(config, out_dir, *, n_jobs=None, backend="loky", scheduler=None, r
         means 1; -1 all cores.
     backend : {"loky", "dask"}, default="loky"
         ``"dask"`` needs ``pip install synthloop[dask]``. With
-        ``scheduler=None`` it starts an in-process local cluster (no network port).
+        ``scheduler=None`` it starts an in-process local cluster (no worker processes).
     scheduler : str, distributed.Client or None, default=None
         With ``backend="dask"``: the address of an existing scheduler
         (``"tcp://10.0.0.5:8786"``) or a connected Client. The workers need
@@ -142,23 +143,9 @@ def _execute(cells, payload_of, data, meta, jobs, backend, scheduler):
 
 
 def _execute_dask(cells, payload_of, data, meta, jobs, scheduler):
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise ImportError("run_study(backend='dask') needs dask and distributed: "
-                          "pip install 'synthloop[dask]'") from None
-    owned = []
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=1, threads_per_worker=jobs, processes=False,
-                               dashboard_address=None)
-        client = Client(cluster)
-        owned = [client, cluster]
-    elif isinstance(scheduler, str):
-        client = Client(scheduler)
-        owned = [client]
-    else:
-        client = scheduler
-    try:
+    with dask_client(scheduler, jobs, "run_study") as client:
+        from distributed import as_completed
+
         # Keep at most `jobs` cells in flight so a killed run loses no more than that.
         pending = list(reversed(cells))
         futures = as_completed()
@@ -170,6 +157,3 @@ def _execute_dask(cells, payload_of, data, meta, jobs, scheduler):
             if pending:
                 cell = pending.pop()
                 futures.add(client.submit(_safe_run, cell, payload_of(cell), data, meta, pure=False))
-    finally:
-        for obj in owned:
-            obj.close()

@@ -56,9 +56,9 @@ def test_replace_pool_is_the_recursion_on_its_recorded_variates(schedule, ddof):
     # docs/theory.rst, "Gaussian estimation" written out generation by generation, on the variates the
     # recorded seeds give: block b draws Z from child (b, 0) and chi^2_{n_t - 1}
     # from child (b, 1), (replication, generation) row-major. The in-place,
-    # chunked implementation must be this recursion up to rounding, for the
+    # vectorised implementation must be this recursion up to rounding, for the
     # scalar-shape (constant) and per-generation-shape (linear) draws, and
-    # across blocks and chunks (1500 replications: two blocks, the last chunk short).
+    # across blocks (1500 replications: two blocks, the last one short).
     T, n0, n_reps, mean, var = 12, 10, 1500, 1.0, 2.0
     sim = simulate_gaussian(T, schedule=schedule, n0=n0, ddof=ddof, mean=mean, var=var,
                             n_reps=n_reps, random_state=5)
