@@ -17,6 +17,7 @@ workers or the backend.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections import deque
@@ -136,7 +137,7 @@ def _slice_rows(rows, start, stop):
 
 
 # ------------------------------------------------------------------ block reduction
-def tree_reduce(items, merge):
+def tree_reduce(items, merge, *, sizes=None):
     """Merge ``items`` two by two in a fixed tree, consuming them in order.
 
     The tree is the one of merging neighbours level by level: items 0 and 1,
@@ -153,6 +154,12 @@ def tree_reduce(items, merge):
         Leaves, in order (at least one).
     merge : callable
         ``merge(left, right)``.
+    sizes : iterable of int or None, default=None
+        The number of leaves each item stands for (None: one each). An item
+        of ``s`` leaves is their subtree, already merged: ``s`` a power of two
+        and the item's first leaf at a multiple of ``s``. The root is the same
+        as that of the leaves themselves, merge for merge, so a subtree can be
+        reduced where its leaves are computed.
 
     Returns
     -------
@@ -164,10 +171,16 @@ def tree_reduce(items, merge):
     >>> from synthloop.sampling import tree_reduce
     >>> tree_reduce("abcde", lambda a, b: f"({a}{b})")
     '(((ab)(cd))e)'
+    >>> tree_reduce(["((ab)(cd))", "e"], lambda a, b: f"({a}{b})", sizes=[4, 1])
+    '(((ab)(cd))e)'
     """
     stack = []  # (number of leaves, subtree): the sizes are decreasing powers of two
-    for item in items:
-        size = 1
+    leaves = 0
+    for item, size in zip(items, itertools.repeat(1) if sizes is None else sizes):
+        if size & (size - 1) or leaves % size:
+            raise ValueError(f"tree_reduce: an item of {size} leaves must be a power of two starting at a multiple "
+                             f"of it; this one starts at leaf {leaves}.")
+        leaves += size
         while stack and stack[-1][0] == size:
             item = merge(stack.pop()[1], item)
             size *= 2
@@ -358,26 +371,67 @@ def _in_order(func, items, n_jobs):
             yield ahead.popleft().result()
 
 
+def _subtree(generator, source, n_rows, seed, part, first, size, weight):
+    """Blocks ``first, ..., first + size - 1`` of one part, reduced where they are drawn (one Dask task)."""
+    return tree_reduce((_leaf(generator, source, n_rows, seed, part, b, weight) for b in range(first, first + size)),
+                       lambda a, b: _merge(generator, a, b))
+
+
+def _subtrees(blocks, remote, largest):
+    """Cut the leaves into ``(index of the first, number)``: runs of ``remote`` blocks of one part as aligned
+    subtrees of at most ``largest`` leaves (a power of two), every other block alone."""
+    out, i = [], 0
+    while i < len(blocks):
+        size = 1
+        if blocks[i] in remote:
+            p = blocks[i][0]
+            size = largest
+            while size > 1 and (i % size or i + size > len(blocks)
+                                or not all(blk in remote and blk[0] == p for blk in blocks[i:i + size])):
+                size //= 2
+        out.append((i, size))
+        i += size
+    return out
+
+
 def _reduce_on_dask(client, generator, parts, seed, blocks, drawn, scattered):
-    """The tree of :func:`tree_reduce` as Dask tasks; ``scattered`` keeps the sources sent to the workers."""
+    """The tree of :func:`tree_reduce` as Dask tasks; ``scattered`` keeps the sources sent to the workers.
+
+    A task reduces an aligned subtree of consecutive blocks of one source
+    (:func:`_subtrees`), so that a task does enough work to pay for its
+    scheduling (a block of the MVN on Adult takes about 7 ms, a Dask task
+    costs about a millisecond, and a merge another task); the subtrees are
+    those of the whole tree, so the root does not depend on their size, nor
+    on the number of workers that sets it.
+    """
     # The generator changes between passes; the sources do not.
     gen = client.scatter(generator, broadcast=True, hash=False)
     for p, (source, _, _) in enumerate(parts):
         if not _is_rows(source) and p not in scattered:
             scattered[p] = client.scatter(source, broadcast=True, hash=False)
 
-    here = {(p, b) for p, b in blocks if _is_rows(parts[p][0]) or (p, b) in drawn}
-    # Every remote block is submitted before the blocks here are reduced, so the workers start at once.
-    remote = {(p, b): client.submit(_leaf, gen, scattered[p], parts[p][1], seed, p, b, parts[p][2], pure=False)
-              for p, b in blocks if (p, b) not in here}
+    remote = {(p, b) for p, b in blocks if not _is_rows(parts[p][0]) and (p, b) not in drawn}
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    # Four tasks per worker at least (for balance), at most 64 blocks (4M rows) per task.
+    largest = 2 ** max(0, min(6, (len(remote) // (4 * workers)).bit_length() - 1))
+    groups = _subtrees(blocks, remote, largest)
+    # Every remote task is submitted before the blocks here are reduced, so the workers start at once.
+    tasks = {}
+    for i, size in groups:
+        p, b = blocks[i]
+        if blocks[i] in remote:
+            source, n_rows, weight = parts[p]
+            tasks[i] = client.submit(_subtree, gen, scattered[p], n_rows, seed, p, b, size, weight, pure=False)
 
-    def leaves():
-        for p, b in blocks:
-            if (p, b) in remote:
-                yield remote.pop((p, b))
+    def items():
+        for i, _ in groups:
+            if i in tasks:
+                yield tasks.pop(i)
             else:  # rows here are reduced here: only statistics travel
+                p, b = blocks[i]
                 source, n_rows, weight = parts[p]
                 yield _leaf(generator, source, n_rows, seed, p, b, weight, drawn.pop((p, b), None))
 
-    root = tree_reduce(leaves(), lambda a, b: client.submit(_merge, gen, a, b, pure=False))
+    root = tree_reduce(items(), lambda a, b: client.submit(_merge, gen, a, b, pure=False),
+                       sizes=[size for _, size in groups])
     return root.result() if hasattr(root, "result") else root

@@ -75,6 +75,28 @@ def test_tree_reduce_merges_neighbours_level_by_level():
         tree_reduce([], merge)
 
 
+def test_tree_reduce_takes_aligned_subtrees_for_their_leaves():
+    def merge(a, b):
+        return f"({a} {b})"
+
+    rng = np.random.default_rng(0)
+    for n in range(1, 70):
+        leaves = [str(i) for i in range(n)]
+        for largest in (1, 2, 4, 8, 16):
+            items, sizes, i = [], [], 0
+            while i < n:  # a random aligned cut, as _subtrees makes them
+                size = int(rng.choice([s for s in (1, 2, 4, 8, 16) if s <= largest and not i % s and i + s <= n]))
+                items.append(tree_reduce(leaves[i:i + size], merge))
+                sizes.append(size)
+                i += size
+            assert tree_reduce(items, merge, sizes=sizes) == tree_reduce(leaves, merge)
+    with pytest.raises(ValueError, match="an item of 2 leaves must be a power of two starting at a multiple of it; "
+                                         "this one starts at leaf 1"):
+        tree_reduce("abc", merge, sizes=[1, 2])
+    with pytest.raises(ValueError, match="an item of 3 leaves"):
+        tree_reduce("ab", merge, sizes=[3, 1])
+
+
 @pytest.fixture(scope="module")
 def threads():
     return {name: _run(name) for name in MODELS}
@@ -138,6 +160,20 @@ def test_a_dask_cluster_fits_what_threads_fit_whatever_its_workers(threads, clus
         for p, q in zip(base.parameters_, rs.parameters_):
             _assert_same_params(p, q, rtol)
         assert list(rs.history_["n_train"]) == list(base.history_["n_train"])
+
+
+def test_dask_tasks_of_many_blocks_reduce_the_same_tree(clusters):
+    # 3 blocks of rows here and 37 drawn on the workers: tasks of 8 blocks on one worker, 4 on two.
+    from distributed import Client
+
+    X = np.random.default_rng(1).normal(size=(3 * BLOCK_SIZE - 7, 2))
+    source = MultivariateNormalGenerator().fit(X[:500])
+    parts = [(X, len(X), 0.5), (source, 37 * BLOCK_SIZE - 11, 1.5)]
+    here = fit_blocks(MultivariateNormalGenerator(), parts, seed=4)
+    for address in clusters:
+        with Client(address) as client:
+            there = fit_blocks(MultivariateNormalGenerator(), parts, seed=4, client=client)
+        _assert_same_params(here.get_fitted_params(), there.get_fitted_params())
 
 
 def test_dask_with_no_scheduler_runs_an_in_process_cluster(threads):
