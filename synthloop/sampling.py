@@ -377,18 +377,26 @@ def _subtree(generator, source, n_rows, seed, part, first, size, weight):
                        lambda a, b: _merge(generator, a, b))
 
 
-def _subtrees(blocks, remote, largest):
+def _subtrees(blocks, remote, workers):
     """Cut the leaves into ``(index of the first, number)``: runs of ``remote`` blocks of one part as aligned
-    subtrees of at most ``largest`` leaves (a power of two), every other block alone."""
+    subtrees (a power of two of them), every other block alone.
+
+    The subtrees shrink towards the end (guided self-scheduling): each takes at most a
+    ``4 * workers``-th of the remote blocks still to come (and at most 64), so a task does
+    enough work to pay for its scheduling while the last tasks, which workers finish
+    at different times, are small.
+    """
     out, i = [], 0
+    left = sum(blk in remote for blk in blocks)
     while i < len(blocks):
         size = 1
         if blocks[i] in remote:
             p = blocks[i][0]
-            size = largest
+            size = 2 ** max(0, min(6, (left // (4 * workers)).bit_length() - 1))
             while size > 1 and (i % size or i + size > len(blocks)
                                 or not all(blk in remote and blk[0] == p for blk in blocks[i:i + size])):
                 size //= 2
+            left -= size
         out.append((i, size))
         i += size
     return out
@@ -401,8 +409,8 @@ def _reduce_on_dask(client, generator, parts, seed, blocks, drawn, scattered):
     (:func:`_subtrees`), so that a task does enough work to pay for its
     scheduling (a block of the MVN on Adult takes about 7 ms, a Dask task
     costs about a millisecond, and a merge another task); the subtrees are
-    those of the whole tree, so the root does not depend on their size, nor
-    on the number of workers that sets it.
+    those of the whole tree, so the root does not depend on their sizes, nor
+    on the number of workers that sets them.
     """
     # The generator changes between passes; the sources do not.
     gen = client.scatter(generator, broadcast=True, hash=False)
@@ -412,9 +420,7 @@ def _reduce_on_dask(client, generator, parts, seed, blocks, drawn, scattered):
 
     remote = {(p, b) for p, b in blocks if not _is_rows(parts[p][0]) and (p, b) not in drawn}
     workers = max(1, len(client.scheduler_info().get("workers", {})))
-    # Four tasks per worker at least (for balance), at most 64 blocks (4M rows) per task.
-    largest = 2 ** max(0, min(6, (len(remote) // (4 * workers)).bit_length() - 1))
-    groups = _subtrees(blocks, remote, largest)
+    groups = _subtrees(blocks, remote, workers)
     # Every remote task is submitted before the blocks here are reduced, so the workers start at once.
     tasks = {}
     for i, size in groups:
