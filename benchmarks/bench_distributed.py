@@ -26,9 +26,10 @@ the ``MALLOC_TRIM_THRESHOLD_=65536`` that Dask's nanny sets in its workers
 Every run's last-generation parameters are hashed: the table says whether all
 configurations fitted the same bytes.
 
-``--scale s`` runs ``n_t = round(32,561 s) t^2``; the stored results use
-``--scale 1`` for the MVN and a smaller scale for the copula when the full
-schedule does not fit the time at hand (the output names the scale).
+``--scale s`` runs ``n_t = round(32,561 s) t^2``; the stored results are at
+``--scale 1``, with 3 runs of each configuration for the MVN and 1 for the
+copula (a copula run takes about 8 minutes on one core), other jobs on the
+machine paused while they ran.
 
 Run: ``.venv/bin/python benchmarks/bench_distributed.py [--repeats 3] [--only copula] [--scale 1]``.
 Results go to ``benchmarks/results/distributed.json`` and ``distributed.txt``.

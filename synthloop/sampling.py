@@ -304,8 +304,9 @@ def _warm_allocator():
     freed, the temporaries of every block (a few MiB each) are mapped and
     their pages faulted in anew: 10 generations of the MVN on Adult took
     1.2 s instead of 0.6 s. Elsewhere this costs a map and an unmap per block.
-    (Dask's nanny fixes ``MALLOC_TRIM_THRESHOLD_`` in its workers, which
-    turns the adjustment off: see the docs on Dask workers.)
+    Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_`` in its workers, which
+    turns the adjustment off: docs/recursive.rst ("Generations past one
+    machine") says how to start workers without it.
     """
     np.empty(2 * 2**20)
 
