@@ -24,6 +24,9 @@ NOT_RUN = {
     ("datasets.rst", "import openml"): "fills an openml cache from the network",
     ("datasets.rst", "from synthloop.datasets import load_openml"): "reads the reader's own cache "
                                                                      "(tests/datasets test the shipped one)",
+    ("recursive.rst", "rs = RecursiveSynthesizer(GaussianCopulaGenerator(), n_generations=30,"):
+        "connects to the reader's cluster (tests/test_recursive_blocks.py runs LocalClusters)",
+    ("recursive.rst", "import dask"): "changes the Dask configuration of the process that runs it",
 }
 
 

@@ -419,7 +419,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     closest = None
     if recommendation is None:
         closest = _closest(table)
-        notes.append(_why_none(table, budget_rows, calibration))
+        notes.append(_why_none(table, budget_rows, calibration, model))
     return ScheduleAdvice(
         table=table, recommendation=recommendation, closest=closest, predicted=pd.DataFrame(search["predicted"]),
         calibration=calibration or None, criterion=statement, method=model.method, notes=notes,
@@ -718,7 +718,7 @@ def _search_family(family, n_real, model, evaluate, n_generations, confidence, b
     return row
 
 
-def _why_none(table, budget_rows, calibration):
+def _why_none(table, budget_rows, calibration, model):
     """One line: why nothing is recommended, and what would work."""
     beyond = table.dropna(subset=["beyond_budget_rows"]) if "beyond_budget_rows" in table else table.iloc[:0]
     if len(beyond):
