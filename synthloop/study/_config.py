@@ -1,10 +1,12 @@
-"""Study configurations: strict TOML validation, the grid of cells, the config hash.
+"""Study configurations: strict TOML validation, the smoke copy, the config hash.
 
 A config is a TOML file (``experiments/<name>/config.toml``) with explicit
 seeds. Every key is checked: a misspelt key is an error naming it and the
 close match; an unknown generator model, schedule or pool lists the valid
-options. The validated config is a plain dict; its hash (SHA-256 of its
-canonical JSON) ties a results directory to it.
+options. The keys every study has are here; each kind's own are in its
+module (``study/kinds/``), found by the config's ``kind`` in ``KINDS``. The
+validated config is a plain dict; its hash (SHA-256 of its canonical JSON)
+ties a results directory to it.
 """
 
 from __future__ import annotations

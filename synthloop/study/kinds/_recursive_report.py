@@ -1,4 +1,5 @@
-"""The report of a ``kind = "recursive"`` study: utility per generation, verdicts, collapse curves.
+"""The report section of a ``kind = "recursive"`` study (``_recursive.py``): utility per generation, verdicts,
+collapse curves.
 
 Every interval is a 95% Student-t interval over the seeds, clipped to the
 range of its metric (:func:`synthloop.evaluation._intervals.mean_interval`);
