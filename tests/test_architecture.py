@@ -114,3 +114,41 @@ def test_imports_run_down_the_layers(path):
                 continue
             assert _layer(there) < _layer(here), (
                 f"{'.'.join(parts)} (layer {_layer(here)}: {here}) imports {target} (layer {_layer(there)})")
+
+
+#: Inside synthloop.study, lowest first (docs/architecture.rst, "A study kind"): a kind's module imports the
+#: schema words, the report pieces and the kind contract below it, never the registry, the config loader, the
+#: runner or the report that dispatch through the registry, so no import needs deferring or a function handed in.
+STUDY_LAYERS = [
+    ["_schema", "_html", "_store", "_bundled", "_compare", "kinds._base"],
+    ["kinds._recursive_report"],
+    ["kinds._recursive", "kinds._gaussian", "kinds._categorical"],
+    ["kinds"],
+    ["_config"],
+    ["_run", "_report"],
+    ["_readme"],
+    [""],
+]
+STUDY = PACKAGE / "study"
+
+
+def _study_module(path):
+    parts = path.relative_to(STUDY).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _study_layer(name):
+    return next((i for i, layer in enumerate(STUDY_LAYERS) if name in layer), None)
+
+
+@pytest.mark.parametrize("path", sorted(STUDY.rglob("*.py")), ids=lambda p: p.relative_to(STUDY).as_posix())
+def test_study_modules_import_down_their_layers(path):
+    here = _study_module(path)
+    assert _study_layer(here) is not None, f"study/{path.relative_to(STUDY)} is in no layer of STUDY_LAYERS"
+    for module, _ in _imports(path):  # deferred imports too: a cycle may not hide inside a function
+        if module != "synthloop.study" and not module.startswith("synthloop.study."):
+            continue
+        there = module.removeprefix("synthloop.study").removeprefix(".")
+        assert _study_layer(there) is not None, f"{module} is in no layer of STUDY_LAYERS"
+        assert _study_layer(there) < _study_layer(here), (
+            f"study.{here} (layer {_study_layer(here)}) imports study.{there} (layer {_study_layer(there)})")

@@ -37,8 +37,8 @@ def numbers(frame, config):
     """``{"experiment": {marker: text}, "top": {marker: text}}`` from the stored results."""
     from synthloop.evaluation._intervals import mean_interval
     from synthloop.study._readme import claim, markdown_table
-    from synthloop.study._recursive_report import (cell_verdicts, format_interval, paired_schedule_difference,
-                                                   verdict_table)
+    from synthloop.study.kinds._recursive_report import (cell_verdicts, format_interval,
+                                                         paired_schedule_difference, verdict_table)
 
     T = int(frame["generation"].max())
     gens, scheds, pools = list(config["generators"]), config["schedules"], config["pools"]

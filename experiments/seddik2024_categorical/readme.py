@@ -24,7 +24,7 @@ CONSTANTS = ()
 
 
 def numbers(frame, config):
-    from synthloop.study._categorical_cells import collapse_time_summary, partial_summary, simplex_summary
+    from synthloop.study.kinds._categorical import collapse_time_summary, partial_summary, simplex_summary
     from synthloop.study._readme import claim, markdown_table
     from synthloop.theory import drift_l1_bound
 

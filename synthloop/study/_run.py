@@ -3,19 +3,50 @@
 from __future__ import annotations
 
 import os
+import time
 
 from ..utils._dask import dask_client
-from ._cells import expand_cells, prepare_payloads, run_cell
 from ._config import load_config
 from ._store import ResultsStore
+from .kinds import KINDS
 
-__all__ = ["run_study", "StudyRunError"]
+__all__ = ["run_study", "StudyRunError", "expand_cells", "prepare_payloads", "run_cell", "TIMING_COLUMNS"]
 
 BACKENDS = ("loky", "dask")
+
+#: Columns that measure time: they differ between runs and are left out of equality checks.
+TIMING_COLUMNS = ("fit_seconds", "sample_seconds", "cell_seconds")
 
 
 class StudyRunError(RuntimeError):
     """Some cells failed; the others are stored."""
+
+
+def expand_cells(data):
+    """The list of cells of a validated config dict."""
+    return KINDS[data["kind"]].expand(data)
+
+
+def prepare_payloads(data, cells):
+    """A function ``cell -> payload`` (data shipped to the worker); loads tables once."""
+    prepare = KINDS[data["kind"]].prepare
+    return prepare(data, cells) if prepare is not None else (lambda cell: {})
+
+
+def run_cell(cell, payload, data, meta):
+    """Run one cell; return its rows with the config hash, versions and timing."""
+    from threadpoolctl import threadpool_limits
+
+    start = time.perf_counter()
+    # One thread per cell: cells are the unit of parallelism, and OpenMP pools
+    # (HistGradientBoosting) spinning on a busy machine are many times slower.
+    with threadpool_limits(1):
+        out = KINDS[data["kind"]].run(cell, payload, data)
+    out["cell_seconds"] = time.perf_counter() - start
+    out["config_hash"] = meta["config_hash"]
+    for name, version in meta["versions"].items():
+        out[f"version:{name}"] = version
+    return out
 
 
 def _safe_run(cell, payload, data, meta):

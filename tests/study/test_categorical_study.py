@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from synthloop.study import ConfigError, load_config, read_results, run_study
-from synthloop.study._categorical_cells import simplex_summary
+from synthloop.study.kinds._categorical import simplex_summary
 
 SIMPLEX = {"name": "simplex", "kind": "categorical", "seeds": [3],
            "simplex": {"tokens": 3, "context_length": 2, "n": 20, "generations": [0, 5],

@@ -8,8 +8,8 @@ import pytest
 
 from synthloop.evaluation._intervals import Interval, mean_interval
 from synthloop.study import load_config, make_report, read_results, run_study, smoke_config
-from synthloop.study._recursive_report import (HOLDS_MARGIN, cell_verdicts, change_verdict, collapse_figure,
-                                               utility_figure)
+from synthloop.study.kinds._recursive_report import (HOLDS_MARGIN, cell_verdicts, change_verdict, collapse_figure,
+                                                     utility_figure)
 
 plt = pytest.importorskip("matplotlib.pyplot")
 

@@ -15,7 +15,7 @@ import pytest
 import synthloop.study._store as store_module
 from synthloop.study import (StoreMismatchError, StoreWriteError, load_config, make_report, read_results,
                              run_study)
-from synthloop.study._cells import TIMING_COLUMNS
+from synthloop.study._run import TIMING_COLUMNS
 
 
 def _stored(cells):
@@ -228,7 +228,7 @@ def test_gaussian_cells_draw_independent_streams(gaussian_cfg):
     # One shared stream would give every schedule x ddof the same generation-0 fits: the comparisons with
     # the theory would be one check repeated, not independent ones.
     from synthloop.simulate import simulate_gaussian
-    from synthloop.study._cells import expand_cells
+    from synthloop.study._run import expand_cells
 
     cells = expand_cells(load_config(gaussian_cfg).data)
     assert len({c["cell_seed"] for c in cells}) == len(cells) == 8

@@ -1,44 +1,113 @@
-"""The cells of a study: the grid of each kind, and the function that runs one cell.
+"""The ``kind = "recursive"`` study: RecursiveSynthesizer on real tables, scored downstream per generation.
 
-Each kind provides ``expand(data) -> list of cells`` (dicts with a ``cell_id``
-and the cell's parameters, seeds included), ``prepare(data, cells)`` run once in
-the parent (loads the tables, so a bad path or unreadable CSV fails before any
-work), and ``run(cell, payload) -> DataFrame``. A cell depends only on its own
-parameters and recorded seeds, never on which worker runs it or when.
+One cell per dataset × generator × schedule × pool × seed: the generator is
+fitted on the real training split (generation 0), retrained for
+``n_generations`` generations as the schedule and pool say, and every
+generation's samples are scored by TSTR against TRTR on held-out real rows;
+the loop's collapse statistics (``history_``) are kept beside the scores. The
+report section (verdicts, intervals, figures) is ``_recursive_report.py``,
+which the experiments' README scripts also read.
 """
 
 from __future__ import annotations
 
-import re
-import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..exceptions import FailedScoresWarning
-from ..utils._random import child_seed
+from ...datasets import BUNDLED
+from ...exceptions import ConfigError, FailedScoresWarning
+from ...generators import GENERATORS, generator_class
+from .._schema import (any_table, error, integer, list_of, named_tables, number, pool_name, schedule_name, string,
+                       suggest, table_of)
+from ._base import StudyKind, cell_id, child_seed
+from ._recursive_report import recursive_report
 
-__all__ = ["expand_cells", "prepare_payloads", "run_cell", "TIMING_COLUMNS"]
+__all__ = ["KIND", "load_table", "generator_table"]
 
-#: Columns that measure time: they differ between runs and are left out of equality checks.
-TIMING_COLUMNS = ("fit_seconds", "sample_seconds", "cell_seconds")
-
-
-def _child_seed(seed, *keys):
-    # every key by its text (a generation index too), as the stored studies were seeded
-    return child_seed(int(seed), *map(str, keys))
-
-
-def _slug(text):
-    return re.sub(r"[^A-Za-z0-9._=-]+", "-", str(text)).strip("-")
+COLUMN_SETS = ("numeric", "categorical", "all")
+_GENERATOR_NAMES = [alias for name, (_, aliases) in GENERATORS.items() for alias in (name, *aliases)]
+ESTIMATORS = ("logistic_regression", "hist_gradient_boosting")
 
 
-def _cell_id(*parts):
-    return "__".join(_slug(p) for p in parts)
+# ------------------------------------------------------------------ schema
+def _dataset(v, where, source):
+    schema = {
+        "name": (string(), True),
+        "bundled": (string(BUNDLED, "bundled dataset"), False),
+        "path": (string(), False),
+        "target": (string(), True),
+        "n_rows": (integer(10), False),
+        "test_size": (number(0, 1, open_lo=True, open_hi=True), False),
+    }
+    d = table_of(schema)(v, where, source)
+    if ("bundled" in d) == ("path" in d):
+        raise error(source, where, "give exactly one of 'bundled' (one of "
+                    f"{list(BUNDLED)}) or 'path' (a .csv or .parquet file)")
+    if "path" in d:
+        p = Path(d["path"])
+        if p.suffix.lower() not in (".csv", ".parquet"):
+            raise error(source, f"{where}.path", f"expected a .csv or .parquet file, got {d['path']!r}")
+        base = Path(source).parent if source != "<config>" else Path.cwd()
+        full = p if p.is_absolute() else base / p
+        if not full.is_file():
+            raise error(source, f"{where}.path", f"dataset file {str(full)!r} does not exist")
+        d["path"] = str(full.resolve())
+    return d
 
 
-# ================================================================ recursive
-def _expand_recursive(d):
+def _generator_model(v, where, source):
+    try:
+        generator_class(v)
+    except ValueError as exc:
+        raise error(source, where, f"{exc}{suggest(v, list(_GENERATOR_NAMES)) if isinstance(v, str) else ''}") \
+            from None
+    return v
+
+
+def _generator(v, where, source):
+    d = table_of({
+        "model": (_generator_model, True),
+        "columns": (string(COLUMN_SETS, "column set"), False),
+        "params": (any_table, False),
+    })(v, where, source)
+    d.setdefault("columns", "all")
+    d.setdefault("params", {})
+    cls = generator_class(d["model"])
+    valid = sorted(k for k in cls().get_params() if k != "random_state")
+    for key in d["params"]:
+        if key not in valid:
+            raise ConfigError(f"{source}: {where}.params: {cls.__name__} has no parameter {key!r}"
+                              f"{suggest(key, valid)}; valid parameters are {valid}")
+    try:  # the values too, as fit would check them, so a bad one fails before any cell runs
+        cls(**d["params"])._validate_params()
+    except (ValueError, TypeError) as exc:
+        raise error(source, f"{where}.params", str(exc)) from None
+    return d
+
+
+SCHEMA = {
+    "n_generations": (integer(0), True),
+    "datasets": (list_of(_dataset, unique=False), True),
+    "generators": (named_tables(_generator), True),
+    "schedules": (list_of(schedule_name), True),
+    "pools": (list_of(pool_name), True),
+    "evaluation": (table_of({
+        "estimators": (list_of(string(ESTIMATORS, "estimator")), False),
+        "metrics": (list_of(string()), False),
+    }), False),
+}
+
+
+def check(d, source):
+    names = [ds["name"] for ds in d["datasets"]]
+    if len(set(names)) != len(names):
+        raise error(source, "datasets", f"dataset names must be unique, got {names}")
+
+
+# ------------------------------------------------------------------- cells
+def expand(d):
     cells = []
     for ds in d["datasets"]:
         for gname in d["generators"]:
@@ -46,24 +115,24 @@ def _expand_recursive(d):
                 for pool in d["pools"]:
                     for seed in d["seeds"]:
                         cells.append({
-                            "cell_id": _cell_id(ds["name"], gname, sched, pool, f"seed{seed}"),
+                            "cell_id": cell_id(ds["name"], gname, sched, pool, f"seed{seed}"),
                             "dataset": ds["name"], "generator": gname, "schedule": sched, "pool": pool,
                             "seed": seed,
                             # Common random numbers: the subsample, split, generation-0 fit and
                             # estimator seeds depend on (seed, dataset) only, so schedules and
                             # pools are compared on the same real rows.
-                            "subsample_seed": _child_seed(seed, ds["name"], "subsample"),
-                            "split_seed": _child_seed(seed, ds["name"], "split"),
-                            "synthesizer_seed": _child_seed(seed, ds["name"], "synthesizer"),
-                            "sample_seed": _child_seed(seed, ds["name"], "sample"),
-                            "evaluation_seed": _child_seed(seed, ds["name"], "evaluation"),
+                            "subsample_seed": child_seed(seed, ds["name"], "subsample"),
+                            "split_seed": child_seed(seed, ds["name"], "split"),
+                            "synthesizer_seed": child_seed(seed, ds["name"], "synthesizer"),
+                            "sample_seed": child_seed(seed, ds["name"], "sample"),
+                            "evaluation_seed": child_seed(seed, ds["name"], "evaluation"),
                         })
     return cells
 
 
 def load_table(ds):
     """The full table of a dataset entry (bundled name or path), with clear errors."""
-    from ..datasets import read_table
+    from ...datasets import read_table
 
     frame = read_table(ds.get("bundled", ds.get("path")), what=f"dataset {ds['name']!r}")
     if ds["target"] not in frame.columns:
@@ -75,7 +144,7 @@ def load_table(ds):
     return frame
 
 
-def _prepare_recursive(d, cells):
+def prepare(d, cells):
     """``{(dataset, seed): subsampled table}``: loaded once in the parent, shipped to workers."""
     tables = {ds["name"]: (ds, load_table(ds)) for ds in d["datasets"]}
     out = {}
@@ -113,7 +182,7 @@ def generator_table(frame, target, columns):
 
 
 def _estimators(names, task):
-    from ..evaluation._metrics import default_estimators
+    from ...evaluation._metrics import default_estimators
 
     est = default_estimators(task)
     if names is None:
@@ -122,12 +191,12 @@ def _estimators(names, task):
     return {n: est[aliases.get(n, n)] for n in names}
 
 
-def _run_recursive(cell, payload, d):
+def run(cell, payload, d):
     from sklearn.model_selection import train_test_split
 
     import synthloop
-    from ..evaluation import UtilityEvaluator
-    from ..generators import make_generator
+    from ...evaluation import UtilityEvaluator
+    from ...generators import make_generator
 
     ds = next(x for x in d["datasets"] if x["name"] == cell["dataset"])
     spec = d["generators"][cell["generator"]]
@@ -143,7 +212,7 @@ def _run_recursive(cell, payload, d):
                                         pool=cell["pool"], keep="all", random_state=cell["synthesizer_seed"])
     rs.fit(train)
     T = d["n_generations"]
-    frames = {str(g): rs.sample(len(train), generation=g, random_state=_child_seed(cell["sample_seed"], g))
+    frames = {str(g): rs.sample(len(train), generation=g, random_state=child_seed(cell["sample_seed"], g))
               for g in range(T + 1)}
     ev_cfg = d.get("evaluation", {})
     task_probe = UtilityEvaluator(target)._real_target(pd.concat([train[target], test[target]]), "study")["task"]
@@ -191,77 +260,22 @@ def _run_recursive(cell, payload, d):
     return pd.concat([out, detail.add_prefix("history:")], axis=1)
 
 
-# ================================================================= gaussian
-def _expand_gaussian(d):
-    # Each cell draws its own stream: cells sharing one would share their generation-0 fits, and the
-    # comparisons with the theory across schedules and ddofs would not be independent checks.
-    return [{"cell_id": _cell_id(sched, f"ddof{ddof}", f"seed{seed}"), "schedule": sched, "ddof": ddof,
-             "seed": seed, "cell_seed": _child_seed(seed, "gaussian", sched, ddof)}
-            for sched in d["schedules"] for ddof in d["ddofs"] for seed in d["seeds"]]
+def smoke(d):
+    d["n_generations"] = min(d["n_generations"], 2)
+    for ds in d["datasets"]:
+        ds["n_rows"] = min(ds.get("n_rows", 300), 300)
+    d["schedules"] = d["schedules"][:2]
+    d["pools"] = d["pools"][:2]
+    return (f"1 seed, {d['n_generations']} generation{'s' if d['n_generations'] != 1 else ''}, at most "
+            f"{max(ds['n_rows'] for ds in d['datasets'])} rows per dataset")
 
 
-def _run_gaussian(cell, payload, d):
-    from ..simulate import simulate_gaussian
-    from ..theory import improvement_probability
-
-    gens = sorted(d["generations"])
-    mean, var = d.get("mean", 0.0), d.get("var", 1.0)
-    sim = simulate_gaussian(max(gens), schedule=cell["schedule"], n0=d["n0"], mean=mean, var=var,
-                            ddof=cell["ddof"], n_reps=d["n_reps"], random_state=cell["cell_seed"])
-    summ = sim.summary(eps=d.get("eps", 0.05), generations=gens).reset_index()
-    out = pd.DataFrame({k: v for k, v in cell.items()}, index=range(len(summ)))
-    out = pd.concat([out, summ], axis=1)
-    err = np.abs(sim.means - mean)
-    out["improve"] = (err[:, gens] < err[:, [0]]).mean(axis=0)
-    out["improve_theory"] = improvement_probability(sim.sizes)[gens]
-    out["rows_generated"] = np.cumsum(sim.sizes[1:])[np.asarray(gens) - 1] if min(gens) > 0 else \
-        [int(sim.sizes[1:g + 1].sum()) for g in gens]
-    out["n_reps"] = d["n_reps"]
-    return out
+def run_size(results):
+    T = int(results["generation"].max())
+    rows = ", ".join(f"{ds} {int(r):,} rows" for ds, r in
+                     results.groupby("dataset", sort=False)["n_rows_real_train"].first().items())
+    return f"{T} generation{'s' if T != 1 else ''} after generation 0, real train split: {rows}"
 
 
-# ============================================================== categorical
-def _expand_categorical(d):
-    from ._categorical_cells import expand
-
-    return expand(d, _cell_id, _child_seed)
-
-
-def _run_categorical(cell, payload, d):
-    from ._categorical_cells import run
-
-    return run(cell, d)
-
-
-_KINDS = {
-    "recursive": (_expand_recursive, _prepare_recursive, _run_recursive),
-    "gaussian": (_expand_gaussian, None, _run_gaussian),
-    "categorical": (_expand_categorical, None, _run_categorical),
-}
-
-
-def expand_cells(data):
-    """The list of cells of a validated config dict."""
-    return _KINDS[data["kind"]][0](data)
-
-
-def prepare_payloads(data, cells):
-    """A function ``cell -> payload`` (data shipped to the worker); loads tables once."""
-    prep = _KINDS[data["kind"]][1]
-    return prep(data, cells) if prep is not None else (lambda cell: {})
-
-
-def run_cell(cell, payload, data, meta):
-    """Run one cell; return its rows with the config hash, versions and timing."""
-    from threadpoolctl import threadpool_limits
-
-    start = time.perf_counter()
-    # One thread per cell: cells are the unit of parallelism, and OpenMP pools
-    # (HistGradientBoosting) spinning on a busy machine are many times slower.
-    with threadpool_limits(1):
-        out = _KINDS[data["kind"]][2](cell, payload, data)
-    out["cell_seconds"] = time.perf_counter() - start
-    out["config_hash"] = meta["config_hash"]
-    for name, version in meta["versions"].items():
-        out[f"version:{name}"] = version
-    return out
+KIND = StudyKind("recursive", SCHEMA, expand=expand, run=run, smoke=smoke, run_size=run_size,
+                 report=recursive_report, prepare=prepare, check=check)

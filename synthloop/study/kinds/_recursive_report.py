@@ -1,4 +1,5 @@
-"""The report of a ``kind = "recursive"`` study: utility per generation, verdicts, collapse curves.
+"""The report section of a ``kind = "recursive"`` study (``_recursive.py``): utility per generation, verdicts,
+collapse curves.
 
 Every interval is a 95% Student-t interval over the seeds, clipped to the
 range of its metric (:func:`synthloop.evaluation._intervals.mean_interval`);
@@ -14,9 +15,10 @@ import html
 import numpy as np
 import pandas as pd
 
-from ..evaluation._intervals import change_range, mean_interval
-from ..evaluation._metrics import score_range
-from ..generators import MultivariateNormalGenerator, generator_class
+from ...evaluation._intervals import change_range, mean_interval
+from ...evaluation._metrics import score_range
+from ...generators import MultivariateNormalGenerator, generator_class
+from .._html import save, table
 
 __all__ = ["recursive_report", "change_verdict", "cell_verdicts", "verdict_table", "paired_schedule_difference",
            "HOLDS_MARGIN", "format_interval"]
@@ -64,7 +66,7 @@ def change_verdict(change, n_seeds, margin=HOLDS_MARGIN):
     Examples
     --------
     >>> from synthloop.evaluation._intervals import Interval
-    >>> from synthloop.study._recursive_report import change_verdict
+    >>> from synthloop.study.kinds._recursive_report import change_verdict
     >>> change_verdict(Interval(-0.05, -0.07, -0.03, 12, False), 12)
     'loses 0.050 [0.030, 0.070]'
     >>> change_verdict(Interval(0.002, -0.006, 0.01, 12, False), 12)
@@ -124,7 +126,7 @@ def _cells(dres, generators, schedules, pools):
                     yield gen, sched, pool, sub
 
 
-def recursive_report(results, config, report_dir, plt, save, table):
+def recursive_report(results, config, report_dir, plt):
     out = []
     T = int(results["generation"].max())
     n_seeds = results["seed"].nunique()
@@ -153,13 +155,12 @@ def recursive_report(results, config, report_dir, plt, save, table):
         "seeds</em>. Generators are never pooled: each models different columns.</p>")
     for ds, dres in results.groupby("dataset", sort=False):
         out.append(f"<h2>Dataset {html.escape(ds)}</h2>")
-        out.extend(_trtr_section(dres, config, generators, pairs, table, ds))
+        out.extend(_trtr_section(dres, config, generators, pairs, ds))
         for pair in pairs:
-            out.append(_utility_html(dres, pair, generators, schedules, pools, colors, T, report_dir, plt, save,
-                                     table, ds))
+            out.append(_utility_html(dres, pair, generators, schedules, pools, colors, T, report_dir, plt, ds))
         out.append("<h3>Verdicts</h3>")
         out.append(table(_verdict_table(dres, pairs, generators, schedules, pools, T), left=4))
-        out.extend(_collapse_figures(dres, ds, generators, schedules, pools, colors, report_dir, plt, save, config))
+        out.extend(_collapse_figures(dres, ds, generators, schedules, pools, colors, report_dir, plt, config))
         cost = (dres[dres["generation"] == T].groupby(["schedule", "pool"], sort=False)
                 .agg(rows_generated=("rows_generated", "max"), largest_pool=("n_train", "max")).reset_index())
         cost["rows_generated"] = cost["rows_generated"].map(lambda v: f"{int(v):,}")
@@ -178,7 +179,7 @@ def _modelled_columns(cell, target):
     return [c for c in dict.fromkeys(cols) if c != target]
 
 
-def _trtr_section(dres, config, generators, pairs, table, ds):
+def _trtr_section(dres, config, generators, pairs, ds):
     target = next(d["target"] for d in config["datasets"] if d["name"] == ds)
     rows = []
     for gen in generators:
@@ -240,7 +241,7 @@ def utility_figure(dres, pair, generators, schedules, pools, colors, plt):
     return fig
 
 
-def _utility_html(dres, pair, generators, schedules, pools, colors, T, report_dir, plt, save, table, ds):
+def _utility_html(dres, pair, generators, schedules, pools, colors, T, report_dir, plt, ds):
     metric = _metric(pair)
     fig = utility_figure(dres, pair, generators, schedules, pools, colors, plt)
     fig.suptitle(f"{ds}: utility of each generation ({pair.replace(':', ', ')}); dashed: TRTR; bands: "
@@ -326,7 +327,7 @@ def readable_log_ticks(ax):
 def collapse_figure(dres, generators, schedules, pools, colors, plt, config):
     from matplotlib.lines import Line2D
 
-    from ..schedules import check_schedule
+    from ...schedules import check_schedule
 
     stats = [("var_ratio_median", "median variance ratio\n(numeric columns, log scale)", True),
              ("l1_mean", "mean L1 drift\n(categorical columns)", False)]
@@ -372,7 +373,7 @@ def collapse_figure(dres, generators, schedules, pools, colors, plt, config):
     return fig
 
 
-def _collapse_figures(dres, ds, generators, schedules, pools, colors, report_dir, plt, save, config):
+def _collapse_figures(dres, ds, generators, schedules, pools, colors, report_dir, plt, config):
     fig = collapse_figure(dres, generators, schedules, pools, colors, plt, config)
     if fig is None:
         return []
@@ -389,7 +390,7 @@ def _collapse_figures(dres, ds, generators, schedules, pools, colors, report_dir
 
 
 def _gaussian_ratio_theory(schedule, n_real, T):
-    from ..theory import gaussian_log_variance_moments
+    from ...theory import gaussian_log_variance_moments
 
     m, _ = gaussian_log_variance_moments(schedule.sizes(T, n_real), ddof=1)
     m = np.asarray(m)

@@ -1,4 +1,4 @@
-"""Cells and report of a ``kind = "categorical"`` study: [B] Figures 1-4 (docs/theory.rst, "Categorical
+"""The ``kind = "categorical"`` study: [B] Figures 1-4 (docs/theory.rst, "Categorical
 (next-token) model" and "What a collapse study reports").
 
 Parts, each optional in the config:
@@ -24,7 +24,44 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["expand", "run", "report", "initial_distribution", "context_samples"]
+from .._html import save, table
+from .._schema import error, integer, list_of, number, string, table_of
+from ._base import StudyKind, cell_id, child_seed
+
+__all__ = ["KIND", "initial_distribution", "context_samples", "simplex_summary", "collapse_time_summary",
+           "partial_summary"]
+
+SCHEMA = {
+    "simplex": (table_of({
+        "tokens": (integer(2), True), "context_length": (integer(1), True), "n": (integer(2), True),
+        "generations": (list_of(integer(0)), True), "concentration": (number(0, open_lo=True), False),
+        "allocations": (list_of(string(("each", "split"), "allocation")), False),
+    }), False),
+    "collapse_time": (table_of({
+        "tokens": (integer(2), True), "ns": (list_of(integer(2)), True), "n_reps": (integer(2), True),
+        "supports": (list_of(integer(2)), True), "max_generations": (integer(1), True),
+    }), False),
+    "partial": (table_of({
+        "tokens": (integer(2), True), "support": (integer(2), True),
+        "S0": (number(0, 1, open_lo=True), True),
+        "N": (integer(2), True), "ns": (list_of(integer(1)), True), "n_generations": (integer(1), True),
+        "n_reps": (integer(2), True),
+    }), False),
+    "initial": (table_of({
+        "tokens": (integer(2), True), "N": (integer(2), True), "n": (integer(1), True),
+        "n_generations": (integer(1), True), "n_reps": (integer(2), True),
+        "distributions": (list_of(string(("uniform", "zipf", "peaked", "sparse"), "initial distribution")),
+                          True),
+    }), False),
+}
+
+
+def check(d, source):
+    simplex = d.get("simplex")
+    if simplex and "split" in simplex.get("allocations", []) and \
+            simplex["n"] < simplex["tokens"] ** simplex["context_length"]:
+        raise error(source, "simplex.n", f"{simplex['n']} samples cannot be split over the "
+                    f"{simplex['tokens'] ** simplex['context_length']} contexts (at least one each)")
 
 
 def _zipf(s, support):
@@ -61,7 +98,7 @@ def initial_distribution(name, s):
 
     Examples
     --------
-    >>> from synthloop.study._categorical_cells import initial_distribution
+    >>> from synthloop.study.kinds._categorical import initial_distribution
     >>> round(float(initial_distribution("uniform", 4).sum()), 12)
     1.0
     """
@@ -78,7 +115,7 @@ def initial_distribution(name, s):
     raise ValueError(f"unknown initial distribution {name!r}")
 
 
-def expand(d, cell_id, child_seed):
+def expand(d):
     cells = []
     for seed in d["seeds"]:
         if "simplex" in d:
@@ -106,8 +143,8 @@ def expand(d, cell_id, child_seed):
     return cells
 
 
-def run(cell, d):
-    from ..simulate import simulate_categorical
+def run(cell, payload, d):
+    from ...simulate import simulate_categorical
 
     part = cell["part"]
     base = {k: v for k, v in cell.items()}
@@ -163,7 +200,7 @@ def context_samples(n, contexts, allocation):
 
     Examples
     --------
-    >>> from synthloop.study._categorical_cells import context_samples
+    >>> from synthloop.study.kinds._categorical import context_samples
     >>> counts = context_samples(1000, 81, "split")
     >>> int(counts.sum()), int(counts.min()), int(counts.max())
     (1000, 12, 13)
@@ -188,19 +225,37 @@ def _trajectory(p, T, n, rng):
     return out
 
 
+def smoke(d):
+    for part in ("collapse_time", "partial", "initial"):
+        if part in d:
+            d[part]["n_reps"] = min(d[part]["n_reps"], 10)
+    if "collapse_time" in d:
+        d["collapse_time"]["ns"] = d["collapse_time"]["ns"][:2]
+        d["collapse_time"]["max_generations"] = min(d["collapse_time"]["max_generations"], 2000)
+    if "partial" in d:
+        d["partial"]["ns"] = d["partial"]["ns"][:2]
+        d["partial"]["n_generations"] = min(d["partial"]["n_generations"], 10)
+    if "initial" in d:
+        d["initial"]["n_generations"] = min(d["initial"]["n_generations"], 10)
+    return "1 seed, at most 10 runs per part, at most 10 generations in Figures 3 and 4"
+
+
+def run_size(results):
+    return f"parts: {', '.join(dict.fromkeys(results['part']))}"
+
+
 # ------------------------------------------------------------------ report
-def report(results, config, report_dir, plt, save, table):
+def report(results, config, report_dir, plt):
     parts = []
     if "simplex" in set(results["part"]):
-        parts.extend(_report_simplex(results[results["part"] == "simplex"], config, report_dir, plt, save, table))
+        parts.extend(_report_simplex(results[results["part"] == "simplex"], config, report_dir, plt))
     if "collapse_time" in set(results["part"]):
-        parts.extend(_report_collapse_time(results[results["part"] == "collapse_time"], config, report_dir, plt,
-                                           save, table))
+        parts.extend(_report_collapse_time(results[results["part"] == "collapse_time"], config, report_dir, plt))
     if "partial" in set(results["part"]):
-        parts.extend(_report_partial(results[results["part"] == "partial"], config, report_dir, plt, save, table,
+        parts.extend(_report_partial(results[results["part"] == "partial"], config, report_dir, plt,
                                      "n", "Figure 3: partially synthetic, several n", "partial"))
     if "initial" in set(results["part"]):
-        parts.extend(_report_partial(results[results["part"] == "initial"], config, report_dir, plt, save, table,
+        parts.extend(_report_partial(results[results["part"] == "initial"], config, report_dir, plt,
                                      "distribution", "Figure 4: partially synthetic, several initial distributions",
                                      "initial"))
     return parts
@@ -232,7 +287,7 @@ def simplex_summary(res):
     return out
 
 
-def _report_simplex(res, config, report_dir, plt, save, table):
+def _report_simplex(res, config, report_dir, plt):
     res = res[res["seed"] == res["seed"].min()]
     gens = sorted(res["generation"].unique())
     allocations = [a for a in config["simplex"].get("allocations", ["each"]) if a in set(res["allocation"])]
@@ -284,7 +339,7 @@ def collapse_time_summary(res):
     return agg
 
 
-def _report_collapse_time(res, config, report_dir, plt, save, table):
+def _report_collapse_time(res, config, report_dir, plt):
     agg = collapse_time_summary(res)
     fig, ax = plt.subplots(figsize=(7, 4.6), layout="constrained")
     for (support, g), color in zip(agg.groupby("support"), plt.get_cmap("tab10").colors):
@@ -330,8 +385,8 @@ def partial_summary(res, by):
     return pd.DataFrame(rows)
 
 
-def _report_partial(res, config, report_dir, plt, save, table, by, title, stem):
-    from ..theory import drift_l1_bound
+def _report_partial(res, config, report_dir, plt, by, title, stem):
+    from ...theory import drift_l1_bound
 
     key = "param" if by == "n" else "distribution"
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
@@ -367,3 +422,7 @@ def _report_partial(res, config, report_dir, plt, save, table, by, title, stem):
             "run's σ varies slowly around the level its real sample sets, and the error of a curve's mean is "
             "nearly the same at every generation: a curve off by k SE is one deviation of k SE, not one per "
             "generation.</p>", save(fig, report_dir, f"fig_{stem}.png", plt), table(shown, left=1)]
+
+
+KIND = StudyKind("categorical", SCHEMA, expand=expand, run=run, smoke=smoke, run_size=run_size, report=report,
+                 check=check)
