@@ -15,7 +15,7 @@ from ..utils._random import as_seed_sequence, child_seed
 from ._calibrate import (EXTRAPOLATION_FACTOR, MAX_CALIBRATION_ROWS, MAX_ROUNDS, PROBE_FACTOR, PROBE_ROWS, PROBE_RUNS,
                          DriftCalibration, calibrate_utility, calibration_rows, calibration_sizes)
 from ..pools import FreshPool
-from ._drift import POOLS, is_fresh_draws
+from ._drift import ADVISED_POOLS, is_fresh_draws
 from ._models import drift_model, marginal_model
 from ._result import ScheduleAdvice
 from ._search import FAMILIES, PARAMETER, FamilySearch, family_grid, make_schedule, wilson
@@ -101,9 +101,9 @@ def _check_pool(pool, generator, criterion, n_real):
     """A pool the drift simulation reproduces exactly (up to the generator's own approximations), or one line why not."""
     from ..generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
 
-    if isinstance(pool, str) and pool in POOLS:
+    if isinstance(pool, str) and pool in ADVISED_POOLS:
         return
-    expected = (f"{_OWNER}: pool must be one of {list(POOLS)} (unweighted, as RecursiveSynthesizer's defaults) or "
+    expected = (f"{_OWNER}: pool must be one of {list(ADVISED_POOLS)} (unweighted, as RecursiveSynthesizer's defaults) or "
                 f"FreshPool(n_real=...) (new real rows drawn from X each generation); got {pool!r}")
     chunks = (isinstance(pool, str) and pool.startswith("fresh")) or (
         isinstance(pool, FreshPool) and pool.n_real is None and pool.stream is None)

@@ -8,13 +8,15 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
+from .._pool_names import pool_subset
 from ..schedules import check_schedule
 
 #: Replications per block. Every block owns a child SeedSequence, so results
 #: depend on this constant but never on ``n_jobs`` or the backend.
 REPLICATIONS_PER_BLOCK = 1024
 
-POOLS = ("replace", "augment", "fresh", "accumulate")
+#: The pools the sufficient-statistic recursions follow exactly (a subset of synthloop's one tuple of pools).
+SIMULATED_POOLS = pool_subset("replace", "augment", "fresh", "accumulate")
 
 
 def block_generators(root, block, n_streams):
@@ -86,7 +88,7 @@ def check_real(value, name, caller, *, low=None, low_open=False, finite=True):
     return value
 
 
-def check_pool(pool, caller, allowed=POOLS):
+def check_pool(pool, caller, allowed=SIMULATED_POOLS):
     if not isinstance(pool, str) or pool not in allowed:
         raise ValueError(
             f"{caller}: unknown pool {pool!r}; valid options are {list(allowed)}."
