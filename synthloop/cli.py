@@ -191,7 +191,7 @@ def _cmd_synthesize(args):
     if Path(args.output).suffix.lower() not in (".csv", ".parquet"):
         raise UsageError(f"-o/--output must end in .csv or .parquet; got {args.output!r}")
     if Path(args.output).suffix.lower() == ".parquet":  # before the work, not after it
-        import_optional("pyarrow", who=f"writing {args.output!r}", extra="parquet")
+        import_optional("pyarrow", owner=f"writing {args.output!r}", extra="parquet")
     try:
         frame = read_table(args.data)
     except (ValueError, FileNotFoundError) as exc:  # a bad DATA is a usage error (exit code 2)

@@ -28,7 +28,7 @@ def cmd_advise(args):
     from . import recommend_schedule
 
     if args.plot:  # before the work, not after it
-        import_optional("matplotlib", who="--plot", extra="plot")
+        import_optional("matplotlib", owner="--plot", extra="plot")
     try:
         frame = read_table(args.data)
     except (ValueError, FileNotFoundError) as exc:  # a bad DATA is a usage error (exit code 2)

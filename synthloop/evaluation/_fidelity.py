@@ -41,19 +41,19 @@ __all__ = [
 REPORT_COLUMNS = ["level", "column", "kind", "metric", "value"]
 
 
-def _series(values, who, what):
+def _series(values, owner, what):
     if isinstance(values, pd.Series):
         return values
     if isinstance(values, pd.DataFrame):
-        raise TypeError(f"{who} compares single columns; got a DataFrame as {what}. Pass `X[column]`.")
+        raise TypeError(f"{owner} compares single columns; got a DataFrame as {what}. Pass `X[column]`.")
     arr = np.asarray(values)
     if arr.ndim != 1:
-        raise ValueError(f"{who} expects 1-D {what}; got an array of shape {arr.shape}.")
+        raise ValueError(f"{owner} expects 1-D {what}; got an array of shape {arr.shape}.")
     return pd.Series(arr)
 
 
-def _two_numeric(real, synthetic, who):
-    return (numeric_values(_series(real, who, "real")), numeric_values(_series(synthetic, who, "synthetic")))
+def _two_numeric(real, synthetic, owner):
+    return (numeric_values(_series(real, owner, "real")), numeric_values(_series(synthetic, owner, "synthetic")))
 
 
 def _proportions(values):
@@ -427,12 +427,12 @@ def discriminator_auc(real, synthetic, *, estimator=None, cv=3, random_state=Non
     >>> round(discriminator_auc(real, shifted, estimator=LogisticRegression(), random_state=0), 1)
     1.0
     """
-    who = "discriminator_auc"
-    check_frame(real, owner=who, what="real")
-    synthetic = check_same_columns(real, synthetic, owner=who, name="synthetic")
+    owner = "discriminator_auc"
+    check_frame(real, owner=owner, what="real")
+    synthetic = check_same_columns(real, synthetic, owner=owner, name="synthetic")
     if min(len(real), len(synthetic)) < cv:
         raise ValueError(
-            f"{who}: {cv}-fold cross-validation needs at least {cv} rows on each side; got {len(real)} real "
+            f"{owner}: {cv}-fold cross-validation needs at least {cv} rows on each side; got {len(real)} real "
             f"and {len(synthetic)} synthetic rows. Use more rows or a smaller cv."
         )
     fold_seed, model_seed = (int(s) for s in child_seeds(random_state, 2))
@@ -544,9 +544,9 @@ def pair_fidelity(real, synthetic, *, bins=10):
     >>> float(pairs.set_index(["column_1", "column_2"]).loc[("x", "y"), "contingency_similarity"])
     1.0
     """
-    who = "pair_fidelity"
-    check_frame(real, owner=who, what="real")
-    synthetic = check_same_columns(real, synthetic, owner=who, name="synthetic")
+    owner = "pair_fidelity"
+    check_frame(real, owner=owner, what="real")
+    synthetic = check_same_columns(real, synthetic, owner=owner, name="synthetic")
     return _pair_table(real, _association(real), _association(synthetic), _binned(real, [real, synthetic], bins))
 
 
@@ -611,11 +611,11 @@ def contingency_accuracy(real, synthetic, *, order=3, bins=10, max_combinations=
     >>> round(contingency_accuracy(real, independent, order=3), 2)
     0.5
     """
-    who = "contingency_accuracy"
-    check_frame(real, owner=who, what="real")
-    synthetic = check_same_columns(real, synthetic, owner=who, name="synthetic")
+    owner = "contingency_accuracy"
+    check_frame(real, owner=owner, what="real")
+    synthetic = check_same_columns(real, synthetic, owner=owner, name="synthetic")
     if not (isinstance(order, numbers.Integral) and 1 <= order <= real.shape[1]):
-        raise ValueError(f"{who}: order must be an integer between 1 and the number of columns "
+        raise ValueError(f"{owner}: order must be an integer between 1 and the number of columns "
                          f"({real.shape[1]}); got {order!r}.")
     return _contingency_mean(_binned(real, [real, synthetic], bins), real.shape[1], order, max_combinations,
                              random_state)
@@ -705,11 +705,11 @@ def fidelity_report(real, synthetic, *, holdout=None, discriminator=True, sdmetr
     c       levels_lost    2.0
     Name: value, dtype: float64
     """
-    who = "fidelity_report"
-    check_frame(real, owner=who, what="real")
-    synthetic = check_same_columns(real, synthetic, owner=who, name="synthetic")
+    owner = "fidelity_report"
+    check_frame(real, owner=owner, what="real")
+    synthetic = check_same_columns(real, synthetic, owner=owner, name="synthetic")
     if holdout is not None:
-        holdout = check_same_columns(real, holdout, owner=who, name="holdout", what="holdout table")
+        holdout = check_same_columns(real, holdout, owner=owner, name="holdout", what="holdout table")
     rows = []
 
     def add(level, column, kind, metric, value):

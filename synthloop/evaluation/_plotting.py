@@ -18,12 +18,12 @@ COLLAPSE_STATS = (VAR_RATIO, LEVELS, COLLISION)
 _BRACKET = re.compile(r"^(\w+)\[(.+)\]$")
 
 
-def _pyplot(who):
+def _pyplot(owner):
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ImportError(
-            f"{who} needs matplotlib, which is not installed. Install the plot extra: "
+            f"{owner} needs matplotlib, which is not installed. Install the plot extra: "
             "`pip install \"synthloop[plot]\"` (or `pip install matplotlib`)."
         ) from exc
     return plt

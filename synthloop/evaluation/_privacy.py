@@ -57,9 +57,9 @@ def copy_share(real, synthetic):
     >>> copy_share(real, pd.DataFrame({"x": [1.0, None, 2.0, 3.0], "c": ["a", "b", "a", "b"]}))
     0.5
     """
-    who = "copy_share"
-    check_frame(real, owner=who, what="real")
-    synthetic = check_same_columns(real, synthetic, owner=who, name="synthetic")
+    owner = "copy_share"
+    check_frame(real, owner=owner, what="real")
+    synthetic = check_same_columns(real, synthetic, owner=owner, name="synthetic")
     hashed = [pd.util.hash_pandas_object(f, index=False).to_numpy() for f in _canonical(real, [real, synthetic])]
     return float(np.isin(hashed[1], hashed[0]).mean())
 
@@ -137,9 +137,9 @@ def distance_to_closest_record(real, synthetic, *, max_rows=2000, random_state=N
     """
     from sklearn.neighbors import NearestNeighbors
 
-    who = "distance_to_closest_record"
-    check_frame(real, owner=who, what="real")
-    synthetic = check_same_columns(real, synthetic, owner=who, name="synthetic")
+    owner = "distance_to_closest_record"
+    check_frame(real, owner=owner, what="real")
+    synthetic = check_same_columns(real, synthetic, owner=owner, name="synthetic")
     if max_rows is not None and len(synthetic) > max_rows:
         keep = np.sort(make_rng(random_state).choice(len(synthetic), max_rows, replace=False))
         synthetic = synthetic.iloc[keep]

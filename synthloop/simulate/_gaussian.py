@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 
 from ..utils._random import as_seed_sequence
-from ..theory._validation import check_integer
+from ..theory._validation import check_number
+from ..utils._sklearn_compat import Interval, validate_params
 from . import _common as c
 from ._theory import gaussian_theory_columns
 
@@ -221,7 +223,7 @@ class GaussianSimulation:
         >>> float(df.loc[4, "var_max"]) > float(df.loc[4, "var_median"])
         True
         """
-        eps = c.check_real(eps, "eps", "GaussianSimulation.summary", low=0.0, low_open=True)
+        eps = check_number(eps, "eps", "GaussianSimulation.summary", low=0.0, low_open=True)
         gens = _check_generations(generations, self.n_generations)
         v = self.variances[:, gens]
         m = self.means[:, gens]
@@ -262,6 +264,16 @@ def _check_generations(generations, T):
     return gens.astype(np.int64)
 
 
+@validate_params(
+    {
+        **c.CONSTRAINTS,
+        "n0": [Interval(Integral, 2, None, closed="left")],
+        "mean": [Interval(Real, None, None, closed="neither")],
+        "var": [Interval(Real, 0, None, closed="neither")],
+        "ddof": [Interval(Real, 0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def simulate_gaussian(
     n_generations,
     *,
@@ -342,17 +354,11 @@ def simulate_gaussian(
     >>> bool(0.3 < med < 0.45)  # the median drifts to 0 (log-scale random walk)
     True
     """
-    n_generations = check_integer(n_generations, "n_generations", 0, _OWNER)
-    n0 = check_integer(n0, "n0", 2, _OWNER)
-    mean = c.check_real(mean, "mean", _OWNER)
-    var = c.check_real(var, "var", _OWNER, low=0.0, low_open=True)
-    ddof = c.check_real(ddof, "ddof", _OWNER, low=0.0)
+    n_generations, n0, n_reps = int(n_generations), int(n0), int(n_reps)
+    mean, var, ddof = float(mean), float(var), float(ddof)
     if ddof >= n0:
         raise ValueError(f"{_OWNER}: ddof must be < n0 = {n0}; got {ddof!r}.")
-    pool = c.check_pool(pool, _OWNER)
-    n_reps = check_integer(n_reps, "n_reps", 1, _OWNER)
-    n_jobs = c.check_n_jobs(n_jobs, _OWNER)
-    schedule, sizes = c.resolve_sizes(schedule, n_generations, n0, _OWNER)
+    schedule, sizes = c.resolve_sizes(schedule, n_generations, n0)
     if pool == "replace" and n_generations > 0:
         bad = np.flatnonzero((sizes[1:] < 2) | (sizes[1:] <= ddof))
         if bad.size:
