@@ -7,7 +7,7 @@ a float; table functions take two DataFrames with the same columns.
 """
 
 import itertools
-import numbers
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from ..utils._random import child_seeds, make_rng
+from ..utils._sklearn_compat import HasMethods, Interval, validate_params
 from .._table import seconds_of
 from ._collapse import COLLISION, L1, LEVELS, VAR_RATIO, collision, l1, levels, var_ratio
 from ._checks import FeatureSpec, check_frame, check_same_columns, column_kind, level_codes, numeric_values
@@ -92,6 +93,7 @@ def ks_distance(real, synthetic):
     return float(np.max(np.abs(cdf_r - cdf_s)))
 
 
+@validate_params({"standardize": ["boolean"]}, prefer_skip_nested_validation=True)
 def wasserstein_distance(real, synthetic, *, standardize=False):
     """First Wasserstein (earth mover's) distance between two numeric samples.
 
@@ -387,6 +389,8 @@ def correlation_difference(real, synthetic, *, return_matrices=False):
     return (value, a_real, a_syn) if return_matrices else value
 
 
+@validate_params({"estimator": [HasMethods(["fit", "predict_proba"]), None],
+                  "cv": [Interval(Integral, 2, None, closed="left")]}, prefer_skip_nested_validation=True)
 def discriminator_auc(real, synthetic, *, estimator=None, cv=3, random_state=None):
     """Cross-validated ROC AUC of a classifier telling real rows from synthetic ones.
 
@@ -504,6 +508,7 @@ def _renumber(keys):
     return inverse.ravel(), uniq.size
 
 
+@validate_params({"bins": [Interval(Integral, 1, None, closed="left")]}, prefer_skip_nested_validation=True)
 def pair_fidelity(real, synthetic, *, bins=10):
     """Every column pair: its association in each table and the similarity of the two joint distributions.
 
@@ -566,6 +571,10 @@ def _pair_table(real, a_real, a_syn, binned):
                            kind="stable", ignore_index=True)
 
 
+@validate_params({"order": [Interval(Integral, 1, None, closed="left")],
+                  "bins": [Interval(Integral, 1, None, closed="left")],
+                  "max_combinations": [Interval(Integral, 1, None, closed="left")]},
+                 prefer_skip_nested_validation=True)
 def contingency_accuracy(real, synthetic, *, order=3, bins=10, max_combinations=1000, random_state=None):
     """Mean similarity of the binned joint distributions of every ``order`` columns.
 
@@ -614,7 +623,7 @@ def contingency_accuracy(real, synthetic, *, order=3, bins=10, max_combinations=
     owner = "contingency_accuracy"
     check_frame(real, owner=owner, what="real")
     synthetic = check_same_columns(real, synthetic, owner=owner, name="synthetic")
-    if not (isinstance(order, numbers.Integral) and 1 <= order <= real.shape[1]):
+    if order > real.shape[1]:
         raise ValueError(f"{owner}: order must be an integer between 1 and the number of columns "
                          f"({real.shape[1]}); got {order!r}.")
     return _contingency_mean(_binned(real, [real, synthetic], bins), real.shape[1], order, max_combinations,
@@ -631,6 +640,8 @@ def _contingency_mean(binned, d, order, max_combinations, random_state):
 
 
 # -------------------------------------------------------------------- report
+@validate_params({"holdout": [pd.DataFrame, None], "discriminator": ["boolean"], "sdmetrics": ["boolean"]},
+                 prefer_skip_nested_validation=True)
 def fidelity_report(real, synthetic, *, holdout=None, discriminator=True, sdmetrics=False, random_state=None):
     """Every fidelity and collapse metric of a synthetic table against the real one.
 

@@ -7,6 +7,8 @@ mean something beside the same figure for real rows the generator never saw
 (a holdout), which is what :func:`~synthloop.fidelity_report` reports.
 """
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -14,6 +16,7 @@ from scipy import sparse
 from ._checks import check_frame, check_same_columns, column_kind, level_codes, numeric_values
 from .._table import seconds_of
 from ..utils._random import make_rng
+from ..utils._sklearn_compat import Interval, validate_params
 
 __all__ = ["copy_share", "distance_to_closest_record"]
 
@@ -98,6 +101,8 @@ def _distance_features(real, frames):
 DENSE_WIDTH = 2048
 
 
+@validate_params({"max_rows": [Interval(Integral, 1, None, closed="left"), None]},
+                 prefer_skip_nested_validation=True)
 def distance_to_closest_record(real, synthetic, *, max_rows=2000, random_state=None):
     """Distance from each synthetic row to its nearest real row (DCR).
 

@@ -127,7 +127,7 @@ def _categorical_block(block, size, *, root, p, sizes, pool):
 
 
 @dataclass(frozen=True, eq=False)
-class CategoricalSimulation:
+class CategoricalSimulation(c.ReplicationsByGenerations):
     """Result of :func:`simulate_categorical`.
 
     Per-generation arrays have shape (n_reps, n_generations + 1); column 0 is
@@ -171,13 +171,7 @@ class CategoricalSimulation:
     seeds: dict
     settings: dict = field(default_factory=dict)
 
-    @property
-    def n_reps(self):
-        return self.collision.shape[0]
-
-    @property
-    def n_generations(self):
-        return self.collision.shape[1] - 1
+    _by = "collision"
 
     def summary(self, generations=None):
         """Per-generation means (with standard errors) and [B]'s theory beside them.

@@ -76,6 +76,20 @@ def run_blocks(func, n_reps, n_jobs, *, require=None, **kwargs):
     return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(b, s, **kwargs) for b, s in enumerate(sizes))
 
 
+class ReplicationsByGenerations:
+    """``n_reps`` and ``n_generations`` of a simulation result, from its ``(n_reps, T + 1, ...)`` array ``_by``."""
+
+    _by = "means"
+
+    @property
+    def n_reps(self):
+        return getattr(self, self._by).shape[0]
+
+    @property
+    def n_generations(self):
+        return getattr(self, self._by).shape[1] - 1
+
+
 # -- validation -----------------------------------------------------------
 #: The declarative constraints (scikit-learn's ``validate_params``) of the arguments every simulator takes.
 CONSTRAINTS = {

@@ -130,7 +130,7 @@ def gaussian_kl(mean, var, mean_hat, var_hat):
 
 
 @dataclass(frozen=True, eq=False)
-class GaussianSimulation:
+class GaussianSimulation(c.ReplicationsByGenerations):
     """Result of :func:`simulate_gaussian`.
 
     Attributes
@@ -164,14 +164,6 @@ class GaussianSimulation:
     sizes: np.ndarray
     seeds: dict
     settings: dict = field(default_factory=dict)
-
-    @property
-    def n_reps(self):
-        return self.means.shape[0]
-
-    @property
-    def n_generations(self):
-        return self.means.shape[1] - 1
 
     def kl_risk(self):
         """Population risk ``KL(N(mu, sigma^2) || N(mu_hat_t, sigma_hat^2_t))``.

@@ -115,7 +115,7 @@ def _mvn_block(block, size, *, root, sizes, mu, L_true, ddof, pool, keep_cov):
 
 
 @dataclass(frozen=True, eq=False)
-class MVNSimulation:
+class MVNSimulation(c.ReplicationsByGenerations):
     """Result of :func:`simulate_mvn`.
 
     Attributes
@@ -149,14 +149,6 @@ class MVNSimulation:
     sizes: np.ndarray
     seeds: dict
     settings: dict = field(default_factory=dict)
-
-    @property
-    def n_reps(self):
-        return self.means.shape[0]
-
-    @property
-    def n_generations(self):
-        return self.means.shape[1] - 1
 
     def summary(self, generations=None):
         """Per-generation summaries of the fitted covariances and the KL risk.
