@@ -261,7 +261,10 @@ class CategoricalSimulation(c.ReplicationsByGenerations):
 
 
 @validate_params(
-    {**c.CONSTRAINTS, "p": ["array-like"], "n_real": [Interval(Integral, 1, None, closed="left"), None]},
+    c.constraints(
+        p=["array-like"],
+        n_real=[Interval(Integral, 1, None, closed="left"), None],
+    ),
     prefer_skip_nested_validation=True,
 )
 def simulate_categorical(

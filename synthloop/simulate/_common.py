@@ -100,6 +100,11 @@ CONSTRAINTS = {
 }
 
 
+def constraints(**own):
+    """:data:`CONSTRAINTS` and a simulator's ``own`` (a call, not ``{**CONSTRAINTS, ...}``, which Sphinx cannot read)."""
+    return {**CONSTRAINTS, **own}
+
+
 def resolve_sizes(schedule, n_generations, n_real):
     schedule = check_schedule(schedule)
     return schedule, schedule.sizes(n_generations, n_real)

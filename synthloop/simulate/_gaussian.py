@@ -257,13 +257,12 @@ def _check_generations(generations, T):
 
 
 @validate_params(
-    {
-        **c.CONSTRAINTS,
-        "n0": [Interval(Integral, 2, None, closed="left")],
-        "mean": [Interval(Real, None, None, closed="neither")],
-        "var": [Interval(Real, 0, None, closed="neither")],
-        "ddof": [Interval(Real, 0, None, closed="left")],
-    },
+    c.constraints(
+        n0=[Interval(Integral, 2, None, closed="left")],
+        mean=[Interval(Real, None, None, closed="neither")],
+        var=[Interval(Real, 0, None, closed="neither")],
+        ddof=[Interval(Real, 0, None, closed="left")],
+    ),
     prefer_skip_nested_validation=True,
 )
 def simulate_gaussian(

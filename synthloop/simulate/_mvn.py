@@ -228,15 +228,14 @@ def _resolve_params(mean, cov, dim):
 
 
 @validate_params(
-    {
-        **c.CONSTRAINTS,
-        "n0": [Interval(Integral, 2, None, closed="left")],
-        "mean": ["array-like", None],
-        "cov": ["array-like", None],
-        "dim": [Interval(Integral, 1, None, closed="left"), None],
-        "ddof": [Interval(Real, 0, None, closed="left")],
-        "store": [StrOptions({"auto", "full", "summary"})],
-    },
+    c.constraints(
+        n0=[Interval(Integral, 2, None, closed="left")],
+        mean=["array-like", None],
+        cov=["array-like", None],
+        dim=[Interval(Integral, 1, None, closed="left"), None],
+        ddof=[Interval(Real, 0, None, closed="left")],
+        store=[StrOptions({"auto", "full", "summary"})],
+    ),
     prefer_skip_nested_validation=True,
 )
 def simulate_mvn(
