@@ -42,7 +42,6 @@ continue a fitted generator (the accumulate pool).
 """
 
 import dataclasses
-import numbers
 
 import numpy as np
 import pandas as pd
@@ -61,6 +60,7 @@ from ._table import (
     ticks_per_second,
 )
 from .exceptions import SchemaError
+from .theory._validation import check_integer
 from .utils._random import make_rng
 from .utils._sklearn_compat import _fit_context
 
@@ -573,14 +573,7 @@ def _union(a, b):
 
 
 def _check_n_samples(n_samples, owner):
-    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, numbers.Integral):
-        raise TypeError(
-            f"{owner}.sample: n_samples must be a non-negative integer; got {n_samples!r} "
-            f"({type(n_samples).__name__})."
-        )
-    if n_samples < 0:
-        raise ValueError(f"{owner}.sample: n_samples must be a non-negative integer; got {n_samples}.")
-    return int(n_samples)
+    return check_integer(n_samples, "n_samples", 0, f"{owner}.sample")
 
 
 def _check_sample_weight(sample_weight, n_rows, owner):

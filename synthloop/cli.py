@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 the work failed, 2 bad usage. Errors are one line;
 import argparse
 import sys
 
+from ._pool_names import POOLS
 from .exceptions import UsageError
 
 __all__ = ["main"]
@@ -190,7 +191,7 @@ def _cmd_synthesize(args):
     if Path(args.output).suffix.lower() not in (".csv", ".parquet"):
         raise UsageError(f"-o/--output must end in .csv or .parquet; got {args.output!r}")
     if Path(args.output).suffix.lower() == ".parquet":  # before the work, not after it
-        import_optional("pyarrow", who=f"writing {args.output!r}", extra="parquet")
+        import_optional("pyarrow", owner=f"writing {args.output!r}", extra="parquet")
     try:
         frame = read_table(args.data)
     except (ValueError, FileNotFoundError) as exc:  # a bad DATA is a usage error (exit code 2)
@@ -283,7 +284,8 @@ def build_parser():
     p.add_argument("--generator", choices=list(GENERATORS), default="copula", help="the model (default copula)")
     p.add_argument("--schedule", default="constant", help="rows per generation, e.g. constant, linear, "
                                                           "polynomial:1.5 (default constant)")
-    p.add_argument("--pool", default="replace", help="replace, augment, accumulate, ... (default replace)")
+    p.add_argument("--pool", default="replace", help=f"one of {', '.join(POOLS)}, or name:value such as "
+                                                     "augment:0.5 (default replace)")
     p.add_argument("--generations", type=int, default=10, metavar="T", help="synthetic generations (default 10)")
     p.add_argument("--rows", type=int, default=None, help="rows to write (default: as many as DATA)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output .csv or .parquet")

@@ -42,6 +42,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ._pool_names import POOLS
 from .utils._random import make_rng
 from .utils._sklearn_compat import Interval, StrOptions
 
@@ -671,20 +672,20 @@ class RandomPool(BasePool):
         return set(range(t + 1))
 
 
-_POOLS = {
-    "replace": (ReplacePool, None),
-    "augment": (AugmentPool, "real_weight"),
-    "fresh": (FreshPool, "real_weight"),
-    "accumulate": (AccumulatePool, None),
-    "accumulate-subsample": (AccumulatePool, "subsample"),
-    "window": (WindowPool, "k"),
-    "random": (RandomPool, None),
-}
+# One class (and the parameter a bare ``name:value`` sets) per name of POOLS, in its order.
+_POOLS = dict(zip(POOLS, (
+    (ReplacePool, None),
+    (AugmentPool, "real_weight"),
+    (FreshPool, "real_weight"),
+    (AccumulatePool, None),
+    (AccumulatePool, "subsample"),
+    (WindowPool, "k"),
+    (RandomPool, None),
+), strict=True))
 
 _GRAMMAR = (
-    "'name' or 'name:value' with name in {'replace', 'augment', 'fresh', 'accumulate', "
-    "'accumulate-subsample', 'window', 'random'}; the value is real_weight for augment/fresh, "
-    "the subsample size for accumulate-subsample (default 'n_real'), k for window "
+    f"'name' or 'name:value' with name in {{{', '.join(map(repr, POOLS))}}}; the value is real_weight for "
+    "augment/fresh, the subsample size for accumulate-subsample (default 'n_real'), k for window "
     "(e.g. 'augment:0.618', 'window:5', 'accumulate-subsample:1000')"
 )
 

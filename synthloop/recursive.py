@@ -41,6 +41,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .pools import check_pool
 from .base import sample_collapse_summary
+from .evaluation._collapse import COLLISION, L1, LEVELS, VAR_RATIO, collision, l1, levels, metric_column, var_ratio
 from .sampling import BLOCK_SIZE, _concat, _fit_blocks, _sample_block, _slice_rows, _take, default_chunk_rows
 from .schedules import check_schedule
 from .utils._dask import dask_client
@@ -823,21 +824,17 @@ def _summary(gen, seed):
 
 
 def _stat_columns(summary, ref, suffix=""):
-    """The statistics of one generation against ``ref`` (generation 0's summary, or a reference's: ``suffix``)."""
+    """The collapse metrics of one generation against ``ref`` (generation 0's summary, or a reference's: ``suffix``)."""
     out = {}
     for name, (kind, value) in summary.items():
         base = ref.get(name, (kind, None))[1]
         if kind == "num":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[f"var_ratio{suffix}[{name}]"] = float(value / base) if base else np.nan
+            out[metric_column(VAR_RATIO, name, suffix)] = var_ratio(value, base)
         else:
-            p = value.to_numpy()
             if not suffix:
-                out[f"levels[{name}]"] = int(np.count_nonzero(p > 0))
-                out[f"collision[{name}]"] = float(p @ p)
-            now, ref0 = dict(zip(value.index, p)), dict(zip(base.index, base.to_numpy()))
-            out[f"l1{suffix}[{name}]"] = float(sum(abs(now.get(k, 0.0) - ref0.get(k, 0.0))
-                                                   for k in now.keys() | ref0.keys()))
+                out[metric_column(LEVELS, name)] = levels(value)
+                out[metric_column(COLLISION, name)] = collision(value)
+            out[metric_column(L1, name, suffix)] = l1(value, base)
     return out
 
 

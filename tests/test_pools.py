@@ -246,3 +246,44 @@ def test_pools_with_unhashable_parameters_compare_by_identity():
     tables = [np.ones((2, 1))]
     a, b = FreshPool(stream=tables), FreshPool(stream=tables)
     assert a == b and hash(a) == hash(b) and a != FreshPool(stream=list(tables))
+
+
+# -- one tuple of pool names ----------------------------------------------------------------
+def test_every_module_reads_the_one_tuple_of_pool_names():
+    from synthloop._pool_names import POOLS as NAMES
+    from synthloop.advise._drift import ADVISED_POOLS
+    from synthloop.pools import _POOLS
+    from synthloop.simulate._common import SIMULATED_POOLS
+
+    assert tuple(_POOLS) == NAMES
+    assert [type(check_pool(name)).__name__ for name in NAMES] == [cls.__name__ for cls, _ in _POOLS.values()]
+    assert set(SIMULATED_POOLS) < set(NAMES) and set(ADVISED_POOLS) < set(SIMULATED_POOLS)
+    assert "fresh" in SIMULATED_POOLS and "fresh" not in ADVISED_POOLS
+
+
+def test_no_module_spells_out_its_own_list_of_pool_names():
+    # A tuple, list or set of two or more pool names written anywhere but _pool_names.py is a second registry.
+    import ast
+    from pathlib import Path
+
+    from synthloop._pool_names import POOLS as NAMES
+
+    package = Path(__file__).resolve().parents[1] / "synthloop"
+    found = []
+    for path in package.rglob("*.py"):
+        if path.name == "_pool_names.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+                names = [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+                if len(names) >= 2 and len(names) == len(node.elts) and set(names) <= set(NAMES):
+                    found.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert not found, found
+
+
+def test_pool_subset_names_only_pools():
+    from synthloop._pool_names import pool_subset
+
+    assert pool_subset("accumulate", "replace") == ("replace", "accumulate")
+    with pytest.raises(ValueError, match=r"pool_subset: \['replace-all'\] are not pools"):
+        pool_subset("replace", "replace-all")

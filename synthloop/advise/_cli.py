@@ -12,7 +12,7 @@ from ..datasets import BUNDLED, read_table
 from ..exceptions import UsageError
 from ..generators import GENERATORS, make_generator
 from ..utils._optional import import_optional
-from ._drift import POOLS
+from ._drift import ADVISED_POOLS
 
 EPILOG_ADVISE = """\
 examples (each answers on bundled Adult in under a minute on 2 cores: benchmarks/bench_advise_examples.py):
@@ -28,7 +28,7 @@ def cmd_advise(args):
     from . import recommend_schedule
 
     if args.plot:  # before the work, not after it
-        import_optional("matplotlib", who="--plot", extra="plot")
+        import_optional("matplotlib", owner="--plot", extra="plot")
     try:
         frame = read_table(args.data)
     except (ValueError, FileNotFoundError) as exc:  # a bad DATA is a usage error (exit code 2)
@@ -76,7 +76,7 @@ def add_advise_parser(sub):
     p.add_argument("--budget-rows", type=int, default=None, help="largest total of synthetic rows")
     p.add_argument("--families", default="constant,linear,polynomial,geometric",
                    help="comma-separated schedule families")
-    p.add_argument("--pool", choices=POOLS, default="replace",
+    p.add_argument("--pool", choices=ADVISED_POOLS, default="replace",
                    help="what each generation trains on: the synthetic rows only (replace, default), plus the "
                         "real rows (augment), plus the real and all earlier synthetic rows (accumulate)")
     p.add_argument("--confidence", type=float, default=0.9, help="promised share of runs (default 0.9)")

@@ -20,7 +20,7 @@ prediction and a real recursive run are compared on one definition.
   :func:`synthloop.simulate.simulate_categorical`, with ``KL(q_t || q_0)``
   recorded at every generation (finite when levels are lost).
 
-``pool`` (:data:`POOLS`) is what generation ``t`` trains on, as the default
+``pool`` (:data:`ADVISED_POOLS`) is what generation ``t`` trains on, as the default
 pool objects of :class:`~synthloop.RecursiveSynthesizer` (every row weight 1):
 ``"replace"`` the ``n_t`` synthetic rows only; ``"augment"`` the real rows plus
 ``n_t`` rows of generation ``t - 1``; ``"accumulate"`` the real rows plus every
@@ -46,6 +46,7 @@ import numpy as np
 from ..generators._copula import frequency_order, refit_in_latent_order
 from ..pools import FreshPool, _weights
 from ..schedules import CallableSchedule
+from ..simulate._common import SIMULATED_POOLS
 
 def bias_term(sizes, coef, kappa):
     """``coef * (sum_{s<=t} n_s^(-kappa/2))**2`` per generation ``t = 0..T`` (0 at ``t = 0``)."""
@@ -74,8 +75,10 @@ def summary_getter(name):
     return get
 
 
-#: Pools the blocks simulate (the unweighted default pools of RecursiveSynthesizer).
-POOLS = ("replace", "augment", "accumulate")
+#: Pools the blocks simulate by name (the unweighted default pools of RecursiveSynthesizer): those of the
+#: simulators but "fresh", whose T+1 chunks of X leave generation 0 unfit on the whole table (a FreshPool
+#: with n_real is simulated instead, by FreshDraws).
+ADVISED_POOLS = tuple(p for p in SIMULATED_POOLS if p != "fresh")
 
 
 def _kl_categorical(q, p):
@@ -664,7 +667,7 @@ class DriftModel:
         self.exact = exact
         self.notes = list(notes)
         self.measurable = measurable
-        self.pool = "replace"  # one of POOLS, or a FreshPool with n_real: what each generation trains on
+        self.pool = "replace"  # one of ADVISED_POOLS, or a FreshPool with n_real: what each generation trains on
         self.n_rows = None  # rows of X (a fresh pool draws from them)
         self.scale = 1.0
         self.spread = 1.0

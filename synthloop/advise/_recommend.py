@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from ..theory._validation import check_integer
 from ..utils._random import as_seed_sequence, child_seed
+from ..utils._sklearn_compat import HasMethods, Interval, ordered_options, validate_params
 from ._calibrate import (EXTRAPOLATION_FACTOR, MAX_CALIBRATION_ROWS, MAX_ROUNDS, PROBE_FACTOR, PROBE_ROWS, PROBE_RUNS,
                          DriftCalibration, calibrate_utility, calibration_rows, calibration_sizes)
 from ..pools import FreshPool
-from ._drift import POOLS, is_fresh_draws
+from ._drift import ADVISED_POOLS, is_fresh_draws
 from ._models import drift_model, marginal_model
 from ._result import ScheduleAdvice
 from ._search import FAMILIES, PARAMETER, FamilySearch, family_grid, make_schedule, wilson
@@ -50,20 +50,8 @@ def _check_inputs(X, generator, n_generations, tolerance, criterion, target, ref
     if not (hasattr(X, "shape") and len(getattr(X, "shape", ())) == 2):
         raise TypeError(f"{_OWNER}: X must be a DataFrame or a 2-d array of the real rows; got "
                         f"{type(X).__name__}.")
-    if not (callable(getattr(generator, "fit", None)) and callable(getattr(generator, "sample", None))):
-        raise TypeError(f"{_OWNER}: generator must have fit(X) and sample(n_samples, random_state=...) (a synthloop "
-                        f"generator such as GaussianCopulaGenerator()); got {type(generator).__name__}.")
-    check_integer(n_generations, "n_generations (the generation T the tolerance is about)", 1, _OWNER)
-    if isinstance(tolerance, (bool, np.bool_)) or not isinstance(tolerance, Real) or not (
-            np.isfinite(tolerance) and tolerance > 0):
-        raise ValueError(f"{_OWNER}: tolerance must be a finite number > 0 (nats of drift, or the utility loss "
-                         f"with target=...); got {tolerance!r}.")
-    if not (isinstance(confidence, Real) and 0 < confidence < 1):
-        raise ValueError(f"{_OWNER}: confidence must be in (0, 1), the promised share of runs; got {confidence!r}.")
     n_real = _n_rows(X)
     if budget_rows is not None:
-        if isinstance(budget_rows, (bool, np.bool_)) or not isinstance(budget_rows, Integral):
-            raise TypeError(f"{_OWNER}: budget_rows must be an int or None; got {budget_rows!r}.")
         if budget_rows < n_real:
             raise ValueError(f"{_OWNER}: budget_rows={budget_rows} is smaller than one generation of real size "
                              f"({n_real} rows); give at least {n_real} synthetic rows in total, or None.")
@@ -74,9 +62,6 @@ def _check_inputs(X, generator, n_generations, tolerance, criterion, target, ref
         if target not in X.columns:
             raise ValueError(f"{_OWNER}: target {target!r} is not a column of X; columns are "
                              f"{list(map(str, X.columns))}.")
-    if not (isinstance(criterion, str) and criterion in CRITERIA):
-        raise ValueError(f"{_OWNER}: criterion must be one of {list(CRITERIA)} (nats of KL drift, or the largest "
-                         f"per-column TV / KS distance); got {criterion!r}.")
     if criterion != "kl" and target is not None:
         raise ValueError(f"{_OWNER}: criterion={criterion!r} is a drift criterion; with target={target!r} the "
                          "criterion is the utility loss. Give one of them.")
@@ -85,15 +70,11 @@ def _check_inputs(X, generator, n_generations, tolerance, criterion, target, ref
                          "(a column of X) or leave reference=None.")
     if target is not None:
         reference = "generation0" if reference is None else reference
-        if reference not in REFERENCES:
-            raise ValueError(f"{_OWNER}: reference must be one of {list(REFERENCES)}; got {reference!r}.")
     families = (families,) if isinstance(families, str) else tuple(families)
     bad = [f for f in families if f not in FAMILIES]
     if bad or not families:
         raise ValueError(f"{_OWNER}: unknown schedule families {bad}; valid options are {list(FAMILIES)}.")
     _check_pool(pool, generator, criterion, n_real)
-    check_integer(n_reps, "n_reps", 20, _OWNER)
-    check_integer(n_calibration, "n_calibration", 0, _OWNER)
     return families, n_real, reference
 
 
@@ -101,9 +82,9 @@ def _check_pool(pool, generator, criterion, n_real):
     """A pool the drift simulation reproduces exactly (up to the generator's own approximations), or one line why not."""
     from ..generators import CategoricalGenerator, GaussianCopulaGenerator, MultivariateNormalGenerator
 
-    if isinstance(pool, str) and pool in POOLS:
+    if isinstance(pool, str) and pool in ADVISED_POOLS:
         return
-    expected = (f"{_OWNER}: pool must be one of {list(POOLS)} (unweighted, as RecursiveSynthesizer's defaults) or "
+    expected = (f"{_OWNER}: pool must be one of {list(ADVISED_POOLS)} (unweighted, as RecursiveSynthesizer's defaults) or "
                 f"FreshPool(n_real=...) (new real rows drawn from X each generation); got {pool!r}")
     chunks = (isinstance(pool, str) and pool.startswith("fresh")) or (
         isinstance(pool, FreshPool) and pool.n_real is None and pool.stream is None)
@@ -144,6 +125,21 @@ def _time_generator(generator, X, seed):
     return gen, (time.perf_counter() - start) / _n_rows(X)
 
 
+@validate_params(
+    {
+        "generator": [HasMethods(["fit", "sample"])],
+        "n_generations": [Interval(Integral, 1, None, closed="left")],
+        "tolerance": [Interval(Real, 0, None, closed="neither")],
+        "criterion": [ordered_options(CRITERIA)],
+        "reference": [ordered_options(REFERENCES), None],
+        "budget_rows": [Interval(Integral, 1, None, closed="left"), None],
+        "confidence": [Interval(Real, 0, 1, closed="neither")],
+        "n_reps": [Interval(Integral, 20, None, closed="left")],
+        "n_calibration": [Interval(Integral, 0, None, closed="left")],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl", target=None, reference=None,
                        metric=None, budget_rows=None, families=FAMILIES, pool="replace", confidence=0.9, n_reps=1000,
                        n_calibration=6, verbose=0, random_state=None):
@@ -419,7 +415,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     closest = None
     if recommendation is None:
         closest = _closest(table)
-        notes.append(_why_none(table, budget_rows, calibration, model))
+        notes.append(_why_none(table, budget_rows, calibration, pool))
     return ScheduleAdvice(
         table=table, recommendation=recommendation, closest=closest, predicted=pd.DataFrame(search["predicted"]),
         calibration=calibration or None, criterion=statement, method=model.method, notes=notes,
@@ -718,7 +714,7 @@ def _search_family(family, n_real, model, evaluate, n_generations, confidence, b
     return row
 
 
-def _why_none(table, budget_rows, calibration, model):
+def _why_none(table, budget_rows, calibration, pool):
     """One line: why nothing is recommended, and what would work."""
     beyond = table.dropna(subset=["beyond_budget_rows"]) if "beyond_budget_rows" in table else table.iloc[:0]
     if len(beyond):
@@ -730,9 +726,9 @@ def _why_none(table, budget_rows, calibration, model):
         return "no setting meets the tolerance: the generator's bias does not shrink with n (see the notes)"
     if budget_rows is not None:
         return f"none within budget_rows={budget_rows:,}, and no setting of the searched grids meets the tolerance"
-    if is_fresh_draws(model.pool):
-        return (f"no setting of the searched grids meets the tolerance: with {model.pool!r} every generation refits "
-                f"{model.pool.n_real} newly drawn real rows, whose own noise no number of synthetic rows removes; "
+    if is_fresh_draws(pool):
+        return (f"no setting of the searched grids meets the tolerance: with {pool!r} every generation refits "
+                f"{pool.n_real} newly drawn real rows, whose own noise no number of synthetic rows removes; "
                 "use a larger n_real, a larger tolerance or fewer generations")
     return ("no setting of the searched grids meets the tolerance: use fewer generations, a larger tolerance or a "
             "pool with real rows")

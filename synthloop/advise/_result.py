@@ -205,7 +205,7 @@ class ScheduleAdvice:
         >>> len(advice.plot().axes)
         2
         """
-        plt = import_optional("matplotlib.pyplot", who="ScheduleAdvice.plot", extra="plot")
+        plt = import_optional("matplotlib.pyplot", owner="ScheduleAdvice.plot", extra="plot")
 
         if ax is None:
             fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))

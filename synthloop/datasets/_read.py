@@ -56,7 +56,7 @@ def read_table(data, *, what="DATA"):
     if not path.is_file():
         raise FileNotFoundError(f"{what}: file {str(data)!r} does not exist")
     if path.suffix.lower() == ".parquet":
-        import_optional("pyarrow", who=f"reading the .parquet file {str(data)!r}", extra="parquet")
+        import_optional("pyarrow", owner=f"reading the .parquet file {str(data)!r}", extra="parquet")
     try:
         frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
     except Exception as exc:  # noqa: BLE001 - any parser failure gets one clear line

@@ -9,10 +9,11 @@ distribution of the contexts.
 from __future__ import annotations
 
 import re
-from numbers import Integral
 
 import numpy as np
 import pandas as pd
+
+from ..theory._validation import check_integer
 
 __all__ = ["ngram_table", "tokenize", "START", "END"]
 
@@ -79,18 +80,16 @@ def ngram_table(texts, *, context_length=1, tokens="words", categories=None):
     1       <s>       and    god
     2       and       god   said
     """
-    who = "ngram_table"
+    owner = "ngram_table"
     if isinstance(texts, str) or not all(isinstance(t, str) for t in np.atleast_1d(np.asarray(texts, dtype=object))):
-        raise TypeError(f"{who}: texts must be a list of strings (one per verse or sentence); got "
+        raise TypeError(f"{owner}: texts must be a list of strings (one per verse or sentence); got "
                         f"{type(texts).__name__}" + (" (wrap a single text in a list)." if isinstance(texts, str)
                                                      else " holding other objects."))
-    if isinstance(context_length, bool) or not isinstance(context_length, Integral) or context_length < 1:
-        raise ValueError(f"{who}: context_length must be an int >= 1; got {context_length!r}.")
-    k = int(context_length)
+    k = check_integer(context_length, "context_length", 1, owner)
     split = [tokenize(t, tokens) for t in texts]
     longest = max((len(t) for t in split), default=0)
     if longest < k + 1:
-        raise ValueError(f"{who}: the corpus is too small for context_length={k}: its longest text has {longest} "
+        raise ValueError(f"{owner}: the corpus is too small for context_length={k}: its longest text has {longest} "
                          f"{tokens[:-1]} tokens, and a {k + 1}-gram needs {k + 1}. Give more text or a shorter context.")
     columns = [[] for _ in range(k + 1)]
     for toks in split:

@@ -7,7 +7,7 @@ a float; table functions take two DataFrames with the same columns.
 """
 
 import itertools
-import numbers
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from ..utils._random import child_seeds, make_rng
+from ..utils._sklearn_compat import HasMethods, Interval, validate_params
 from .._table import seconds_of
+from ._collapse import COLLISION, L1, LEVELS, VAR_RATIO, collision, l1, levels, var_ratio
 from ._checks import FeatureSpec, check_frame, check_same_columns, column_kind, level_codes, numeric_values
 from ._privacy import copy_share, distance_to_closest_record
 
@@ -40,19 +42,19 @@ __all__ = [
 REPORT_COLUMNS = ["level", "column", "kind", "metric", "value"]
 
 
-def _series(values, who, what):
+def _series(values, owner, what):
     if isinstance(values, pd.Series):
         return values
     if isinstance(values, pd.DataFrame):
-        raise TypeError(f"{who} compares single columns; got a DataFrame as {what}. Pass `X[column]`.")
+        raise TypeError(f"{owner} compares single columns; got a DataFrame as {what}. Pass `X[column]`.")
     arr = np.asarray(values)
     if arr.ndim != 1:
-        raise ValueError(f"{who} expects 1-D {what}; got an array of shape {arr.shape}.")
+        raise ValueError(f"{owner} expects 1-D {what}; got an array of shape {arr.shape}.")
     return pd.Series(arr)
 
 
-def _two_numeric(real, synthetic, who):
-    return (numeric_values(_series(real, who, "real")), numeric_values(_series(synthetic, who, "synthetic")))
+def _two_numeric(real, synthetic, owner):
+    return (numeric_values(_series(real, owner, "real")), numeric_values(_series(synthetic, owner, "synthetic")))
 
 
 def _proportions(values):
@@ -91,6 +93,7 @@ def ks_distance(real, synthetic):
     return float(np.max(np.abs(cdf_r - cdf_s)))
 
 
+@validate_params({"standardize": ["boolean"]}, prefer_skip_nested_validation=True)
 def wasserstein_distance(real, synthetic, *, standardize=False):
     """First Wasserstein (earth mover's) distance between two numeric samples.
 
@@ -128,7 +131,9 @@ def total_variation(real, synthetic):
     """Total variation distance between the level frequencies of two columns.
 
     Half the sum over levels of the absolute difference of proportions
-    (missing values excluded).
+    (missing values excluded): half the ``l1`` collapse metric of
+    :func:`fidelity_report` and :attr:`RecursiveSynthesizer.history_
+    <synthloop.RecursiveSynthesizer.history_>`.
 
     Parameters
     ----------
@@ -150,8 +155,7 @@ def total_variation(real, synthetic):
     q = _proportions(_series(synthetic, "total_variation", "synthetic"))
     if p.empty or q.empty:
         return np.nan
-    both = p.index.union(q.index)
-    return float(0.5 * np.abs(p.reindex(both, fill_value=0) - q.reindex(both, fill_value=0)).sum())
+    return 0.5 * l1(p, q)
 
 
 def levels_lost(real, synthetic):
@@ -181,7 +185,7 @@ def levels_lost(real, synthetic):
 
 
 def variance_ratio(real, synthetic):
-    """Variance of ``synthetic`` over variance of ``real`` (1 is faithful, 0 is collapse).
+    """Variance of ``synthetic`` over variance of ``real`` (1 is faithful, 0 is collapse): the ``var_ratio`` metric.
 
     Parameters
     ----------
@@ -202,12 +206,14 @@ def variance_ratio(real, synthetic):
     r, s = _two_numeric(real, synthetic, "variance_ratio")
     if r.size < 2 or s.size < 2:
         return np.nan
-    vr = r.var(ddof=1)
-    return float(s.var(ddof=1) / vr) if vr > 0 else np.nan
+    return var_ratio(s.var(ddof=1), r.var(ddof=1))
 
 
 def collision_probability(values):
     """Probability that two independent draws from a column are equal: the sum of squared level proportions.
+
+    The ``collision`` metric of :func:`fidelity_report` and :attr:`RecursiveSynthesizer.history_
+    <synthloop.RecursiveSynthesizer.history_>`.
 
     docs/theory.rst, "Categorical (next-token) model"'s ``σ = ‖p‖²``: ``1/k`` for ``k`` equally frequent levels,
     exactly 1 once the column has collapsed to one level.
@@ -231,7 +237,7 @@ def collision_probability(values):
     1.0
     """
     p = _proportions(_series(values, "collision_probability", "values"))
-    return float((p.to_numpy() ** 2).sum()) if not p.empty else np.nan
+    return collision(p) if not p.empty else np.nan
 
 
 def missing_rate_difference(real, synthetic):
@@ -383,6 +389,8 @@ def correlation_difference(real, synthetic, *, return_matrices=False):
     return (value, a_real, a_syn) if return_matrices else value
 
 
+@validate_params({"estimator": [HasMethods(["fit", "predict_proba"]), None],
+                  "cv": [Interval(Integral, 2, None, closed="left")]}, prefer_skip_nested_validation=True)
 def discriminator_auc(real, synthetic, *, estimator=None, cv=3, random_state=None):
     """Cross-validated ROC AUC of a classifier telling real rows from synthetic ones.
 
@@ -423,12 +431,12 @@ def discriminator_auc(real, synthetic, *, estimator=None, cv=3, random_state=Non
     >>> round(discriminator_auc(real, shifted, estimator=LogisticRegression(), random_state=0), 1)
     1.0
     """
-    who = "discriminator_auc"
-    check_frame(real, owner=who, what="real")
-    synthetic = check_same_columns(real, synthetic, owner=who, name="synthetic")
+    owner = "discriminator_auc"
+    check_frame(real, owner=owner, what="real")
+    synthetic = check_same_columns(real, synthetic, owner=owner, name="synthetic")
     if min(len(real), len(synthetic)) < cv:
         raise ValueError(
-            f"{who}: {cv}-fold cross-validation needs at least {cv} rows on each side; got {len(real)} real "
+            f"{owner}: {cv}-fold cross-validation needs at least {cv} rows on each side; got {len(real)} real "
             f"and {len(synthetic)} synthetic rows. Use more rows or a smaller cv."
         )
     fold_seed, model_seed = (int(s) for s in child_seeds(random_state, 2))
@@ -500,6 +508,7 @@ def _renumber(keys):
     return inverse.ravel(), uniq.size
 
 
+@validate_params({"bins": [Interval(Integral, 1, None, closed="left")]}, prefer_skip_nested_validation=True)
 def pair_fidelity(real, synthetic, *, bins=10):
     """Every column pair: its association in each table and the similarity of the two joint distributions.
 
@@ -540,9 +549,9 @@ def pair_fidelity(real, synthetic, *, bins=10):
     >>> float(pairs.set_index(["column_1", "column_2"]).loc[("x", "y"), "contingency_similarity"])
     1.0
     """
-    who = "pair_fidelity"
-    check_frame(real, owner=who, what="real")
-    synthetic = check_same_columns(real, synthetic, owner=who, name="synthetic")
+    owner = "pair_fidelity"
+    check_frame(real, owner=owner, what="real")
+    synthetic = check_same_columns(real, synthetic, owner=owner, name="synthetic")
     return _pair_table(real, _association(real), _association(synthetic), _binned(real, [real, synthetic], bins))
 
 
@@ -562,6 +571,10 @@ def _pair_table(real, a_real, a_syn, binned):
                            kind="stable", ignore_index=True)
 
 
+@validate_params({"order": [Interval(Integral, 1, None, closed="left")],
+                  "bins": [Interval(Integral, 1, None, closed="left")],
+                  "max_combinations": [Interval(Integral, 1, None, closed="left")]},
+                 prefer_skip_nested_validation=True)
 def contingency_accuracy(real, synthetic, *, order=3, bins=10, max_combinations=1000, random_state=None):
     """Mean similarity of the binned joint distributions of every ``order`` columns.
 
@@ -607,11 +620,11 @@ def contingency_accuracy(real, synthetic, *, order=3, bins=10, max_combinations=
     >>> round(contingency_accuracy(real, independent, order=3), 2)
     0.5
     """
-    who = "contingency_accuracy"
-    check_frame(real, owner=who, what="real")
-    synthetic = check_same_columns(real, synthetic, owner=who, name="synthetic")
-    if not (isinstance(order, numbers.Integral) and 1 <= order <= real.shape[1]):
-        raise ValueError(f"{who}: order must be an integer between 1 and the number of columns "
+    owner = "contingency_accuracy"
+    check_frame(real, owner=owner, what="real")
+    synthetic = check_same_columns(real, synthetic, owner=owner, name="synthetic")
+    if order > real.shape[1]:
+        raise ValueError(f"{owner}: order must be an integer between 1 and the number of columns "
                          f"({real.shape[1]}); got {order!r}.")
     return _contingency_mean(_binned(real, [real, synthetic], bins), real.shape[1], order, max_combinations,
                              random_state)
@@ -627,6 +640,8 @@ def _contingency_mean(binned, d, order, max_combinations, random_state):
 
 
 # -------------------------------------------------------------------- report
+@validate_params({"holdout": [pd.DataFrame, None], "discriminator": ["boolean"], "sdmetrics": ["boolean"]},
+                 prefer_skip_nested_validation=True)
 def fidelity_report(real, synthetic, *, holdout=None, discriminator=True, sdmetrics=False, random_state=None):
     """Every fidelity and collapse metric of a synthetic table against the real one.
 
@@ -659,15 +674,23 @@ def fidelity_report(real, synthetic, *, holdout=None, discriminator=True, sdmetr
         for table rows), ``kind``, ``metric``, ``value``.
 
         - numeric and datetime columns: ``ks``, ``wasserstein`` (in real
-          standard deviations), ``variance_ratio``, ``missing_rate_difference``;
-        - categorical columns: ``total_variation``, ``levels_lost``,
-          ``levels_alive`` (levels the synthetic column has),
-          ``collision_probability`` (synthetic), ``collision_probability_real``,
+          standard deviations), ``var_ratio`` (:func:`variance_ratio`),
           ``missing_rate_difference``;
+        - categorical columns: ``l1`` (``Σ |p - p_real|`` of the level
+          proportions, in [0, 2]: twice :func:`total_variation`),
+          ``levels_lost``, ``levels`` (levels the synthetic column has),
+          ``collision`` (``Σ p²`` of the synthetic column,
+          :func:`collision_probability`), ``collision_real`` (of the real
+          column), ``missing_rate_difference``. ``var_ratio``, ``levels``,
+          ``collision`` and ``l1`` are the collapse metrics of
+          :attr:`RecursiveSynthesizer.history_
+          <synthloop.RecursiveSynthesizer.history_>`, with the same
+          definitions (``evaluation/_collapse.py``), measured here against
+          the real column instead of generation 0;
         - every column pair, the pairs that lose most first (see
           :func:`pair_fidelity`): ``contingency_similarity`` and
           ``association_difference``;
-        - the table: ``mean_ks``, ``mean_total_variation``, ``levels_lost``
+        - the table: ``mean_ks``, ``mean_l1``, ``levels_lost``
           (summed), ``correlation_difference``, ``discriminator_auc``;
           ``pair_contingency_mean`` and ``pair_contingency_min`` over the
           pairs, ``three_way_contingency`` (:func:`contingency_accuracy`
@@ -687,47 +710,49 @@ def fidelity_report(real, synthetic, *, holdout=None, discriminator=True, sdmetr
     >>> real = pd.DataFrame({"x": rng.normal(size=200), "c": rng.choice(["a", "b", "c"], 200)})
     >>> collapsed = pd.DataFrame({"x": np.zeros(200), "c": ["a"] * 200})
     >>> report = fidelity_report(real, collapsed, discriminator=False)
-    >>> report.set_index(["column", "metric"]).loc[[("x", "variance_ratio"), ("c", "levels_lost")], "value"]
+    >>> report.set_index(["column", "metric"]).loc[[("x", "var_ratio"), ("c", "levels_lost")], "value"]
     column  metric
-    x       variance_ratio    0.0
-    c       levels_lost       2.0
+    x       var_ratio      0.0
+    c       levels_lost    2.0
     Name: value, dtype: float64
     """
-    who = "fidelity_report"
-    check_frame(real, owner=who, what="real")
-    synthetic = check_same_columns(real, synthetic, owner=who, name="synthetic")
+    owner = "fidelity_report"
+    check_frame(real, owner=owner, what="real")
+    synthetic = check_same_columns(real, synthetic, owner=owner, name="synthetic")
     if holdout is not None:
-        holdout = check_same_columns(real, holdout, owner=who, name="holdout", what="holdout table")
+        holdout = check_same_columns(real, holdout, owner=owner, name="holdout", what="holdout table")
     rows = []
 
     def add(level, column, kind, metric, value):
         rows.append((level, column, kind, metric, float(value)))
 
-    ks_all, tv_all, lost_all = [], [], 0
+    ks_all, l1_all, lost_all = [], [], 0
     for col in real.columns:
         r, s = real[col], synthetic[col]
         kind = column_kind(r)
         if kind == "categorical":
-            tv, lost = total_variation(r, s), levels_lost(r, s)
-            tv_all.append(tv)
+            p_real, p_syn = _proportions(r), _proportions(s)
+            distance = l1(p_real, p_syn) if not (p_real.empty or p_syn.empty) else np.nan
+            lost = levels_lost(r, s)
+            l1_all.append(distance)
             lost_all += lost
-            add("column", col, kind, "total_variation", tv)
+            add("column", col, kind, L1, distance)
             add("column", col, kind, "levels_lost", lost)
-            add("column", col, kind, "levels_alive", s.dropna().nunique())
-            add("column", col, kind, "collision_probability", collision_probability(s))
-            add("column", col, kind, "collision_probability_real", collision_probability(r))
+            add("column", col, kind, LEVELS, levels(p_syn))
+            add("column", col, kind, COLLISION, collision_probability(s))
+            add("column", col, kind, f"{COLLISION}_real", collision_probability(r))
         else:
             ks = ks_distance(r, s)
             ks_all.append(ks)
             add("column", col, kind, "ks", ks)
             add("column", col, kind, "wasserstein", wasserstein_distance(r, s, standardize=True))
-            add("column", col, kind, "variance_ratio", variance_ratio(r, s))
+            add("column", col, kind, VAR_RATIO, variance_ratio(r, s))
         add("column", col, kind, "missing_rate_difference", missing_rate_difference(r, s))
     if ks_all:
         add("table", None, "table", "mean_ks", np.nanmean(ks_all) if not np.all(np.isnan(ks_all)) else np.nan)
-    if tv_all:
-        add("table", None, "table", "mean_total_variation",
-            np.nanmean(tv_all) if not np.all(np.isnan(tv_all)) else np.nan)
+    if l1_all:
+        add("table", None, "table", f"mean_{L1}",
+            np.nanmean(l1_all) if not np.all(np.isnan(l1_all)) else np.nan)
         add("table", None, "table", "levels_lost", lost_all)
     corr, a_real, a_syn = correlation_difference(real, synthetic, return_matrices=True)
     add("table", None, "table", "correlation_difference", corr)

@@ -6,24 +6,24 @@ import re
 import numpy as np
 import pandas as pd
 
+from ._collapse import COLLISION, LEVELS, VAR_RATIO
 from ._checks import check_frame, check_same_columns, column_kind, numeric_values
 from ._intervals import mean_interval
 from ._metrics import score_range
 
 __all__ = ["plot_utility", "plot_collapse", "plot_marginals"]
 
-COLLAPSE_STATS = ("variance_ratio", "levels_alive", "collision_probability")
-# RecursiveSynthesizer.history_ names its statistics "var_ratio[c]", "levels[c]", "collision[c]".
-_HISTORY_NAMES = {"var_ratio": "variance_ratio", "levels": "levels_alive", "collision": "collision_probability"}
+#: The panels plot_collapse draws by default: the collapse metrics of history_ and fidelity_report but l1.
+COLLAPSE_STATS = (VAR_RATIO, LEVELS, COLLISION)
 _BRACKET = re.compile(r"^(\w+)\[(.+)\]$")
 
 
-def _pyplot(who):
+def _pyplot(owner):
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ImportError(
-            f"{who} needs matplotlib, which is not installed. Install the plot extra: "
+            f"{owner} needs matplotlib, which is not installed. Install the plot extra: "
             "`pip install \"synthloop[plot]\"` (or `pip install matplotlib`)."
         ) from exc
     return plt
@@ -147,7 +147,7 @@ def _wide_history(history):
         keys = [c for c in ("repeat", "replication", "generation") if c in history.columns]
         long = history[keys + bracketed].melt(id_vars=keys, var_name="name", value_name="value")
         parts = long["name"].str.extract(_BRACKET)
-        long = long.assign(metric=parts[0].map(lambda m: _HISTORY_NAMES.get(m, m)), column=parts[1])
+        long = long.assign(metric=parts[0], column=parts[1])
         history = long.drop(columns="name")
     if {"metric", "value"} <= set(history.columns):
         # A tidy frame (e.g. UtilityReport.fidelity): one column per metric.
@@ -163,7 +163,7 @@ def _wide_history(history):
 
 
 def plot_collapse(history, stats=None):
-    """Collapse statistics per generation: variance ratio, levels alive, collision probability.
+    """Collapse statistics per generation: ``var_ratio``, ``levels``, ``collision`` (and any others named).
 
     Parameters
     ----------
@@ -171,8 +171,7 @@ def plot_collapse(history, stats=None):
         A ``generation`` column and statistics, in one of three layouts:
 
         - :attr:`RecursiveSynthesizer.history_`: ``stat[column]`` columns
-          (``var_ratio[x]``, ``levels[c]``, ``collision[c]``, read as
-          ``variance_ratio``, ``levels_alive``, ``collision_probability``);
+          (``var_ratio[x]``, ``levels[c]``, ``collision[c]``);
         - a tidy frame with ``metric`` and ``value`` columns, such as
           ``UtilityReport.fidelity`` (its column-level rows);
         - plain wide statistic columns.
@@ -182,8 +181,8 @@ def plot_collapse(history, stats=None):
         averaged, with their range shaded.
     stats : list of str, default=None
         The statistic columns to draw, one panel each. ``None``: those of
-        ``variance_ratio``, ``levels_alive``, ``collision_probability``
-        present.
+        the collapse metrics ``var_ratio``, ``levels``, ``collision``
+        present (the names of ``history_`` and :func:`fidelity_report`).
 
     Returns
     -------
@@ -193,10 +192,10 @@ def plot_collapse(history, stats=None):
     --------
     >>> import pandas as pd
     >>> from synthloop.evaluation import plot_collapse
-    >>> history = pd.DataFrame({"generation": [0, 1, 2, 3], "variance_ratio": [1.0, 0.8, 0.5, 0.3]})
+    >>> history = pd.DataFrame({"generation": [0, 1, 2, 3], "var_ratio": [1.0, 0.8, 0.5, 0.3]})
     >>> fig = plot_collapse(history)
     >>> fig.axes[0].get_title()
-    'variance_ratio'
+    'var_ratio'
     """
     plt = _pyplot("plot_collapse")
     wide = _wide_history(history)
@@ -225,9 +224,9 @@ def plot_collapse(history, stats=None):
                             label=str(label) if label is not None else None)
             if (agg["max"] > agg["min"]).any():
                 ax.fill_between(x, agg["min"], agg["max"], color=line.get_color(), alpha=0.15, linewidth=0)
-        if stat == "variance_ratio":
+        if stat == VAR_RATIO:
             ax.axhline(1.0, color="grey", linestyle=":", linewidth=1)
-        if stat in ("levels_alive", "levels_lost"):
+        if stat in (LEVELS, "levels_lost"):
             ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_title(stat)
         ax.set_xlabel("generation")

@@ -7,6 +7,8 @@ mean something beside the same figure for real rows the generator never saw
 (a holdout), which is what :func:`~synthloop.fidelity_report` reports.
 """
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -14,6 +16,7 @@ from scipy import sparse
 from ._checks import check_frame, check_same_columns, column_kind, level_codes, numeric_values
 from .._table import seconds_of
 from ..utils._random import make_rng
+from ..utils._sklearn_compat import Interval, validate_params
 
 __all__ = ["copy_share", "distance_to_closest_record"]
 
@@ -57,9 +60,9 @@ def copy_share(real, synthetic):
     >>> copy_share(real, pd.DataFrame({"x": [1.0, None, 2.0, 3.0], "c": ["a", "b", "a", "b"]}))
     0.5
     """
-    who = "copy_share"
-    check_frame(real, owner=who, what="real")
-    synthetic = check_same_columns(real, synthetic, owner=who, name="synthetic")
+    owner = "copy_share"
+    check_frame(real, owner=owner, what="real")
+    synthetic = check_same_columns(real, synthetic, owner=owner, name="synthetic")
     hashed = [pd.util.hash_pandas_object(f, index=False).to_numpy() for f in _canonical(real, [real, synthetic])]
     return float(np.isin(hashed[1], hashed[0]).mean())
 
@@ -98,6 +101,8 @@ def _distance_features(real, frames):
 DENSE_WIDTH = 2048
 
 
+@validate_params({"max_rows": [Interval(Integral, 1, None, closed="left"), None]},
+                 prefer_skip_nested_validation=True)
 def distance_to_closest_record(real, synthetic, *, max_rows=2000, random_state=None):
     """Distance from each synthetic row to its nearest real row (DCR).
 
@@ -137,9 +142,9 @@ def distance_to_closest_record(real, synthetic, *, max_rows=2000, random_state=N
     """
     from sklearn.neighbors import NearestNeighbors
 
-    who = "distance_to_closest_record"
-    check_frame(real, owner=who, what="real")
-    synthetic = check_same_columns(real, synthetic, owner=who, name="synthetic")
+    owner = "distance_to_closest_record"
+    check_frame(real, owner=owner, what="real")
+    synthetic = check_same_columns(real, synthetic, owner=owner, name="synthetic")
     if max_rows is not None and len(synthetic) > max_rows:
         keep = np.sort(make_rng(random_state).choice(len(synthetic), max_rows, replace=False))
         synthetic = synthetic.iloc[keep]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 
 from ..utils._random import as_seed_sequence
-from ..theory._validation import check_integer
+from ..utils._sklearn_compat import Interval, validate_params
 from . import _common as c
 from ._theory import categorical_collapse_time_theory, categorical_theory_columns
 
@@ -126,7 +127,7 @@ def _categorical_block(block, size, *, root, p, sizes, pool):
 
 
 @dataclass(frozen=True, eq=False)
-class CategoricalSimulation:
+class CategoricalSimulation(c.ReplicationsByGenerations):
     """Result of :func:`simulate_categorical`.
 
     Per-generation arrays have shape (n_reps, n_generations + 1); column 0 is
@@ -170,13 +171,7 @@ class CategoricalSimulation:
     seeds: dict
     settings: dict = field(default_factory=dict)
 
-    @property
-    def n_reps(self):
-        return self.collision.shape[0]
-
-    @property
-    def n_generations(self):
-        return self.collision.shape[1] - 1
+    _by = "collision"
 
     def summary(self, generations=None):
         """Per-generation means (with standard errors) and [B]'s theory beside them.
@@ -265,6 +260,13 @@ class CategoricalSimulation:
         return pd.Series(out, name="collapse_time")
 
 
+@validate_params(
+    c.constraints(
+        p=["array-like"],
+        n_real=[Interval(Integral, 1, None, closed="left"), None],
+    ),
+    prefer_skip_nested_validation=True,
+)
 def simulate_categorical(
     p,
     n_generations,
@@ -337,10 +339,7 @@ def simulate_categorical(
     0
     """
     p = _check_p(p)
-    n_generations = check_integer(n_generations, "n_generations", 0, _OWNER)
-    pool = c.check_pool(pool, _OWNER)
-    n_reps = check_integer(n_reps, "n_reps", 1, _OWNER)
-    n_jobs = c.check_n_jobs(n_jobs, _OWNER)
+    n_generations, n_reps = int(n_generations), int(n_reps)
     from ..schedules import check_schedule
 
     schedule = check_schedule(schedule)
@@ -351,7 +350,7 @@ def simulate_categorical(
                 f"{_OWNER}: n_real=None takes the schedule's n, but {schedule!r} has none; "
                 "pass n_real=... or a schedule such as 'constant:100'."
             )
-    n_real = check_integer(n_real, "n_real", 1, _OWNER)
+    n_real = int(n_real)  # given, the decorator checked it; else the schedule's n, which its constraints did
     sizes = schedule.sizes(n_generations, n_real)
     root = as_seed_sequence(random_state)
     parts = c.run_blocks(

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
+from .._pool_names import pool_subset
 from ..schedules import check_schedule
+from ..utils._sklearn_compat import Interval, ordered_options
 
 #: Replications per block. Every block owns a child SeedSequence, so results
 #: depend on this constant but never on ``n_jobs`` or the backend.
 REPLICATIONS_PER_BLOCK = 1024
 
-POOLS = ("replace", "augment", "fresh", "accumulate")
+#: The pools the sufficient-statistic recursions follow exactly (a subset of synthloop's one tuple of pools).
+SIMULATED_POOLS = pool_subset("replace", "augment", "fresh", "accumulate")
 
 
 def block_generators(root, block, n_streams):
@@ -73,37 +76,35 @@ def run_blocks(func, n_reps, n_jobs, *, require=None, **kwargs):
     return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(b, s, **kwargs) for b, s in enumerate(sizes))
 
 
+class ReplicationsByGenerations:
+    """``n_reps`` and ``n_generations`` of a simulation result, from its ``(n_reps, T + 1, ...)`` array ``_by``."""
+
+    _by = "means"
+
+    @property
+    def n_reps(self):
+        return getattr(self, self._by).shape[0]
+
+    @property
+    def n_generations(self):
+        return getattr(self, self._by).shape[1] - 1
+
+
 # -- validation -----------------------------------------------------------
-def check_real(value, name, caller, *, low=None, low_open=False, finite=True):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise TypeError(f"{caller}: {name} must be a real number; got {value!r}.")
-    value = float(value)
-    if finite and not np.isfinite(value):
-        raise ValueError(f"{caller}: {name} must be finite; got {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        op = ">" if low_open else ">="
-        raise ValueError(f"{caller}: {name} must be {op} {low}; got {value!r}.")
-    return value
+#: The declarative constraints (scikit-learn's ``validate_params``) of the arguments every simulator takes.
+CONSTRAINTS = {
+    "n_generations": [Interval(Integral, 0, None, closed="left")],
+    "pool": [ordered_options(SIMULATED_POOLS)],
+    "n_reps": [Interval(Integral, 1, None, closed="left")],
+    "n_jobs": [Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left"), None],
+}
 
 
-def check_pool(pool, caller, allowed=POOLS):
-    if not isinstance(pool, str) or pool not in allowed:
-        raise ValueError(
-            f"{caller}: unknown pool {pool!r}; valid options are {list(allowed)}."
-        )
-    return pool
+def constraints(**own):
+    """:data:`CONSTRAINTS` and a simulator's ``own`` (a call, not ``{**CONSTRAINTS, ...}``, which Sphinx cannot read)."""
+    return {**CONSTRAINTS, **own}
 
 
-def check_n_jobs(n_jobs, caller):
-    if n_jobs is None:
-        return None
-    if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, Integral) or n_jobs == 0:
-        raise ValueError(
-            f"{caller}: n_jobs must be None or a non-zero int (-1 = all cores); got {n_jobs!r}."
-        )
-    return int(n_jobs)
-
-
-def resolve_sizes(schedule, n_generations, n_real, caller):
+def resolve_sizes(schedule, n_generations, n_real):
     schedule = check_schedule(schedule)
     return schedule, schedule.sizes(n_generations, n_real)

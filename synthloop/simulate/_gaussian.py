@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 
 from ..utils._random import as_seed_sequence
-from ..theory._validation import check_integer
+from ..theory._validation import check_number
+from ..utils._sklearn_compat import Interval, validate_params
 from . import _common as c
 from ._theory import gaussian_theory_columns
 
@@ -128,7 +130,7 @@ def gaussian_kl(mean, var, mean_hat, var_hat):
 
 
 @dataclass(frozen=True, eq=False)
-class GaussianSimulation:
+class GaussianSimulation(c.ReplicationsByGenerations):
     """Result of :func:`simulate_gaussian`.
 
     Attributes
@@ -162,14 +164,6 @@ class GaussianSimulation:
     sizes: np.ndarray
     seeds: dict
     settings: dict = field(default_factory=dict)
-
-    @property
-    def n_reps(self):
-        return self.means.shape[0]
-
-    @property
-    def n_generations(self):
-        return self.means.shape[1] - 1
 
     def kl_risk(self):
         """Population risk ``KL(N(mu, sigma^2) || N(mu_hat_t, sigma_hat^2_t))``.
@@ -221,7 +215,7 @@ class GaussianSimulation:
         >>> float(df.loc[4, "var_max"]) > float(df.loc[4, "var_median"])
         True
         """
-        eps = c.check_real(eps, "eps", "GaussianSimulation.summary", low=0.0, low_open=True)
+        eps = check_number(eps, "eps", "GaussianSimulation.summary", low=0.0, low_open=True)
         gens = _check_generations(generations, self.n_generations)
         v = self.variances[:, gens]
         m = self.means[:, gens]
@@ -262,6 +256,15 @@ def _check_generations(generations, T):
     return gens.astype(np.int64)
 
 
+@validate_params(
+    c.constraints(
+        n0=[Interval(Integral, 2, None, closed="left")],
+        mean=[Interval(Real, None, None, closed="neither")],
+        var=[Interval(Real, 0, None, closed="neither")],
+        ddof=[Interval(Real, 0, None, closed="left")],
+    ),
+    prefer_skip_nested_validation=True,
+)
 def simulate_gaussian(
     n_generations,
     *,
@@ -342,17 +345,11 @@ def simulate_gaussian(
     >>> bool(0.3 < med < 0.45)  # the median drifts to 0 (log-scale random walk)
     True
     """
-    n_generations = check_integer(n_generations, "n_generations", 0, _OWNER)
-    n0 = check_integer(n0, "n0", 2, _OWNER)
-    mean = c.check_real(mean, "mean", _OWNER)
-    var = c.check_real(var, "var", _OWNER, low=0.0, low_open=True)
-    ddof = c.check_real(ddof, "ddof", _OWNER, low=0.0)
+    n_generations, n0, n_reps = int(n_generations), int(n0), int(n_reps)
+    mean, var, ddof = float(mean), float(var), float(ddof)
     if ddof >= n0:
         raise ValueError(f"{_OWNER}: ddof must be < n0 = {n0}; got {ddof!r}.")
-    pool = c.check_pool(pool, _OWNER)
-    n_reps = check_integer(n_reps, "n_reps", 1, _OWNER)
-    n_jobs = c.check_n_jobs(n_jobs, _OWNER)
-    schedule, sizes = c.resolve_sizes(schedule, n_generations, n0, _OWNER)
+    schedule, sizes = c.resolve_sizes(schedule, n_generations, n0)
     if pool == "replace" and n_generations > 0:
         bad = np.flatnonzero((sizes[1:] < 2) | (sizes[1:] <= ddof))
         if bad.size:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 
 from ..utils._random import as_seed_sequence
-from ..theory._validation import check_integer
+from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from . import _common as c
 from ._theory import mvn_theory_columns
 
@@ -114,7 +115,7 @@ def _mvn_block(block, size, *, root, sizes, mu, L_true, ddof, pool, keep_cov):
 
 
 @dataclass(frozen=True, eq=False)
-class MVNSimulation:
+class MVNSimulation(c.ReplicationsByGenerations):
     """Result of :func:`simulate_mvn`.
 
     Attributes
@@ -148,14 +149,6 @@ class MVNSimulation:
     sizes: np.ndarray
     seeds: dict
     settings: dict = field(default_factory=dict)
-
-    @property
-    def n_reps(self):
-        return self.means.shape[0]
-
-    @property
-    def n_generations(self):
-        return self.means.shape[1] - 1
 
     def summary(self, generations=None):
         """Per-generation summaries of the fitted covariances and the KL risk.
@@ -215,7 +208,7 @@ def _resolve_params(mean, cov, dim):
             raise ValueError(f"{_OWNER}: mean has {mean.size} entries but cov is {d}x{d}.")
         d = mean.size
     if dim is not None:
-        dim = check_integer(dim, "dim", 1, _OWNER)
+        dim = int(dim)
         if d is not None and dim != d:
             raise ValueError(f"{_OWNER}: dim={dim} disagrees with mean/cov of dimension {d}.")
         d = dim
@@ -234,6 +227,17 @@ def _resolve_params(mean, cov, dim):
     return mean, cov, L
 
 
+@validate_params(
+    c.constraints(
+        n0=[Interval(Integral, 2, None, closed="left")],
+        mean=["array-like", None],
+        cov=["array-like", None],
+        dim=[Interval(Integral, 1, None, closed="left"), None],
+        ddof=[Interval(Real, 0, None, closed="left")],
+        store=[StrOptions({"auto", "full", "summary"})],
+    ),
+    prefer_skip_nested_validation=True,
+)
 def simulate_mvn(
     n_generations,
     *,
@@ -306,19 +310,10 @@ def simulate_mvn(
     >>> bool(np.median(sim.logdet[:, 50]) < np.median(sim.logdet[:, 0]))
     True
     """
-    n_generations = check_integer(n_generations, "n_generations", 0, _OWNER)
-    n0 = check_integer(n0, "n0", 2, _OWNER)
+    n_generations, n0, n_reps, ddof = int(n_generations), int(n0), int(n_reps), float(ddof)
     mu, cov, L_true = _resolve_params(mean, cov, dim)
     d = mu.size
-    ddof = c.check_real(ddof, "ddof", _OWNER, low=0.0)
-    pool = c.check_pool(pool, _OWNER)
-    n_reps = check_integer(n_reps, "n_reps", 1, _OWNER)
-    if store not in ("auto", "full", "summary"):
-        raise ValueError(
-            f"{_OWNER}: unknown store {store!r}; valid options are ['auto', 'full', 'summary']."
-        )
-    n_jobs = c.check_n_jobs(n_jobs, _OWNER)
-    schedule, sizes = c.resolve_sizes(schedule, n_generations, n0, _OWNER)
+    schedule, sizes = c.resolve_sizes(schedule, n_generations, n0)
     if n0 <= d or n0 <= ddof:
         raise ValueError(
             f"{_OWNER}: n0 must exceed the dimension d = {d} and ddof = {ddof}; got n0 = {n0}."

@@ -23,7 +23,7 @@ img{max-width:100%;border:1px solid #eee;margin:0.5em 0}
 
 
 def _plt():
-    matplotlib = import_optional("matplotlib", who="make_report", extra="study")
+    matplotlib = import_optional("matplotlib", owner="make_report", extra="study")
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 

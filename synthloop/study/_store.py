@@ -94,7 +94,7 @@ class ResultsStore:
 
     def __init__(self, path, config=None):
         # Before any cell runs: the store is Parquet files.
-        import_optional("pyarrow", who="the results store of a study (one Parquet file per cell)", extra="study")
+        import_optional("pyarrow", owner="the results store of a study (one Parquet file per cell)", extra="study")
         self.path = Path(path)
         self.cells_dir = self.path / "cells"
         meta_file = self.path / "study.json"

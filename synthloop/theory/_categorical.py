@@ -11,11 +11,11 @@ import numpy as np
 from . import _validation as v
 
 
-def _s0_any(S0, who):
-    arr = v.as_float_array(S0, who, "S0", "a number in (0, 1]")
+def _s0_any(S0, owner):
+    arr = v.as_float_array(S0, owner, "S0", "a number in (0, 1]")
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(arr) & (arr > 0) & (arr <= 1)
-    return v.check(arr, ok, who, "S0", "in (0, 1] (a collision probability, sum(p**2))")
+    return v.check(arr, ok, owner, "S0", "in (0, 1] (a collision probability, sum(p**2))")
 
 
 def _out(arr):
@@ -108,10 +108,10 @@ def fully_synthetic_collision(generation, n, S0):
     >>> fully_synthetic_collision([0, 1, 9], 10, 0.2).round(4)
     array([0.28  , 0.352 , 0.7211])
     """
-    who = "fully_synthetic_collision"
-    g = v.integers(generation, who, "generation", minimum=0)
-    n = v.integers(n, who, "n", minimum=1)
-    S0 = _s0_any(S0, who)
+    owner = "fully_synthetic_collision"
+    g = v.integers(generation, owner, "generation", minimum=0)
+    n = v.integers(n, owner, "n", minimum=1)
+    S0 = _s0_any(S0, owner)
     return _out(1.0 - (1.0 - 1.0 / n) ** (g + 1.0) * (1.0 - S0))
 
 
@@ -145,9 +145,9 @@ def fully_synthetic_collision_path(sizes, S0):
     >>> fully_synthetic_collision_path([10, 10, 20], 0.2).round(4)
     array([0.28  , 0.352 , 0.3844])
     """
-    who = "fully_synthetic_collision_path"
-    n = v.sizes(sizes, who, minimum=1)
-    S0 = _s0_any(S0, who)
+    owner = "fully_synthetic_collision_path"
+    n = v.sizes(sizes, owner, minimum=1)
+    S0 = _s0_any(S0, owner)
     return 1.0 - (1.0 - S0[..., None]) * np.cumprod(1.0 - 1.0 / n, axis=-1)
 
 
@@ -188,10 +188,10 @@ def fully_synthetic_collapse_probability_bounds(generation, n, S0, support):
     >>> round(float(lo), 4), round(float(hi), 4)
     (0.9999, 1.0)
     """
-    who = "fully_synthetic_collapse_probability_bounds"
-    g = v.integers(generation, who, "generation", minimum=0)
-    n = v.integers(n, who, "n", minimum=1)
-    S0, s = v.collision(S0, support, who)
+    owner = "fully_synthetic_collapse_probability_bounds"
+    g = v.integers(generation, owner, "generation", minimum=0)
+    n = v.integers(n, owner, "n", minimum=1)
+    S0, s = v.collision(S0, support, owner)
     decay = (1.0 - 1.0 / n) ** (g + 1.0)
     lower = np.maximum(1.0 - n * (1.0 - S0) * decay, 0.0)
     upper = 1.0 - (1.0 - S0) / (1.0 - 1.0 / s) * decay
@@ -239,9 +239,9 @@ def expected_collapse_time_bounds(n, S0, support):
     >>> float(lo), float(hi)
     (99.0, 4950.0)
     """
-    who = "expected_collapse_time_bounds"
-    n = v.integers(n, who, "n", minimum=1)
-    S0, s = v.collision(S0, support, who)
+    owner = "expected_collapse_time_bounds"
+    n = v.integers(n, owner, "n", minimum=1)
+    S0, s = v.collision(S0, support, owner)
     lower = (1.0 - S0) * (n - 1.0) / (1.0 - 1.0 / s)
     upper = (1.0 - S0) * n * (n - 1.0)
     lower, upper = np.broadcast_arrays(lower, upper)
@@ -285,13 +285,13 @@ def expected_collapse_time(p, n):
     >>> round(float(expected_collapse_time([0.5, 0.5], 100)), 2)
     137.63
     """
-    who = "expected_collapse_time"
-    p = v.probability_vectors(p, who)
-    n = v.integers(n, who, "n", minimum=1)
+    owner = "expected_collapse_time"
+    p = v.probability_vectors(p, owner)
+    n = v.integers(n, owner, "n", minimum=1)
     dirac = np.max(p, axis=-1) >= 1.0
     if np.any(dirac):
         raise ValueError(
-            f"{who}: p must not be a Dirac mass (the loop has collapsed before it starts); "
+            f"{owner}: p must not be a Dirac mass (the loop has collapsed before it starts); "
             "got a p with one entry equal to 1."
         )
     q = 1.0 - p

@@ -10,11 +10,11 @@ import numpy as np
 from . import _validation as v
 
 
-def _weight(w, who):
-    arr = v.as_float_array(w, who, "w", "a weight in (0, 1]")
+def _weight(w, owner):
+    arr = v.as_float_array(w, owner, "w", "a weight in (0, 1]")
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(arr) & (arr > 0) & (arr <= 1)
-    return v.check(arr, ok, who, "w", "in (0, 1] (the real rows' share of the weight)")
+    return v.check(arr, ok, owner, "w", "in (0, 1] (the real rows' share of the weight)")
 
 
 def _out(arr):
@@ -61,12 +61,12 @@ def fresh_weighted_mse(w, n, m, n_generations, variance=1.0):
     >>> fresh_weighted_mse(1.0, 500, 500, 2, variance=0.5)  # real rows only: V / n from generation 1
     array([0.   , 0.001, 0.001])
     """
-    who = "fresh_weighted_mse"
-    w = _weight(w, who)
-    n = v.integers(n, who, "n", minimum=1)
-    m = v.integers(m, who, "m", minimum=1)
-    T = int(v.integers(n_generations, who, "n_generations", minimum=0))
-    V = v.positive(variance, who, "variance")
+    owner = "fresh_weighted_mse"
+    w = _weight(w, owner)
+    n = v.integers(n, owner, "n", minimum=1)
+    m = v.integers(m, owner, "m", minimum=1)
+    T = int(v.integers(n_generations, owner, "n_generations", minimum=0))
+    V = v.positive(variance, owner, "variance")
     rho = (1 - w) ** 2 * (1 - 1 / m)
     limit = V * (w**2 / n + (1 - w) ** 2 / m) / (1 - rho)
     t = np.arange(T + 1)
@@ -105,9 +105,9 @@ def fresh_relative_loss(w, n_over_m=1.0):
     >>> float(fresh_relative_loss(1.0))  # the real rows alone
     1.0
     """
-    who = "fresh_relative_loss"
-    w = _weight(w, who)
-    ratio = v.positive(n_over_m, who, "n_over_m")
+    owner = "fresh_relative_loss"
+    w = _weight(w, owner)
+    ratio = v.positive(n_over_m, owner, "n_over_m")
     return _out((w**2 + (1 - w) ** 2 * ratio) / (w * (2 - w)))
 
 

@@ -57,10 +57,10 @@ def gaussian_expected_variance(sizes, *, ddof=1, var=1.0):
     >>> gaussian_expected_variance([10, 10, 10], ddof=0).round(4)
     array([0.9  , 0.81 , 0.729])
     """
-    who = "gaussian_expected_variance"
-    n = v.sizes(sizes, who)
-    d = v.ddof(ddof, n.min(), who)
-    var = v.positive(var, who, "var")
+    owner = "gaussian_expected_variance"
+    n = v.sizes(sizes, owner)
+    d = v.ddof(ddof, n.min(), owner)
+    var = v.positive(var, owner, "var")
     return _leading(var, n) * np.cumprod((n - 1.0) / (n - d), axis=-1)
 
 
@@ -101,9 +101,9 @@ def gaussian_log_variance_moments(sizes, *, ddof=1):
     >>> mean.round(4), variance.round(4)
     (array([-0.0101, -0.0203, -0.0304]), array([0.0204, 0.0408, 0.0612]))
     """
-    who = "gaussian_log_variance_moments"
-    n = v.sizes(sizes, who)
-    d = v.ddof(ddof, n.min(), who)
+    owner = "gaussian_log_variance_moments"
+    n = v.sizes(sizes, owner)
+    d = v.ddof(ddof, n.min(), owner)
     m, var = log_chi2_moments(n, d)
     return np.cumsum(m, axis=-1), np.cumsum(var, axis=-1)
 
@@ -164,13 +164,13 @@ def gaussian_variance_collapse_probability(sizes, eps, *, ddof=1, var=1.0, metho
     >>> round(float(q[-1]), 3)
     0.743
     """
-    who = "gaussian_variance_collapse_probability"
+    owner = "gaussian_variance_collapse_probability"
     if method not in ("exact", "normal"):
-        raise ValueError(f"{who}: method must be 'exact' or 'normal'; got {method!r}.")
-    n = v.sizes(sizes, who)
-    d = v.ddof(ddof, n.min(), who)
-    eps = v.positive(eps, who, "eps")
-    var = v.positive(var, who, "var")
+        raise ValueError(f"{owner}: method must be 'exact' or 'normal'; got {method!r}.")
+    n = v.sizes(sizes, owner)
+    d = v.ddof(ddof, n.min(), owner)
+    eps = v.positive(eps, owner, "eps")
+    var = v.positive(var, owner, "var")
     x = np.log(eps) - np.log(var)
     shape = np.broadcast_shapes(x.shape + (1,), n.shape)
     if method == "normal":
@@ -223,13 +223,13 @@ def gaussian_mean_error_variance(sizes, *, var=1.0, ddof=None):
     >>> gaussian_mean_error_variance([10, 20, 40])
     array([0.1  , 0.15 , 0.175])
     """
-    who = "gaussian_mean_error_variance"
-    n = v.sizes(sizes, who)
-    var = v.positive(var, who, "var")
+    owner = "gaussian_mean_error_variance"
+    n = v.sizes(sizes, owner)
+    var = v.positive(var, owner, "var")
     if ddof is None:
         factor = np.ones_like(n)
     else:
-        d = v.ddof(ddof, n.min(), who)
+        d = v.ddof(ddof, n.min(), owner)
         ratio = np.cumprod((n - 1.0) / (n - d), axis=-1)
         # step t uses the variance fitted at generation t-1; step 0 uses sigma^2
         factor = np.concatenate([np.ones_like(n[..., :1]), ratio[..., :-1]], axis=-1)
@@ -282,9 +282,9 @@ def improvement_probability(sizes, *, dim=1):
     >>> improvement_probability([100, 100, 100], dim=5).round(4)
     array([0.    , 0.1572, 0.0873])
     """
-    who = "improvement_probability"
-    n = v.sizes(sizes, who)
-    dim = v.integers(dim, who, "dim", minimum=1)
+    owner = "improvement_probability"
+    n = v.sizes(sizes, owner)
+    dim = v.integers(dim, owner, "dim", minimum=1)
     ratio = np.cumsum(n[..., :1] / n, axis=-1) - 1.0  # R_g = n_0 * sum_{t=1..g} 1/n_t
     dim = _leading(dim, n)
     p = special.stdtr(dim, -np.sqrt(dim * ratio) / 2.0)
@@ -325,15 +325,15 @@ def gaussian_kl_risk(mean_hat, var_hat, *, mean=0.0, var=1.0):
     >>> round(float(gaussian_kl_risk(1.0, 2.0)), 4)
     0.3466
     """
-    who = "gaussian_kl_risk"
-    mean_hat = v.as_float_array(mean_hat, who, "mean_hat", "a finite number")
-    v.check(mean_hat, np.isfinite(mean_hat), who, "mean_hat", "finite")
-    var_hat = v.as_float_array(var_hat, who, "var_hat", "a number >= 0")
+    owner = "gaussian_kl_risk"
+    mean_hat = v.as_float_array(mean_hat, owner, "mean_hat", "a finite number")
+    v.check(mean_hat, np.isfinite(mean_hat), owner, "mean_hat", "finite")
+    var_hat = v.as_float_array(var_hat, owner, "var_hat", "a number >= 0")
     with np.errstate(invalid="ignore"):
-        v.check(var_hat, np.isfinite(var_hat) & (var_hat >= 0), who, "var_hat", "finite and >= 0")
-    mean = v.as_float_array(mean, who, "mean", "a finite number")
-    v.check(mean, np.isfinite(mean), who, "mean", "finite")
-    var = v.positive(var, who, "var")
+        v.check(var_hat, np.isfinite(var_hat) & (var_hat >= 0), owner, "var_hat", "finite and >= 0")
+    mean = v.as_float_array(mean, owner, "mean", "a finite number")
+    v.check(mean, np.isfinite(mean), owner, "mean", "finite")
+    var = v.positive(var, owner, "var")
     with np.errstate(divide="ignore", invalid="ignore"):
         kl = 0.5 * (np.log(var_hat / var) + (var + (mean_hat - mean) ** 2) / var_hat - 1.0)
     kl = np.where(var_hat == 0, np.inf, kl)  # -inf + inf: the 1/var_hat term dominates

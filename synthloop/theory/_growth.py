@@ -46,13 +46,13 @@ def required_power(bias_exponent=1.0):
     return out[()] if out.ndim == 0 else out
 
 
-def _parse(schedule, who):
+def _parse(schedule, owner):
     """(family, power, ratio) from a schedule string (synthloop's one grammar) or a schedule object."""
     if isinstance(schedule, str):
         try:
             family, params = parse_schedule_string(schedule)
         except ValueError as exc:
-            raise ValueError(f"{who}: {exc}") from None
+            raise ValueError(f"{owner}: {exc}") from None
         power, ratio = params.get("power"), params.get("ratio")
     elif hasattr(schedule, "family"):
         family = schedule.family
@@ -60,26 +60,26 @@ def _parse(schedule, who):
         ratio = getattr(schedule, "ratio", None)
         if family not in _FAMILIES:
             raise ValueError(
-                f"{who}: schedule.family must be one of {', '.join(map(repr, _FAMILIES))}; "
+                f"{owner}: schedule.family must be one of {', '.join(map(repr, _FAMILIES))}; "
                 f"got {family!r}."
             )
     else:
         raise TypeError(
-            f"{who}: schedule must be a string such as 'polynomial:2.0' or an object with a "
+            f"{owner}: schedule must be a string such as 'polynomial:2.0' or an object with a "
             f"'family' attribute (a synthloop schedule); got {schedule!r}."
         )
     if family not in _CLOSED_FORM:
         raise ValueError(
-            f"{who}: a {family} schedule cannot be decided in closed form; compute "
+            f"{owner}: a {family} schedule cannot be decided in closed form; compute "
             "sum(n_t ** -gamma) over its sizes, or simulate the loop."
         )
     power = DEFAULTS["polynomial"]["power"] if power is None else power
     ratio = DEFAULTS["geometric"]["ratio"] if ratio is None else ratio
     if family == "polynomial":
-        v.positive(power, who, "the polynomial schedule's power")
+        v.positive(power, owner, "the polynomial schedule's power")
     if family == "geometric":
-        ratio = v.as_float_array(ratio, who, "ratio", "a number > 1")
-        v.check(ratio, np.isfinite(ratio) & (ratio > 1), who, "the geometric schedule's ratio", "> 1")
+        ratio = v.as_float_array(ratio, owner, "ratio", "a number > 1")
+        v.check(ratio, np.isfinite(ratio) & (ratio > 1), owner, "the geometric schedule's ratio", "> 1")
     return family, float(power), float(ratio)
 
 
@@ -124,9 +124,9 @@ def collapses(schedule, *, bias_exponent=1.0):
     >>> collapses("polynomial:1.5", bias_exponent=0.5)
     True
     """
-    who = "collapses"
-    family, power, _ = _parse(schedule, who)
-    gamma = np.minimum(v.positive(bias_exponent, who, "bias_exponent"), 1.0)
+    owner = "collapses"
+    family, power, _ = _parse(schedule, owner)
+    gamma = np.minimum(v.positive(bias_exponent, owner, "bias_exponent"), 1.0)
     if family in ("constant", "linear"):
         out = np.ones(gamma.shape, dtype=bool)
     elif family == "geometric":

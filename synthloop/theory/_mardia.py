@@ -87,9 +87,9 @@ def mardia_G(n, s):
     >>> round(float(mardia_G(100, 2)), 6), round(float(mardia_G(100, 10)), 6)
     (2.0, 1022.0)
     """
-    who = "mardia_G"
-    n = v.integers(n, who, "n", minimum=1)
-    s = v.integers(s, who, "s", minimum=1)
+    owner = "mardia_G"
+    n = v.integers(n, owner, "n", minimum=1)
+    s = v.integers(s, owner, "s", minimum=1)
     with np.errstate(over="ignore"):
         return _out(np.exp(_log_G(n, s)))
 
@@ -130,10 +130,10 @@ def drift_l1_bound(N, n, s):
     >>> bool(drift_l1_bound(100, 10, 600) > 2)
     True
     """
-    who = "drift_l1_bound"
-    N = v.integers(N, who, "N", minimum=1)
-    n = v.integers(n, who, "n", minimum=1)
-    s = v.integers(s, who, "s", minimum=1)
+    owner = "drift_l1_bound"
+    N = v.integers(N, owner, "N", minimum=1)
+    n = v.integers(n, owner, "n", minimum=1)
+    s = v.integers(s, owner, "s", minimum=1)
     with np.errstate(over="ignore"):
         return _out(np.exp(_log_G(n, s) + 0.5 * np.log(np.pi * n / 2.0) - np.log(N)))
 
@@ -175,10 +175,10 @@ def max_synthetic_size(N, s, eps):
     >>> int(n), bool(drift_l1_bound(10**6, n, 100) <= 0.1)
     (4, True)
     """
-    who = "max_synthetic_size"
-    N = v.integers(N, who, "N", minimum=1)
-    s = v.integers(s, who, "s", minimum=1)
-    eps = v.positive(eps, who, "eps")
+    owner = "max_synthetic_size"
+    N = v.integers(N, owner, "N", minimum=1)
+    s = v.integers(s, owner, "s", minimum=1)
+    eps = v.positive(eps, owner, "eps")
     log_term = np.log(np.sqrt(2.0 * np.pi) * N * eps / (6.0 * np.e * s))
     bound = 2.0 * np.pi * np.exp(-2.0) * np.minimum(s - 2.0, log_term)
     n_max = np.maximum(np.floor(bound), 0.0)

@@ -16,14 +16,14 @@ def _constants(N, n):
     return alpha, beta
 
 
-def _args(generation, N, n, S0, who):
-    g = v.integers(generation, who, "generation", minimum=0)
-    N = v.integers(N, who, "N", minimum=1)
-    n = v.integers(n, who, "n", minimum=1)
-    arr = v.as_float_array(S0, who, "S0", "a number in (0, 1]")
+def _args(generation, N, n, S0, owner):
+    g = v.integers(generation, owner, "generation", minimum=0)
+    N = v.integers(N, owner, "N", minimum=1)
+    n = v.integers(n, owner, "n", minimum=1)
+    arr = v.as_float_array(S0, owner, "S0", "a number in (0, 1]")
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(arr) & (arr > 0) & (arr <= 1)
-    S0 = v.check(arr, ok, who, "S0", "in (0, 1] (a collision probability, sum(p**2))")
+    S0 = v.check(arr, ok, owner, "S0", "in (0, 1] (a collision probability, sum(p**2))")
     return g, N, n, S0
 
 

@@ -25,14 +25,14 @@ def fmt(value):
     return repr(value)
 
 
-def as_float_array(value, who, name, expected):
+def as_float_array(value, owner, name, expected):
     """``value`` as a float array; TypeError naming the argument if it is not numeric."""
     if isinstance(value, str):
-        raise TypeError(f"{who}: {name} must be {expected}; got the string {value!r}.")
+        raise TypeError(f"{owner}: {name} must be {expected}; got the string {value!r}.")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError, OverflowError):
-        raise TypeError(f"{who}: {name} must be {expected}; got {value!r}.") from None
+        raise TypeError(f"{owner}: {name} must be {expected}; got {value!r}.") from None
     return arr
 
 
@@ -42,21 +42,21 @@ def first_bad(arr, bad):
     return arr[bad].flat[0]
 
 
-def check(arr, ok, who, name, expected):
+def check(arr, ok, owner, name, expected):
     """Raise ``ValueError`` unless ``ok`` holds everywhere (NaN never passes)."""
     ok = np.asarray(ok)
     if not ok.all():
-        raise ValueError(f"{who}: {name} must be {expected}; got {fmt(first_bad(arr, ~ok))}.")
+        raise ValueError(f"{owner}: {name} must be {expected}; got {fmt(first_bad(arr, ~ok))}.")
     return arr
 
 
-def integers(value, who, name, *, minimum, expected=None):
+def integers(value, owner, name, *, minimum, expected=None):
     """Integer-valued float array with every entry ``>= minimum`` (finite)."""
     expected = expected or f"an integer >= {minimum}"
-    arr = as_float_array(value, who, name, expected)
+    arr = as_float_array(value, owner, name, expected)
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(arr) & (arr >= minimum) & (arr == np.floor(arr))
-    return check(arr, ok, who, name, expected)
+    return check(arr, ok, owner, name, expected)
 
 
 def check_integer(value, name, minimum, owner):
@@ -72,83 +72,98 @@ def check_integer(value, name, minimum, owner):
     return int(value)
 
 
-def positive(value, who, name):
+def check_number(value, name, owner, *, low=None, low_open=False):
+    """A finite Python float (``> low`` or ``>= low``), or a TypeError / ValueError in the wording of :func:`check_integer`.
+
+    ``"owner: name must be a finite number > low; got value"``. Booleans are not numbers here.
+    """
+    bound = "" if low is None else f" {'>' if low_open else '>='} {low}"
+    expected = f"{owner}: {name} must be a finite number{bound}; got {value!r}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{expected} ({type(value).__name__}).")
+    value = float(value)
+    if not np.isfinite(value) or (low is not None and (value < low or (low_open and value == low))):
+        raise ValueError(f"{expected}.")
+    return value
+
+
+def positive(value, owner, name):
     """Finite float array with every entry ``> 0``."""
-    arr = as_float_array(value, who, name, "a positive number")
+    arr = as_float_array(value, owner, name, "a positive number")
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(arr) & (arr > 0)
-    return check(arr, ok, who, name, "a positive number (> 0)")
+    return check(arr, ok, owner, name, "a positive number (> 0)")
 
 
-def sizes(value, who, *, minimum=2):
+def sizes(value, owner, *, minimum=2):
     """The sizes array ``(n_0, n_1, ..., n_T)``: at least 1-D, last axis = generations."""
     expected = (
         f"integers >= {minimum} (n_0 real rows, then the n_t rows drawn at each generation)"
     )
-    arr = np.atleast_1d(as_float_array(value, who, "sizes", expected))
+    arr = np.atleast_1d(as_float_array(value, owner, "sizes", expected))
     if arr.shape[-1] == 0:
         raise ValueError(
-            f"{who}: sizes must contain at least n_0 (the number of real rows); "
+            f"{owner}: sizes must contain at least n_0 (the number of real rows); "
             "got an empty array."
         )
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(arr) & (arr >= minimum) & (arr == np.floor(arr))
-    return check(arr, ok, who, "sizes", expected)
+    return check(arr, ok, owner, "sizes", expected)
 
 
-def ddof(value, n_min, who):
+def ddof(value, n_min, owner):
     """Delta degrees of freedom: a number in ``[0, min(sizes))``."""
-    arr = as_float_array(value, who, "ddof", "a number >= 0 (0 = MLE, 1 = unbiased)")
+    arr = as_float_array(value, owner, "ddof", "a number >= 0 (0 = MLE, 1 = unbiased)")
     if arr.ndim != 0:
-        raise TypeError(f"{who}: ddof must be a single number (0 or 1); got {value!r}.")
+        raise TypeError(f"{owner}: ddof must be a single number (0 or 1); got {value!r}.")
     if not (np.isfinite(arr) and arr >= 0):
         raise ValueError(
-            f"{who}: ddof must be >= 0 (0 = MLE, 1 = unbiased); got {fmt(arr)}."
+            f"{owner}: ddof must be >= 0 (0 = MLE, 1 = unbiased); got {fmt(arr)}."
         )
     if arr >= n_min:
         raise ValueError(
-            f"{who}: ddof must be smaller than every size (smallest size is "
+            f"{owner}: ddof must be smaller than every size (smallest size is "
             f"{fmt(n_min)}); got {fmt(arr)}."
         )
     return float(arr)
 
 
-def collision(S0, support, who):
+def collision(S0, support, owner):
     """S0 (collision probability of the truth) in ``[1/support, 1)``; support >= 2."""
     support = integers(
         support,
-        who,
+        owner,
         "support",
         minimum=2,
         expected="an integer >= 2 (a distribution on one token has already collapsed)",
     )
-    S0 = as_float_array(S0, who, "S0", "a number in [1/support, 1)")
+    S0 = as_float_array(S0, owner, "S0", "a number in [1/support, 1)")
     # S0 computed as sum(p**2) of a uniform p can undershoot 1/support by rounding.
     with np.errstate(invalid="ignore", divide="ignore"):
         ok = np.isfinite(S0) & (S0 >= (1.0 - 1e-12) / support) & (S0 < 1)
-    check(S0, ok, who, "S0", "in [1/support, 1)")
+    check(S0, ok, owner, "S0", "in [1/support, 1)")
     return S0, support
 
 
-def unit_interval(S0, who, name="S0"):
+def unit_interval(S0, owner, name="S0"):
     """A number in ``(0, 1)`` (S0 without a support to check against)."""
-    arr = as_float_array(S0, who, name, "a number in (0, 1)")
+    arr = as_float_array(S0, owner, name, "a number in (0, 1)")
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(arr) & (arr > 0) & (arr < 1)
-    return check(arr, ok, who, name, "in (0, 1)")
+    return check(arr, ok, owner, name, "in (0, 1)")
 
 
-def probability_vectors(p, who):
+def probability_vectors(p, owner):
     """Probability vectors along the last axis: non-negative, summing to 1."""
-    arr = np.atleast_1d(as_float_array(p, who, "p", "a probability vector"))
+    arr = np.atleast_1d(as_float_array(p, owner, "p", "a probability vector"))
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(arr) & (arr >= 0)
-    check(arr, ok, who, "p", "a vector of non-negative finite probabilities")
+    check(arr, ok, owner, "p", "a vector of non-negative finite probabilities")
     total = arr.sum(axis=-1)
     ok = np.abs(total - 1.0) <= 1e-8
     if not np.all(ok):
         raise ValueError(
-            f"{who}: p must sum to 1 along its last axis; "
+            f"{owner}: p must sum to 1 along its last axis; "
             f"got a sum of {fmt(first_bad(total, ~ok))}."
         )
     return arr

@@ -36,7 +36,7 @@ def test_characters_and_a_fixed_vocabulary():
     (["and god said"], dict(context_length=3), ValueError, r"the corpus is too small for context_length=3: its "
      r"longest text has 3 word tokens, and a 4-gram needs 4"),
     ([], dict(), ValueError, "too small for context_length=1: its longest text has 0"),
-    (["a b"], dict(context_length=0), ValueError, "context_length must be an int >= 1; got 0"),
+    (["a b"], dict(context_length=0), ValueError, "context_length must be an integer >= 1; got 0"),
     (["a b"], dict(tokens="bytes"), ValueError, r"tokens must be one of \['words', 'characters'\]"),
     ("a b c", dict(), TypeError, r"texts must be a list of strings .* \(wrap a single text in a list\)"),
     ([1, 2], dict(), TypeError, "texts must be a list of strings"),

@@ -120,9 +120,9 @@ def test_fidelity_report_of_a_copy_and_of_a_collapse(real):
     report = fidelity_report(real, real, random_state=0)
     assert list(report.columns) == ["level", "column", "kind", "metric", "value"]
     col = report[report["level"] == "column"].set_index(["column", "metric"])["value"]
-    assert col.loc[("x", "ks")] == 0 and col.loc[("x", "variance_ratio")] == 1
-    assert col.loc[("when", "wasserstein")] == 0 and col.loc[("s", "total_variation")] == 0
-    assert col.loc[("s", "levels_alive")] == 3
+    assert col.loc[("x", "ks")] == 0 and col.loc[("x", "var_ratio")] == 1
+    assert col.loc[("when", "wasserstein")] == 0 and col.loc[("s", "l1")] == 0
+    assert col.loc[("s", "levels")] == 3
     assert report.loc[report["kind"] == "datetime", "column"].unique().tolist() == ["when"]
     table = report[report["level"] == "table"].set_index("metric")["value"]
     assert table["correlation_difference"] == 0 and table["levels_lost"] == 0
@@ -132,11 +132,11 @@ def test_fidelity_report_of_a_copy_and_of_a_collapse(real):
 
     collapsed = real.assign(x=1.5, s="a", k=2).astype(real.dtypes.to_dict())
     col = fidelity_report(real, collapsed, discriminator=False).set_index(["column", "metric"])["value"]
-    assert col.loc[("x", "variance_ratio")] == 0 and col.loc[("k", "variance_ratio")] == 0
-    assert col.loc[("s", "levels_lost")] == 2 and col.loc[("s", "levels_alive")] == 1
-    assert col.loc[("s", "collision_probability")] == 1
+    assert col.loc[("x", "var_ratio")] == 0 and col.loc[("k", "var_ratio")] == 0
+    assert col.loc[("s", "levels_lost")] == 2 and col.loc[("s", "levels")] == 1
+    assert col.loc[("s", "collision")] == 1
     expected = ((real["s"].value_counts(normalize=True)) ** 2).sum()
-    assert col.loc[("s", "collision_probability_real")] == pytest.approx(expected)
+    assert col.loc[("s", "collision_real")] == pytest.approx(expected)
 
 
 def test_fidelity_report_rejects_other_columns_and_dtypes(real):

@@ -87,7 +87,7 @@ def test_plot_utility_over_generations(tmp_path):
     _save(fig, tmp_path, "utility_generations")
     # The fidelity frame of the same run is a collapse history.
     fig = plot_collapse(rep.fidelity)
-    assert [ax.get_title() for ax in fig.axes] == ["variance_ratio"]
+    assert [ax.get_title() for ax in fig.axes] == ["var_ratio"]
     assert len(fig.axes[0].lines) == 3 + 1  # one line per numeric column, and the reference at 1
     _save(fig, tmp_path, "collapse_fidelity")
 
@@ -100,19 +100,19 @@ def test_plot_collapse_of_a_recursive_history(tmp_path):
 
     rs = RecursiveSynthesizer(CategoricalGenerator(), n_generations=15, random_state=0).fit(X)
     fig = plot_collapse(rs.history_)
-    assert [ax.get_title() for ax in fig.axes] == ["variance_ratio", "levels_alive", "collision_probability"]
+    assert [ax.get_title() for ax in fig.axes] == ["var_ratio", "levels", "collision"]
     assert fig.axes[1].get_legend_handles_labels()[1] == ["c"]
     levels = fig.axes[1].lines[0].get_ydata()
     assert levels[0] == 6 and np.all(np.diff(levels) <= 0)  # levels, once lost, stay lost
     _save(fig, tmp_path, "collapse_history")
 
     wide = pd.DataFrame({"generation": [0, 0, 1, 1], "replication": [0, 1, 0, 1],
-                         "collision_probability": [0.3, 0.32, 0.5, 0.6]})
+                         "collision": [0.3, 0.32, 0.5, 0.6]})
     fig = plot_collapse(wide)
     assert len(fig.axes) == 1 and len(fig.axes[0].collections) == 1  # the min-max band over replications
     plt.close(fig)
-    with pytest.raises(ValueError, match=r"plot_collapse found none of \['variance_ratio', 'levels_alive', "
-                                         r"'collision_probability'\] in the history"):
+    with pytest.raises(ValueError, match=r"plot_collapse found none of \['var_ratio', 'levels', "
+                                         r"'collision'\] in the history"):
         plot_collapse(pd.DataFrame({"generation": [0], "loss": [1.0]}))
     with pytest.raises(ValueError, match=r"plot_collapse needs a 'generation' column"):
         plot_collapse(pd.DataFrame({"t": [0]}))

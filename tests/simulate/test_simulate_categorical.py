@@ -166,8 +166,8 @@ def test_drift_l1_matches_final_probs():
         ([1.5, -0.5], {}, r"p must be finite and non-negative"),
         ([[0.5, 0.5]], {}, r"p must be a non-empty 1-d array"),
         ([0.5, 0.5], {"schedule": "constant"}, r"n_real=None takes the schedule's n, but ConstantSchedule\(\) has none"),
-        ([0.5, 0.5], {"pool": "window"}, r"unknown pool 'window'; valid options are"),
-        ([0.5, 0.5], {"n_real": 0}, r"n_real must be an integer >= 1; got 0"),
+        ([0.5, 0.5], {"pool": "window"}, r"'pool' parameter of simulate_categorical must be a str among \{'replace', 'augment'"),
+        ([0.5, 0.5], {"n_real": 0}, r"'n_real' parameter of simulate_categorical must be an int in the range \[1, inf\) or None\. Got 0"),
     ],
 )
 def test_errors(p, kwargs, match):

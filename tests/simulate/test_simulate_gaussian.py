@@ -196,15 +196,19 @@ def test_replace_collapses_and_polynomial_does_not():
 @pytest.mark.parametrize(
     "kwargs, exc, match",
     [
-        (dict(n_generations=-1), ValueError, r"simulate_gaussian: n_generations must be an integer >= 0; got -1"),
-        (dict(n_generations=2.0), TypeError, r"n_generations must be an integer >= 0; got 2.0 \(float\)"),
-        (dict(n0=1), ValueError, r"n0 must be an integer >= 2; got 1"),
-        (dict(var=0.0), ValueError, r"var must be > 0.0; got 0.0"),
-        (dict(ddof=-1), ValueError, r"ddof must be >= 0.0"),
+        (dict(n_generations=-1), ValueError,
+         r"The 'n_generations' parameter of simulate_gaussian must be an int in the range \[0, inf\)\. Got -1"),
+        (dict(n_generations=2.0), TypeError, r"'n_generations' parameter .* must be an int in .* Got 2\.0 instead"),
+        (dict(n0=1), ValueError, r"'n0' parameter .* must be an int in the range \[2, inf\)\. Got 1"),
+        (dict(var=0.0), ValueError, r"'var' parameter .* must be a float in the range \(0\.0, inf\)\. Got 0\.0"),
+        (dict(mean=float("inf")), ValueError, r"'mean' parameter .* must be a float in the range \(-inf, inf\)"),
+        (dict(ddof=-1), ValueError, r"'ddof' parameter .* must be a float in the range \[0\.0, inf\)"),
         (dict(ddof=5, n0=5), ValueError, r"ddof must be < n0 = 5"),
-        (dict(pool="window"), ValueError, r"unknown pool 'window'; valid options are \['replace', 'augment', 'fresh', 'accumulate'\]"),
-        (dict(n_reps=0), ValueError, r"n_reps must be an integer >= 1"),
-        (dict(n_jobs=0), ValueError, r"n_jobs must be None or a non-zero int"),
+        (dict(pool="window"), ValueError, r"'pool' parameter of simulate_gaussian must be a str among "
+                                          r"\{'replace', 'augment', 'fresh', 'accumulate'\}\. Got 'window'"),
+        (dict(n_reps=0), ValueError, r"'n_reps' parameter .* must be an int in the range \[1, inf\)"),
+        (dict(n_jobs=0), ValueError, r"'n_jobs' parameter .* must be an int in the range \(-inf, -1\], an int in "
+                                     r"the range \[1, inf\) or None\. Got 0"),
         (dict(random_state="x"), TypeError, r"random_state must be None, an int"),
         (dict(schedule="cubic"), ValueError, r"Unknown schedule 'cubic'"),
         (dict(schedule="constant:1"), ValueError, r"replace pool needs n_t >= 2 .* n_1 = 1"),
@@ -226,5 +230,5 @@ def test_summary_errors():
     sim = simulate_gaussian(3, n0=10, n_reps=5, random_state=0)
     with pytest.raises(ValueError, match=r"generations must lie in \[0, 3\]"):
         sim.summary(generations=[4])
-    with pytest.raises(ValueError, match=r"eps must be > 0.0"):
+    with pytest.raises(ValueError, match=r"GaussianSimulation.summary: eps must be a finite number > 0.0; got 0"):
         sim.summary(eps=0)

@@ -87,8 +87,8 @@ def test_n_jobs_invariance(pool):
         (dict(mean=[0, 0, 0], cov=np.eye(2)), r"mean has 3 entries but cov is 2x2"),
         (dict(dim=3, n0=3), r"n0 must exceed the dimension d = 3"),
         (dict(dim=3, n0=10, schedule="constant:3"), r"replace pool needs n_t > d = 3 .* n_1 = 3"),
-        (dict(dim=2, store="some"), r"unknown store 'some'"),
-        (dict(dim=2, pool="window"), r"unknown pool 'window'"),
+        (dict(dim=2, store="some"), r"'store' parameter of simulate_mvn must be a str among .* Got 'some'"),
+        (dict(dim=2, pool="window"), r"'pool' parameter of simulate_mvn must be a str among .* Got 'window'"),
     ],
 )
 def test_errors(kwargs, match):
