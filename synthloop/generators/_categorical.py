@@ -24,6 +24,7 @@ import pandas as pd
 
 from .._table import ALL_KINDS, DISCRETE_KINDS, _restore, seconds_of
 from ..base import MISSING_LABEL, BaseGenerator, atoms_summary
+from ..evaluation._collapse import COLLISION, LEVELS, collision, levels
 from ..exceptions import CopyWarning, SchemaError
 from ..utils._sklearn_compat import Interval, StrOptions
 
@@ -157,9 +158,10 @@ class CategoricalGenerator(BaseGenerator):
     tables.
 
     :meth:`get_fitted_params` returns numeric arrays only: ``marginals``,
-    ``collision_probability`` (``Σ p²``) and ``levels_alive`` (levels with
-    ``p > 0``) per column; ``"joint"`` adds ``joint_probabilities`` (observed
-    tuples), ``joint_collision_probability`` and ``n_tuples``; ``"chain"``
+    ``collision`` (``Σ p²``) and ``levels`` (levels with ``p > 0``) per
+    column, the collapse metrics of ``history_``; ``"joint"`` adds
+    ``joint_probabilities`` (observed tuples), ``joint_collision`` and
+    ``n_tuples``; ``"chain"``
     adds ``conditional`` (``p(v | ctx)`` of the observed pairs) and
     ``n_contexts`` per column.
 
@@ -414,12 +416,12 @@ class CategoricalGenerator(BaseGenerator):
         names = self.schema_.names
         params = {
             "marginals": {n: self.marginals_[n].copy() for n in names},
-            "collision_probability": {n: float(np.sum(self.marginals_[n] ** 2)) for n in names},
-            "levels_alive": {n: int(np.count_nonzero(self.marginals_[n] > 0)) for n in names},
+            COLLISION: {n: collision(self.marginals_[n]) for n in names},
+            LEVELS: {n: levels(self.marginals_[n]) for n in names},
         }
         if self.structure == "joint":
             params["joint_probabilities"] = self._joint_probs.copy()
-            params["joint_collision_probability"] = self._joint_collision
+            params[f"joint_{COLLISION}"] = self._joint_collision
             params["n_tuples"] = len(self._joint_probs)
         elif self.structure == "chain":
             params["conditional"] = {n: (self._tables[j].probs.copy() if j in self._tables

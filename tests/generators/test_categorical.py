@@ -63,7 +63,7 @@ def test_collision_probability_follows_theorem_1():
         X = pd.DataFrame({"token": pd.Categorical(rng.choice(levels, n, p=p), categories=levels)})
         for g in range(n_gen):
             gen = CategoricalGenerator(structure="independent", random_state=int(seeds[r, g])).fit(X)
-            sigma[r, g] = gen.get_fitted_params()["collision_probability"]["token"]
+            sigma[r, g] = gen.get_fitted_params()["collision"]["token"]
             X = gen.sample(n)
     m = np.arange(1, n_gen + 1)
     expected = 1 - (1 - 1 / n) ** m * (1 - s0)
@@ -177,7 +177,7 @@ def test_smoothing_keeps_levels_alive_within_the_dtype():
         gen = CategoricalGenerator(structure="independent", smoothing=a, random_state=0).fit(X[["cat"]])
         for _ in range(30):
             gen = CategoricalGenerator(structure="independent", smoothing=a, random_state=0).fit(gen.sample(10))
-        alive[a] = gen.get_fitted_params()["levels_alive"]["cat"]
+        alive[a] = gen.get_fitted_params()["levels"]["cat"]
     assert alive[1.0] == 3 and alive[0.0] < 3
 
 
@@ -193,7 +193,7 @@ def test_joint_smoothing_is_dirichlet_on_the_product():
     np.testing.assert_allclose(gen.marginals_["v"], [2 * a / (n + a * K), (n + 2 * a) / (n + a * K)])
     params = gen.get_fitted_params()
     full = np.r_[probs, [a / (n + a * K)] * 2]
-    assert params["joint_collision_probability"] == pytest.approx(np.sum(full**2))
+    assert params["joint_collision"] == pytest.approx(np.sum(full**2))
     S = gen.sample(50_000)
     assert set(S["u"]) == {"p", "q"} and set(S["v"]) == {False, True}
 
@@ -298,10 +298,10 @@ def test_fitted_params_report_collision_and_levels_alive():
         for name in X.columns:
             p = params["marginals"][name]
             assert isinstance(p, np.ndarray) and p.sum() == pytest.approx(1)
-            assert params["collision_probability"][name] == pytest.approx(np.sum(p**2))
-            assert params["levels_alive"][name] == np.count_nonzero(p)
+            assert params["collision"][name] == pytest.approx(np.sum(p**2))
+            assert params["levels"][name] == np.count_nonzero(p)
         # The unused category is a level with probability 0, not alive.
-        assert params["levels_alive"]["c"] == 2 and len(params["marginals"]["c"]) == 3
+        assert params["levels"]["c"] == 2 and len(params["marginals"]["c"]) == 3
     assert "joint_probabilities" in CategoricalGenerator().fit(X).get_fitted_params()
     assert "conditional" in CategoricalGenerator(structure="chain").fit(X).get_fitted_params()
 
