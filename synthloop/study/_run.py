@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 
 from ..utils._dask import dask_client
 from ._config import load_config
@@ -50,10 +51,25 @@ def run_cell(cell, payload, data, meta):
 
 
 def _safe_run(cell, payload, data, meta):
-    try:
-        return cell["cell_id"], run_cell(cell, payload, data, meta), None
-    except Exception as exc:  # noqa: BLE001 - reported per cell by the parent
-        return cell["cell_id"], None, f"{type(exc).__name__}: {exc}"
+    """``(cell id, rows or None, error or None, the cell's distinct warnings as (category, message))``.
+
+    The warnings are recorded instead of shown, so that the parent shows each once for the whole
+    study (a warning of a generator, such as CopyWarning, would otherwise print once per cell and
+    worker process).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        try:
+            rows, error = run_cell(cell, payload, data, meta), None
+        except Exception as exc:  # noqa: BLE001 - reported per cell by the parent
+            rows, error = None, f"{type(exc).__name__}: {exc}"
+    distinct = list(dict.fromkeys((w.category, str(w.message)) for w in caught))
+    return cell["cell_id"], rows, error, distinct
+
+
+def _show_warnings(counts, n_cells):
+    """Show each distinct warning of the cells once, with the number of cells that gave it."""
+    for (category, message), k in counts.items():
+        warnings.warn(f"{message} (in {k} of {n_cells} cells)", category, stacklevel=3)
 
 
 def run_study(config, out_dir, *, n_jobs=None, backend="loky", scheduler=None, resume=True, progress=True):
@@ -94,6 +110,11 @@ def run_study(config, out_dir, *, n_jobs=None, backend="loky", scheduler=None, r
     -------
     dict
         ``{"out_dir", "config_hash", "n_cells", "n_run", "n_skipped"}``.
+
+    Warns
+    -----
+    Each distinct warning the cells gave (a generator's CopyWarning, say),
+    once for the run, with the number of cells that gave it.
 
     Raises
     ------
@@ -140,9 +161,12 @@ def run_study(config, out_dir, *, n_jobs=None, backend="loky", scheduler=None, r
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(todo), desc=f"study {cfg.name}", unit="cell", disable=not progress, smoothing=0.1)
-    failures = []
+    failures, caught = [], {}
     try:
-        for cell_id, frame, error in _execute(todo, payload_of, cfg.data, meta, jobs, backend, scheduler):
+        for cell_id, frame, error, cell_warnings in _execute(todo, payload_of, cfg.data, meta, jobs, backend,
+                                                             scheduler):
+            for key in cell_warnings:
+                caught[key] = caught.get(key, 0) + 1
             if error is not None:
                 failures.append(f"{cell_id}: {error}")
             else:
@@ -150,6 +174,7 @@ def run_study(config, out_dir, *, n_jobs=None, backend="loky", scheduler=None, r
             bar.update(1)
     finally:
         bar.close()
+        _show_warnings(caught, len(todo))
     if failures:
         summary["n_run"] -= len(failures)
         shown = "; ".join(failures[:3]) + (f"; and {len(failures) - 3} more" if len(failures) > 3 else "")

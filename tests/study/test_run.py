@@ -237,3 +237,28 @@ def test_gaussian_cells_draw_independent_streams(gaussian_cfg):
     assert not any(np.array_equal(a, b) for i, a in enumerate(first) for b in first[i + 1:])
     again = expand_cells(load_config({**gaussian_cfg, "schedules": ["linear"]}).data)
     assert {c["cell_seed"] for c in again} <= {c["cell_seed"] for c in cells}  # a cell's seed is its own
+
+
+def test_a_warning_of_the_cells_is_shown_once_with_its_count(gaussian_cfg, tmp_path, monkeypatch):
+    import warnings
+
+    import synthloop.study._run as run_module
+    from synthloop.exceptions import CopyWarning
+
+    real = run_module.run_cell
+
+    def warning_cell(cell, payload, data, meta):
+        for _ in range(3):  # three times in each cell, as a generator fitted once per generation would
+            warnings.warn("most rows are copies", CopyWarning)
+        if cell["seed"] == gaussian_cfg["seeds"][0]:
+            warnings.warn("only in the first seed's cells", UserWarning)
+        return real(cell, payload, data, meta)
+
+    monkeypatch.setattr(run_module, "run_cell", warning_cell)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        summary = run_study(gaussian_cfg, tmp_path, progress=False)
+    shown = sorted((w.category.__name__, str(w.message)) for w in caught)
+    n = summary["n_run"]
+    assert shown == [("CopyWarning", f"most rows are copies (in {n} of {n} cells)"),
+                     ("UserWarning", f"only in the first seed's cells (in {n // 2} of {n} cells)")]
