@@ -419,7 +419,7 @@ def recommend_schedule(X, *, generator, n_generations, tolerance, criterion="kl"
     closest = None
     if recommendation is None:
         closest = _closest(table)
-        notes.append(_why_none(table, budget_rows, calibration))
+        notes.append(_why_none(table, budget_rows, calibration, model.pool))
     return ScheduleAdvice(
         table=table, recommendation=recommendation, closest=closest, predicted=pd.DataFrame(search["predicted"]),
         calibration=calibration or None, criterion=statement, method=model.method, notes=notes,
@@ -718,7 +718,7 @@ def _search_family(family, n_real, model, evaluate, n_generations, confidence, b
     return row
 
 
-def _why_none(table, budget_rows, calibration):
+def _why_none(table, budget_rows, calibration, pool):
     """One line: why nothing is recommended, and what would work."""
     beyond = table.dropna(subset=["beyond_budget_rows"]) if "beyond_budget_rows" in table else table.iloc[:0]
     if len(beyond):
@@ -730,9 +730,9 @@ def _why_none(table, budget_rows, calibration):
         return "no setting meets the tolerance: the generator's bias does not shrink with n (see the notes)"
     if budget_rows is not None:
         return f"none within budget_rows={budget_rows:,}, and no setting of the searched grids meets the tolerance"
-    if is_fresh_draws(model.pool):
-        return (f"no setting of the searched grids meets the tolerance: with {model.pool!r} every generation refits "
-                f"{model.pool.n_real} newly drawn real rows, whose own noise no number of synthetic rows removes; "
+    if is_fresh_draws(pool):
+        return (f"no setting of the searched grids meets the tolerance: with {pool!r} every generation refits "
+                f"{pool.n_real} newly drawn real rows, whose own noise no number of synthetic rows removes; "
                 "use a larger n_real, a larger tolerance or fewer generations")
     return ("no setting of the searched grids meets the tolerance: use fewer generations, a larger tolerance or a "
             "pool with real rows")
