@@ -150,9 +150,16 @@ def _per_table(k, what):
     if what == "values":
         chosen = df[df["setting"] == "chosen"]
         return _and(f"{r['table']} n = {_n(r['value'])}" for _, r in chosen.iterrows())
-    groups = {"separated below the promise": [], "not separated from it": []}
+    if what == "evidence":  # where the recommended setting's interval lies: above the promise, or around it
+        groups = {"lies above the promise (evidence for it)": [], "contains it (consistent with it)": [],
+                  "lies below it": []}
+        for _, r in df[(df["setting"] == "chosen") & df["recommended"].astype(bool)].iterrows():
+            key = list(groups)[0 if r["cp_low"] >= conf else 1 if r["cp_high"] >= conf else 2]
+            groups[key].append(r["table"])
+        return "; ".join(f"{key} on {_and(items)}" for key, items in groups.items() if items)
+    groups = {"separated below the promise": [], "not separated from the promise": []}
     for _, r in df[df["setting"] == "cheaper"].iterrows():
-        key = "separated below the promise" if r["cp_high"] < conf else "not separated from it"
+        key = "separated below the promise" if r["cp_high"] < conf else "not separated from the promise"
         groups[key].append(f"{r['table']} ({_field(r, 'passed')}, {_field(r, 'cp')})")
     return "; ".join(f"{key} on {_and(items)}" for key, items in groups.items() if items)
 
@@ -341,7 +348,7 @@ def value(name):
             return str(spec.get("n_seeds", heldout.N_SEEDS))
         if rest == "verdict":
             return verdict(k)
-        if rest in ("cheaper", "values"):
+        if rest in ("cheaper", "values", "evidence"):
             return _per_table(k, rest)
         for table in spec["tables"]:
             if rest.startswith(table + " advice "):
@@ -380,6 +387,14 @@ def claims(claim):
     six = r(6)[r(6)["setting"] == "cheaper"]
     claim(set(six[six["cp_low"] > 0.9]["table"]) == {"german_credit", "breast_cancer"},
           "round 6: German credit's and breast cancer's next cheaper interval lies above 0.9")
+    seven = r(7)
+    cheaper = seven[seven["setting"] == "cheaper"]
+    claim((cheaper["cp_high"] >= 0.9).all(), "round 7: no next cheaper setting is separated from the promise")
+    claim(set(cheaper[cheaper["cp_low"] > 0.9]["table"]) == {"german_credit", "breast_cancer"},
+          "round 7: German credit's and breast cancer's next cheaper interval lies above the promise")
+    pen = seven.query("table == 'penguins' and setting == 'chosen'").iloc[0]
+    claim(pen["cp_low"] < 0.9 <= pen["cp_high"], "round 7: penguins' interval reaches the promise but does not "
+          "exclude a rate below it")
     five = r(5).query("setting == 'chosen' and table != 'diabetes'")
     claim((10 * five["passed"] <= 9 * five["n_seeds"]).all(),
           "round 5: 27/30 and 26/30 are point estimates at or below 0.9")
