@@ -1,6 +1,7 @@
 """One step from the Adult copula: latent-correlation drift KL(R_1 || R_0) of a refit on 200,000 sampled rows,
 by `fit` (every row), by four 50,000-row `partial_fit` calls (100,000-row reservoir), and of a plain fit of the
-first 100,000 rows. Prints mean, SE and the values per seed.
+first 100,000 rows. Prints mean, SE and the values per seed, and stores them in ``reservoir_onestep.txt``
+(the README quotes it).
 
     OMP_NUM_THREADS=1 PYTHONPATH=. python experiments/advisor_validation/reservoir_onestep.py 8
 
@@ -8,6 +9,7 @@ first 100,000 rows. Prints mean, SE and the values per seed.
 is in git history: commit 8a8460c, same script.)
 """
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -29,6 +31,9 @@ for s in range(int(sys.argv[1]) if len(sys.argv) > 1 else 8):
             GaussianCopulaGenerator(random_state=s).fit(Y.iloc[:100_000])]
     for label, g in zip(out, fits):
         out[label].append(block.measure(Fit(g.get_fitted_params(), None), Fit(p0, None)))
+lines = []
 for label, v in out.items():
     v = np.array(v)
-    print(f"{label}: {v.mean():.5f} +- {v.std(ddof=1) / np.sqrt(v.size):.5f}  {np.round(v, 5).tolist()}")
+    lines.append(f"{label}: {v.mean():.5f} +- {v.std(ddof=1) / np.sqrt(v.size):.5f}  {np.round(v, 5).tolist()}")
+print("\n".join(lines))
+(Path(__file__).resolve().parent / "reservoir_onestep.txt").write_text("\n".join(lines) + "\n")
