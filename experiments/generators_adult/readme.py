@@ -112,6 +112,9 @@ def numbers(frame, config):
               "most of the categorical chain's rows copy a training row")
     else:
         v["cat_copies"] = "(not yet measured)"
+    sdv = frame[(frame["generator"] == "sdv_copula") & (frame["generation"] == 0)]
+    if len(sdv):
+        claim(sdv["sdmetrics_shapes"].mean() < 0.8, "SDV GaussianCopula's column shapes are poor from generation 0")
     return {"experiment": v}
 
 

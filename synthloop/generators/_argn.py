@@ -69,6 +69,27 @@ def _scoped_engine_seed(engine, torch, seed):
             os.environ[_SEED_ENV] = env
 
 
+@contextlib.contextmanager
+def _datasets_cache_in(path):
+    """Run a block with Hugging Face datasets' cache in ``path``, then put the cache directory back.
+
+    The engine reads its encoded training rows through ``datasets.load_dataset``,
+    which keeps an Arrow copy of them in its cache (``~/.cache/huggingface/datasets``)
+    after the fit; in the workspace, the copy is deleted with it.
+    """
+    try:
+        from datasets import config
+    except ImportError:  # pragma: no cover - the engine requires datasets
+        yield
+        return
+    saved = config.HF_DATASETS_CACHE
+    config.HF_DATASETS_CACHE = Path(path)
+    try:
+        yield
+    finally:
+        config.HF_DATASETS_CACHE = saved
+
+
 class TabularARGNGenerator(BaseGenerator):
     """MOSTLY AI's TabularARGN as a synthloop generator, trained for a fixed number of epochs.
 
@@ -151,9 +172,10 @@ class TabularARGNGenerator(BaseGenerator):
     other weights are rejected.
 
     **What is kept.** The engine trains in a temporary workspace, which holds
-    copies of the training rows; of it only the model's files (weights,
-    configuration, column statistics) are kept, in memory, and the workspace
-    is deleted, so the fitted generator pickles and samples anywhere (the
+    copies of the training rows (and Hugging Face datasets' cache of them,
+    which would otherwise stay in ``~/.cache/huggingface``); of it only the
+    model's files (weights, configuration, column statistics) are kept, in
+    memory, and the workspace is deleted, so the fitted generator pickles and samples anywhere (the
     fitted rows stay in the generator for :meth:`partial_fit`, as in
     :class:`~synthloop.SDVGenerator`). The tests need the engine
     and do not run in ``make test``; run them with
@@ -220,7 +242,7 @@ class TabularARGNGenerator(BaseGenerator):
         encodings = {self._engine_name(j): _NUMERIC_ENCODING.get(spec.kind, "TABULAR_CATEGORICAL")
                      for j, spec in enumerate(self.schema_.columns)}
         with tempfile.TemporaryDirectory(prefix="synthloop_argn_") as ws, \
-                _scoped_engine_seed(engine, torch, self._fit_seed):
+                _scoped_engine_seed(engine, torch, self._fit_seed), _datasets_cache_in(Path(ws) / "datasets-cache"):
             engine.split(tgt_data=data, tgt_encoding_types=encodings, model_type="TABULAR", workspace_dir=ws)
             engine.analyze(value_protection=self.value_protection, workspace_dir=ws)
             engine.encode(workspace_dir=ws)

@@ -142,6 +142,16 @@ def test_fit_keeps_the_model_not_the_rows_and_pickles():
     pd.testing.assert_frame_equal(copy.sample(20, random_state=1), gen.sample(20, random_state=1))
 
 
+def test_no_copy_of_the_rows_is_left_in_the_datasets_cache(tmp_path, monkeypatch):
+    # the engine reads its encoded rows through Hugging Face datasets, which caches an Arrow copy of them
+    from datasets import config
+
+    monkeypatch.setattr(config, "HF_DATASETS_CACHE", tmp_path / "cache")
+    TabularARGNGenerator(**FAST, random_state=0).fit(_table())
+    assert config.HF_DATASETS_CACHE == tmp_path / "cache"
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.arrow"))
+
+
 def test_epoch_budget_reaches_the_engine():
     X = _table()
     gen = TabularARGNGenerator(max_epochs=2, model="MOSTLY_AI/Small", random_state=0).fit(X)
