@@ -11,7 +11,8 @@ from .base import BaseGenerator
 from .evaluation import UtilityEvaluator, fidelity_report
 from .exceptions import ConfigError, SchemaError
 from .generators import (CategoricalGenerator, ConditionalGenerator, GaussianCopulaGenerator,
-                         MultivariateNormalGenerator, SDVGenerator, TreeChainGenerator)
+                         MultivariateNormalGenerator, SDVGenerator, TabularARGNGenerator,
+                         TreeChainGenerator)
 from .pools import AccumulatePool, AugmentPool, FreshPool, RandomPool, ReplacePool, WindowPool
 from .recursive import RecursiveSynthesizer
 
@@ -23,6 +24,7 @@ __all__ = [
     "GaussianCopulaGenerator",
     "MultivariateNormalGenerator",
     "SDVGenerator",
+    "TabularARGNGenerator",
     "TreeChainGenerator",
     "ConfigError",
     "SchemaError",

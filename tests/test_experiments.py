@@ -4,6 +4,7 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
@@ -53,3 +54,20 @@ def test_he2025_best_w_is_the_minimiser_of_a_cubic_through_the_points(loss, expe
     he = _load("he2025_golden_ratio")
     w = np.array([0.4, 0.5, 0.55, 0.6, 0.62, 0.65, 0.7, 0.75, 0.8, 0.84])
     assert he._best_w(w, loss(w), 0.4, 0.84) == pytest.approx(expected, abs=0.003)
+
+
+def test_generators_adult_smoke(tmp_path):
+    # issue 19's side-by-side study: synthloop's three generators on 400 Adult rows, generations 0 and 1
+    pytest.importorskip("sdmetrics")
+    study = _load("generators_adult")
+    cfg, digest = study.load_config(smoke=True)
+    study.run(cfg, digest, tmp_path / "results.csv")
+    res = pd.read_csv(tmp_path / "results.csv")
+    assert sorted(res["generator"].unique()) == ["categorical_chain", "copula", "tree_chain"]
+    assert not res.duplicated(["cell_id", "generation"]).any() and set(res["generation"]) == {0, 1}
+    assert res[list(study.METRICS)].notna().all().all() and (res["config_hash"] == digest).all()
+    first = res[res["generation"] == 0].set_index("generator")
+    # the categorical chain copies its training rows; the copula does not
+    assert first.loc["categorical_chain", "copy_share"] > 0.9 and first.loc["copula", "copy_share"] < 0.05
+    study.run(cfg, digest, tmp_path / "results.csv")  # every cell stored: nothing runs again
+    assert len(pd.read_csv(tmp_path / "results.csv")) == len(res)

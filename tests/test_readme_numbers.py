@@ -40,7 +40,7 @@ def experiment(request):
 
 def test_there_are_scripts():
     assert {p.parent.name for p in SCRIPTS} >= {"adult_recursive", "german_credit_recursive", "xu2025_gaussian",
-                                                "seddik2024_categorical"}
+                                                "seddik2024_categorical", "generators_adult"}
 
 
 def test_stored_results_belong_to_the_config(experiment):

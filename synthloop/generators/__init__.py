@@ -1,5 +1,6 @@
 """Generators: models of a table with ``fit`` / ``partial_fit`` / ``sample``."""
 
+from ._argn import TabularARGNGenerator
 from ._categorical import CategoricalGenerator
 from ._conditional import ConditionalGenerator
 from ._copula import GaussianCopulaGenerator
@@ -9,4 +10,4 @@ from ._sdv import SDVGenerator
 from ._tree import TreeChainGenerator
 
 __all__ = ["CategoricalGenerator", "ConditionalGenerator", "GaussianCopulaGenerator", "MultivariateNormalGenerator",
-           "SDVGenerator", "TreeChainGenerator", "GENERATORS", "generator_class", "make_generator"]
+           "SDVGenerator", "TabularARGNGenerator", "TreeChainGenerator", "GENERATORS", "generator_class", "make_generator"]

@@ -17,6 +17,7 @@ GENERATORS = {
     "conditional": ("ConditionalGenerator", ()),
     "sdv": ("SDVGenerator", ()),
     "tree_chain": ("TreeChainGenerator", ("cart",)),
+    "argn": ("TabularARGNGenerator", ("tabular_argn",)),
 }
 _BY_NAME = {alias: name for name, (_, aliases) in GENERATORS.items() for alias in (name, *aliases)}
 
