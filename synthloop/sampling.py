@@ -17,7 +17,6 @@ workers or the backend.
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections import deque
@@ -176,7 +175,7 @@ def tree_reduce(items, merge, *, sizes=None):
     """
     stack = []  # (number of leaves, subtree): the sizes are decreasing powers of two
     leaves = 0
-    for item, size in zip(items, itertools.repeat(1) if sizes is None else sizes):
+    for item, size in (((item, 1) for item in items) if sizes is None else zip(items, sizes, strict=True)):
         if size & (size - 1) or leaves % size:
             raise ValueError(f"tree_reduce: an item of {size} leaves must be a power of two starting at a multiple "
                              f"of it; this one starts at leaf {leaves}.")
