@@ -18,11 +18,15 @@ __all__ = ["SDVGenerator"]
 #: ``synthesizer`` names -> SDV's class names (which are accepted as well).
 SYNTHESIZERS = {"gaussian_copula": "GaussianCopulaSynthesizer", "ctgan": "CTGANSynthesizer",
                 "tvae": "TVAESynthesizer", "copulagan": "CopulaGANSynthesizer"}
-# SDV's neural synthesizers refuse the ``category`` dtype (sdv.single_table.ctgan's
-# _validate_no_category_dtype); GaussianCopulaSynthesizer needs it for a column with missing values,
-# since RDT 2.0's UniformEncoder gives every level after a ``None`` a NaN interval on an object column
-# ("OverflowError: Range exceeds valid bounds").
-_TAKES_CATEGORY = {"GaussianCopulaSynthesizer"}
+# SDV 2.0 cannot take a category or string column with missing values as it is: the neural
+# synthesizers refuse the ``category`` dtype (sdv.single_table.ctgan's _validate_no_category_dtype);
+# GaussianCopulaSynthesizer fails on an object column with missing values (RDT 2.0's UniformEncoder
+# gives every level after a ``None`` a NaN interval: "OverflowError: Range exceeds valid bounds") and,
+# under pandas 3, samples a ``category`` column from the wrong levels (on Adult, ``race`` 69% Black
+# and 28% Other where the real rows are 85% White). Every synthesizer therefore gets such a column
+# as object strings, a missing value as a level of its own named by _missing_level, which comes
+# back as missing.
+_MISSING_LEVEL = "__synthloop_missing__"
 # The sdtypes SDV may detect for a column of each kind; any other (a PII or id sdtype guessed from
 # the column's name, e.g. "email") would make SDV invent values instead of modelling the column.
 _SDTYPES = {"float": ("numerical",), "int": ("numerical", "ordinal"), "datetime": ("datetime",),
@@ -136,15 +140,17 @@ class SDVGenerator(BaseGenerator):
     exactly. RDT's preprocessing noise at fit time is seeded by SDV from a
     hash of the data, so it is the same for fits of the same table.
 
-    **Categories.** SDV 2.0's synthesizers disagree on dtypes: the neural
-    ones refuse ``category`` columns, and ``GaussianCopulaSynthesizer``
-    fails on an object column with missing values (``OverflowError: Range
-    exceeds valid bounds``, from RDT's uniform encoder) where it accepts the
-    same column as ``category``. Category and string columns are therefore
-    handed to the copula as ``category`` (without unused categories, which
-    RDT also refuses) and to the others as ``object``; samples come back in
-    the fitted dtypes either way. Datetimes with a time zone are modelled in
-    UTC.
+    **Categories.** SDV 2.0 cannot take a category column with missing
+    values as it is: the neural synthesizers refuse the ``category`` dtype,
+    ``GaussianCopulaSynthesizer`` fails on an object column with missing
+    values (``OverflowError: Range exceeds valid bounds``, from RDT's
+    uniform encoder) and, under pandas 3 (which SDV does not declare), samples
+    a ``category`` column from the wrong levels. Category and string columns
+    are therefore handed to every synthesizer as object strings, with a
+    missing value as a level of its own (``"__synthloop_missing__"``, or
+    another name if that one is taken), which comes back as missing; samples
+    come back in the fitted dtypes. Datetimes with a time zone are modelled
+    in UTC.
 
     **Streaming and weights.** SDV cannot update a fit: :meth:`partial_fit`
     keeps every chunk and refits on all rows after each chunk (memory and
@@ -235,9 +241,6 @@ class SDVGenerator(BaseGenerator):
         cls, kwargs = self._synthesizer_class_and_kwargs()
         data = pd.concat(self._chunks, ignore_index=True) if len(self._chunks) > 1 else self._chunks[0]
         self._chunks = [data]
-        if cls.__name__ not in _TAKES_CATEGORY:
-            data = data.astype({name: object for name, kind in self._sdv_kinds().items()
-                                if kind in ("category", "string")})
         self.metadata_ = Metadata.detect_from_dataframes({"t": data}, infer_keys=None)
         detected = self.metadata_.to_dict()["tables"]["t"]["columns"]
         for name, kind in self._sdv_kinds().items():
@@ -271,6 +274,15 @@ class SDVGenerator(BaseGenerator):
         return params
 
     # ----------------------------------------------------------------- frames
+    @staticmethod
+    def _missing_level(spec):
+        """The level that stands for a missing value of a category or string column: one none of its levels is."""
+        taken = {str(level) for level in spec.levels}
+        level = _MISSING_LEVEL
+        while level in taken:
+            level = f"_{level}_"
+        return level
+
     def _sdv_kinds(self):
         """``{column name in SDV's frame: kind}``."""
         return {str(spec.name): spec.kind for spec in self.schema_.columns}
@@ -282,9 +294,9 @@ class SDVGenerator(BaseGenerator):
         frame.columns = [str(c) for c in self.schema_.names]
         for spec in self.schema_.columns:
             name = str(spec.name)
-            if spec.kind in ("category", "string"):
-                # RDT fails on declared but unused categories.
-                frame[name] = frame[name].astype("category").cat.remove_unused_categories()
+            if spec.kind in ("category", "string"):  # object strings, missing as a level (see _MISSING_LEVEL)
+                col = frame[name].astype(object)
+                frame[name] = col.where(col.notna(), self._missing_level(spec))
             elif spec.kind == "datetime" and isinstance(spec.dtype, pd.DatetimeTZDtype):
                 frame[name] = frame[name].dt.tz_convert("UTC").dt.tz_localize(None)
         return frame
@@ -295,6 +307,8 @@ class SDVGenerator(BaseGenerator):
             col = frame[str(spec.name)]
             if spec.levels is not None:  # bool, category, string: codes into the fitted levels, -1 missing
                 missing = col.isna().to_numpy()
+                if spec.kind in ("category", "string"):
+                    missing = missing | (col.astype(object) == self._missing_level(spec)).to_numpy()
                 codes = pd.Index(spec.levels, dtype=object).get_indexer(col.astype(object).to_numpy())
                 if (codes[~missing] < 0).any():  # SDV samples fitted levels only; never read others as missing
                     raise RuntimeError(f"{type(self).__name__}: SDV sampled values of column {spec.name!r} that "
