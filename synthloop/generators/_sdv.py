@@ -22,8 +22,8 @@ SYNTHESIZERS = {"gaussian_copula": "GaussianCopulaSynthesizer", "ctgan": "CTGANS
 # synthesizers refuse the ``category`` dtype (sdv.single_table.ctgan's _validate_no_category_dtype);
 # GaussianCopulaSynthesizer fails on an object column with missing values (RDT 2.0's UniformEncoder
 # gives every level after a ``None`` a NaN interval: "OverflowError: Range exceeds valid bounds") and,
-# under pandas 3, samples a ``category`` column from the wrong levels (on Adult, ``race`` 69% Black
-# and 28% Other where the real rows are 85% White). Every synthesizer therefore gets such a column
+# under pandas 3, samples a ``category`` column from the wrong levels (Adult's ``race``:
+# experiments/generators_adult/sdv_category_probe.txt). Every synthesizer therefore gets such a column
 # as object strings, a missing value as a level of its own named by _missing_level, which comes
 # back as missing.
 _MISSING_LEVEL = "__synthloop_missing__"

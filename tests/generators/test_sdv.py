@@ -158,8 +158,9 @@ def test_bad_parameters_are_named(params, message):
 
 
 def test_the_copula_samples_category_levels_at_their_frequencies():
-    # SDV's copula given Adult's `race` as a pandas-3 category column sampled it 69% Black and
-    # 28% Other (85% White in the table); as object strings, missing values a level, it is faithful.
+    # SDV's copula given Adult's `race` as a pandas-3 category column samples it from the wrong levels
+    # (experiments/generators_adult/sdv_category_probe.txt); as object strings, missing values a level,
+    # it is faithful.
     from synthloop.datasets import load_adult
 
     X = load_adult().frame[["age", "race", "sex", "workclass"]]
