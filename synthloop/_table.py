@@ -317,6 +317,35 @@ def _inexact_integers(spec, encoded):
     )
 
 
+def encode_sampled_column(col, spec, *, labels=None, missing_level=None, owner, model):
+    """A column of rows another library sampled (SDV, TabularARGN) in synthloop's encoding.
+
+    Discrete columns become codes into ``labels`` (the values the library was
+    given for ``spec.levels``; default the levels themselves), -1 for missing
+    (a missing value, or ``missing_level`` where the library was given one);
+    a value that is none of them raises, since reading it as missing would
+    hide a fault of the library. Datetimes become integer ticks of the fitted
+    unit, other numbers floats, missing as NaN.
+    """
+    if spec.levels is not None:
+        missing = col.isna().to_numpy()
+        if missing_level is not None:
+            missing = missing | (col.astype(object) == missing_level).to_numpy()
+        text = col.astype(object).where(~missing, None).to_numpy()
+        codes = pd.Index(spec.levels if labels is None else labels, dtype=object).get_indexer(text)
+        if (codes[~missing] < 0).any():
+            raise RuntimeError(f"{owner}: {model} sampled values of column {spec.name!r} that are not among its "
+                               f"fitted levels: {col[(codes < 0) & ~missing].unique()[:5]}")
+        codes[missing] = -1
+        return codes.astype(np.int64)
+    if spec.kind == "datetime":
+        ticks = pd.to_datetime(col).dt.as_unit(_datetime_unit(spec.dtype))
+        values = ticks.to_numpy().view(np.int64).astype(np.float64)
+        values[ticks.isna().to_numpy()] = np.nan
+        return values
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def _datetime_unit(dtype):
     return np.datetime_data(getattr(dtype, "base", dtype) if not isinstance(dtype, pd.DatetimeTZDtype)
                             else np.dtype(f"M8[{dtype.unit}]"))[0]

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._table import ALL_KINDS, _datetime_unit
+from .._table import ALL_KINDS, encode_sampled_column
 from ..base import BaseGenerator
 from ..utils._sklearn_compat import Interval, StrOptions
 
@@ -295,26 +295,10 @@ class TabularARGNGenerator(BaseGenerator):
         return pd.DataFrame(out)
 
     def _encode(self, frame):
-        out = {}
-        for j, spec in enumerate(self.schema_.columns):
-            col = frame[self._engine_name(j)]
-            if spec.levels is not None:  # codes into the fitted levels, -1 missing
-                missing = col.isna().to_numpy()
-                text = col.astype(object).where(~missing, None).to_numpy()
-                codes = pd.Index(self._labels[spec.name], dtype=object).get_indexer(text)
-                if (codes[~missing] < 0).any():  # never read an unknown value as missing
-                    raise RuntimeError(f"{type(self).__name__}: TabularARGN sampled values of column {spec.name!r} "
-                                       f"that are not among its fitted levels: {col[(codes < 0) & ~missing].unique()[:5]}")
-                codes[missing] = -1
-                out[spec.name] = codes.astype(np.int64)
-            elif spec.kind == "datetime":
-                ticks = pd.to_datetime(col).dt.as_unit(_datetime_unit(spec.dtype))
-                values = ticks.to_numpy().view(np.int64).astype(np.float64)
-                values[ticks.isna().to_numpy()] = np.nan
-                out[spec.name] = values
-            else:
-                out[spec.name] = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        return out
+        return {spec.name: encode_sampled_column(frame[self._engine_name(j)], spec,
+                                                 labels=self._labels.get(spec.name),
+                                                 owner=type(self).__name__, model="TabularARGN")
+                for j, spec in enumerate(self.schema_.columns)}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

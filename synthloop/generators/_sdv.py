@@ -9,7 +9,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-from .._table import ALL_KINDS, _datetime_unit
+from .._table import ALL_KINDS, encode_sampled_column
 from ..base import BaseGenerator
 from ..utils._sklearn_compat import Interval, StrOptions
 
@@ -302,27 +302,10 @@ class SDVGenerator(BaseGenerator):
         return frame
 
     def _encode(self, frame):
-        out = {}
-        for spec in self.schema_.columns:
-            col = frame[str(spec.name)]
-            if spec.levels is not None:  # bool, category, string: codes into the fitted levels, -1 missing
-                missing = col.isna().to_numpy()
-                if spec.kind in ("category", "string"):
-                    missing = missing | (col.astype(object) == self._missing_level(spec)).to_numpy()
-                codes = pd.Index(spec.levels, dtype=object).get_indexer(col.astype(object).to_numpy())
-                if (codes[~missing] < 0).any():  # SDV samples fitted levels only; never read others as missing
-                    raise RuntimeError(f"{type(self).__name__}: SDV sampled values of column {spec.name!r} that "
-                                       f"are not among its fitted levels: {col[(codes < 0) & ~missing].unique()[:5]}")
-                codes[missing] = -1
-                out[spec.name] = codes.astype(np.int64)
-            elif spec.kind == "datetime":
-                ticks = pd.to_datetime(col).dt.as_unit(_datetime_unit(spec.dtype))
-                values = ticks.to_numpy().view(np.int64).astype(np.float64)
-                values[ticks.isna().to_numpy()] = np.nan
-                out[spec.name] = values
-            else:
-                out[spec.name] = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        return out
+        return {spec.name: encode_sampled_column(
+                    frame[str(spec.name)], spec, owner=type(self).__name__, model="SDV",
+                    missing_level=self._missing_level(spec) if spec.kind in ("category", "string") else None)
+                for spec in self.schema_.columns}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
