@@ -207,10 +207,12 @@ def report(cfg, out_dir):
 
 
 def _write_readme(cfg, texts, out_dir):
+    from synthloop.study._readme import update_readme
+
     readme = out_dir / "README.md"
     if not readme.exists():
         return
-    body = readme.read_text()
+    values = {}
     for setting, (frame, best) in texts.items():
         cols = ["w", "measured (95% interval)", "closed form", "measured / closed form"]
         if "exact" in frame:
@@ -235,11 +237,8 @@ def _write_readme(cfg, texts, out_dir):
                      f"{best['best_high']:.3f}] (a cubic through the measured points in {cfg['best_range']}; the "
                      f"same fit through the closed form gives {best['best_of_closed_form']:.3f}, 1/φ = 0.618). "
                      f"Real-only loss (the divisor): {best['baseline']:.4g}.")
-        begin, end = f"<!-- {setting} -->", f"<!-- /{setting} -->"
-        if begin in body and end in body:
-            head, rest = body.split(begin, 1)
-            body = head + begin + "\n" + "\n".join(lines) + "\n" + end + rest.split(end, 1)[1]
-    readme.write_text(body)
+        values[setting] = "\n" + "\n".join(lines) + "\n"
+    update_readme(readme, values)
 
 
 if __name__ == "__main__":

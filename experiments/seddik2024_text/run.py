@@ -234,6 +234,8 @@ def report(cfg, out_dir):
 
 
 def _write_readme(cfg, res, out_dir):
+    from synthloop.study._readme import update_readme
+
     readme = out_dir / "README.md"
     if not readme.exists():
         return
@@ -246,12 +248,7 @@ def _write_readme(cfg, res, out_dir):
                      f"{last['l2_squared']:.4f} ({last['l2_squared_theory']:.4f}) | {first['perplexity']:.0f} → "
                      f"{last['perplexity']:.0f} | {first['ngrams_alive']:,} → {last['ngrams_alive']:,} | "
                      f"{first['words_alive']:,} → {last['words_alive']:,} |")
-    body = readme.read_text()
-    begin, end = "<!-- results -->", "<!-- /results -->"
-    if begin in body and end in body:
-        head, rest = body.split(begin, 1)
-        body = head + begin + "\n" + "\n".join(lines) + "\n" + end + rest.split(end, 1)[1]
-        readme.write_text(body)
+    update_readme(readme, {"results": "\n" + "\n".join(lines) + "\n"})
 
 
 if __name__ == "__main__":
