@@ -317,6 +317,21 @@ def _inexact_integers(spec, encoded):
     )
 
 
+def repeat_by_weight(frame, sample_weight, *, owner, why):
+    """``frame`` with each row repeated its (integer) weight times, for a library that takes no weights.
+
+    A weight that is not an integer raises, starting with ``why`` ("SDV
+    synthesizers have no sample weights"): repeating rows cannot stand for it.
+    """
+    if sample_weight is None:
+        return frame
+    reps = np.rint(sample_weight)
+    if not np.allclose(reps, sample_weight):
+        raise ValueError(f"{owner}: {why}; only integer weights are supported (they repeat rows). Round or "
+                         "resample the weights.")
+    return frame.loc[frame.index.repeat(reps.astype(np.int64))].reset_index(drop=True)
+
+
 def encode_sampled_column(col, spec, *, labels=None, missing_level=None, owner, model):
     """A column of rows another library sampled (SDV, TabularARGN) in synthloop's encoding.
 

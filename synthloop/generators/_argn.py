@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._table import ALL_KINDS, encode_sampled_column
+from .._table import ALL_KINDS, encode_sampled_column, repeat_by_weight
 from ..base import BaseGenerator
 from ..utils._sklearn_compat import Interval, StrOptions
 
@@ -225,15 +225,8 @@ class TabularARGNGenerator(BaseGenerator):
 
     def _update_statistics(self, table, sample_weight):
         frame = self._to_frame(table.columns, table.n_rows)
-        if sample_weight is not None:
-            reps = np.rint(sample_weight)
-            if not np.allclose(reps, sample_weight):
-                raise ValueError(
-                    f"{type(self).__name__}: TabularARGN has no sample weights; only integer weights are "
-                    "supported (they repeat rows). Round or resample the weights."
-                )
-            frame = frame.loc[frame.index.repeat(reps.astype(np.int64))].reset_index(drop=True)
-        self._chunks.append(frame)
+        self._chunks.append(repeat_by_weight(frame, sample_weight, owner=type(self).__name__,
+                                             why="TabularARGN has no sample weights"))
 
     def _finalize(self):
         engine, torch = _import_engine(type(self).__name__)

@@ -9,7 +9,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-from .._table import ALL_KINDS, encode_sampled_column
+from .._table import ALL_KINDS, encode_sampled_column, repeat_by_weight
 from ..base import BaseGenerator
 from ..utils._sklearn_compat import Interval, StrOptions
 
@@ -226,15 +226,8 @@ class SDVGenerator(BaseGenerator):
 
     def _update_statistics(self, table, sample_weight):
         frame = self._to_frame(table.columns, table.n_rows)
-        if sample_weight is not None:
-            reps = np.rint(sample_weight)
-            if not np.allclose(reps, sample_weight):
-                raise ValueError(
-                    f"{type(self).__name__}: SDV synthesizers have no sample weights; only integer "
-                    "weights are supported (they repeat rows). Round or resample the weights."
-                )
-            frame = frame.loc[frame.index.repeat(reps.astype(np.int64))].reset_index(drop=True)
-        self._chunks.append(frame)
+        self._chunks.append(repeat_by_weight(frame, sample_weight, owner=type(self).__name__,
+                                             why="SDV synthesizers have no sample weights"))
 
     def _finalize(self):
         _, Metadata = _import_sdv(type(self).__name__)
