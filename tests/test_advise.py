@@ -328,15 +328,19 @@ def test_pool_with_real_rows_prediction_matches_real_runs(kind, pool):
     row = advice.table.iloc[0]
     check = advice.validate(X, n_seeds=n_seeds, random_state=1).set_index("setting")
     assert list(check.index) == ["chosen", "cheaper"]
-    # Both simulators are exact for these pools, so the real share of runs within the tolerance
-    # (150 RecursiveSynthesizer runs with the same pool) matches the simulated probability (2000
-    # replications) within 4 standard errors of their difference, for the chosen and the cheaper setting.
+    # Both simulators are exact for these pools (the fully synthetic loop would drift 3-8 times more).
+    _assert_real_runs_match_the_simulation(check, row, n_seeds, n_reps)
+
+
+def _assert_real_runs_match_the_simulation(check, row, n_seeds, n_reps):
+    """``validate``'s real runs against an exact simulation: for the chosen and the cheaper setting, the
+    share of runs within the tolerance matches the simulated probability within 4 standard errors of their
+    difference; the chosen setting's mean drift matches the simulated one within 4 SE (the simulated SD for
+    both samples)."""
     for setting in ("chosen", "cheaper"):
         p = check.loc[setting, "predicted"]
         se = math.sqrt(p * (1 - p) * (1 / n_seeds + 1 / n_reps))
         assert abs(check.loc[setting, "pass_rate"] - p) <= 4 * se, (setting, check.loc[setting].to_dict())
-    # The measured mean drift of the chosen setting matches the simulated one within 4 SE (the simulated
-    # SD for both samples); the fully synthetic loop would drift 3-8 times more.
     se = row["drift_sd"] * math.sqrt(1 / n_seeds + 1 / n_reps)
     assert abs(check.loc["chosen", "drift_mean"] - row["drift_mean"]) <= 4 * se
 
@@ -364,16 +368,8 @@ def test_fresh_pool_prediction_matches_real_runs(kind):
     assert advice.settings["pool"] is pool and f"pool={pool!r}" in advice.criterion
     check = advice.validate(X, n_seeds=n_seeds, random_state=1).set_index("setting")
     assert list(check.index) == ["chosen", "cheaper"]
-    # The simulation draws the real rows of X as the loop does and is exact: the real share of runs within the
-    # tolerance matches the simulated probability within 4 SE of their difference, and so does the chosen
-    # setting's mean drift (the simulated SD for both samples).
-    for setting in ("chosen", "cheaper"):
-        p = check.loc[setting, "predicted"]
-        se = math.sqrt(p * (1 - p) * (1 / n_seeds + 1 / n_reps))
-        assert abs(check.loc[setting, "pass_rate"] - p) <= 4 * se, (setting, check.loc[setting].to_dict())
-    row = advice.table.iloc[0]
-    assert abs(check.loc["chosen", "drift_mean"] - row["drift_mean"]) <= 4 * row["drift_sd"] * math.sqrt(
-        1 / n_seeds + 1 / n_reps)
+    # The simulation draws the real rows of X as the loop does and is exact.
+    _assert_real_runs_match_the_simulation(check, advice.table.iloc[0], n_seeds, n_reps)
 
 
 def test_categorical_drift_of_a_generation_that_lost_a_level_is_the_kl_to_all_of_generation_0():
