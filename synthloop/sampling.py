@@ -371,73 +371,86 @@ def _in_order(func, items, n_jobs):
             yield ahead.popleft().result()
 
 
-def _subtree(generator, source, n_rows, seed, part, first, size, weight):
-    """Blocks ``first, ..., first + size - 1`` of one part, reduced where they are drawn (one Dask task)."""
-    return tree_reduce((_leaf(generator, source, n_rows, seed, part, b, weight) for b in range(first, first + size)),
-                       lambda a, b: _merge(generator, a, b))
+def _aligned(first, stop):
+    """Leaves ``first, ..., stop - 1`` as aligned subtrees of :func:`tree_reduce`, ``(first leaf, size)``:
+    each the largest power of two that starts at a multiple of itself and ends by ``stop``."""
+    out = []
+    while first < stop:
+        size = 1 << ((stop - first).bit_length() - 1)
+        while first % size:
+            size //= 2
+        out.append((first, size))
+        first += size
+    return out
 
 
-def _subtrees(blocks, remote, workers):
-    """Cut the leaves into ``(index of the first, number)``: runs of ``remote`` blocks of one part as aligned
-    subtrees (a power of two of them), every other block alone.
+def _run(generator, source, n_rows, seed, part, offset, first, stop, weight):
+    """Leaves ``first, ..., stop - 1`` of one part (block ``leaf - offset``), drawn and reduced where this runs
+    (one Dask task) into the aligned subtrees that cover them (:func:`_aligned`), in order."""
+    return [tree_reduce((_leaf(generator, source, n_rows, seed, part, i - offset, weight) for i in range(i0, i0 + size)),
+                        lambda a, b: _merge(generator, a, b))
+            for i0, size in _aligned(first, stop)]
 
-    The subtrees shrink towards the end (guided self-scheduling): each takes at most a
-    ``4 * workers``-th of the remote blocks still to come (and at most 64), so a task does
-    enough work to pay for its scheduling while the last tasks, which workers finish
-    at different times, are small.
+
+def _runs(blocks, remote, workers):
+    """Cut the leaves into runs ``(first, stop)``: consecutive ``remote`` blocks of one part, every other leaf alone.
+
+    The runs shrink towards the end (guided self-scheduling): each takes a
+    ``2 * workers``-th of the remote blocks still to come, so that a pass is a
+    few tasks per worker, each enough work to pay for its scheduling, while the
+    last ones, which workers finish at different times, are small.
     """
-    out, i = [], 0
-    left = sum(blk in remote for blk in blocks)
+    out, i, left = [], 0, len(remote)
     while i < len(blocks):
-        size = 1
+        stop = i + 1
         if blocks[i] in remote:
-            p = blocks[i][0]
-            size = 2 ** max(0, min(6, (left // (4 * workers)).bit_length() - 1))
-            while size > 1 and (i % size or i + size > len(blocks)
-                                or not all(blk in remote and blk[0] == p for blk in blocks[i:i + size])):
-                size //= 2
-            left -= size
-        out.append((i, size))
-        i += size
+            limit = min(len(blocks), i + -(-left // (2 * workers)))
+            while stop < limit and blocks[stop] in remote and blocks[stop][0] == blocks[i][0]:
+                stop += 1
+            left -= stop - i
+        out.append((i, stop))
+        i = stop
     return out
 
 
 def _reduce_on_dask(client, generator, parts, seed, blocks, drawn, scattered):
-    """The tree of :func:`tree_reduce` as Dask tasks; ``scattered`` keeps the sources sent to the workers.
+    """The tree of :func:`tree_reduce` over the blocks, their runs reduced on Dask; ``scattered`` keeps the sources
+    sent to the workers.
 
-    A task reduces an aligned subtree of consecutive blocks of one source
-    (:func:`_subtrees`), so that a task does enough work to pay for its
-    scheduling (a block of the MVN on Adult takes about 7 ms, a Dask task
-    costs about a millisecond, and a merge another task); the subtrees are
-    those of the whole tree, so the root does not depend on their sizes, nor
-    on the number of workers that sets them.
+    A task draws and reduces a run of consecutive blocks of one source
+    (:func:`_runs`) into the aligned subtrees of the whole tree that cover it,
+    and the calling process merges those: the root does not depend on the
+    runs, nor on the number of workers that sets them. A pass is a few tasks
+    per worker, one scatter and one gather: each task costs the scheduler and
+    the workers about a millisecond of CPU, a block of the MVN on Adult takes
+    about 7 ms, and on a small machine the scheduler and this process share
+    the cores with the workers.
     """
-    # The generator changes between passes; the sources do not.
-    gen = client.scatter(generator, broadcast=True, hash=False)
-    for p, (source, _, _) in enumerate(parts):
-        if not _is_rows(source) and p not in scattered:
-            scattered[p] = client.scatter(source, broadcast=True, hash=False)
+    # The generator changes between passes, the sources do not: one scatter of what is new.
+    new = [p for p, (source, _, _) in enumerate(parts) if not _is_rows(source) and p not in scattered]
+    gen, *sent = client.scatter([generator] + [parts[p][0] for p in new], broadcast=True, hash=False)
+    scattered.update(zip(new, sent))
 
     remote = {(p, b) for p, b in blocks if not _is_rows(parts[p][0]) and (p, b) not in drawn}
     workers = max(1, len(client.scheduler_info().get("workers", {})))
-    groups = _subtrees(blocks, remote, workers)
-    # Every remote task is submitted before the blocks here are reduced, so the workers start at once.
+    runs = _runs(blocks, remote, workers)
+    offsets = {}
+    for i, (p, b) in enumerate(blocks):
+        offsets.setdefault(p, i - b)
     tasks = {}
-    for i, size in groups:
-        p, b = blocks[i]
+    for i, stop in runs:
+        p = blocks[i][0]
         if blocks[i] in remote:
+            _, n_rows, weight = parts[p]
+            tasks[i] = client.submit(_run, gen, scattered[p], n_rows, seed, p, offsets[p], i, stop, weight,
+                                     pure=False)
+    # The blocks here are reduced while the workers draw theirs (only statistics travel); then one gather.
+    reduced = {}
+    for i, _ in runs:
+        if i not in tasks:
+            p, b = blocks[i]
             source, n_rows, weight = parts[p]
-            tasks[i] = client.submit(_subtree, gen, scattered[p], n_rows, seed, p, b, size, weight, pure=False)
-
-    def items():
-        for i, _ in groups:
-            if i in tasks:
-                yield tasks.pop(i)
-            else:  # rows here are reduced here: only statistics travel
-                p, b = blocks[i]
-                source, n_rows, weight = parts[p]
-                yield _leaf(generator, source, n_rows, seed, p, b, weight, drawn.pop((p, b), None))
-
-    root = tree_reduce(items(), lambda a, b: client.submit(_merge, gen, a, b, pure=False),
-                       sizes=[size for _, size in groups])
-    return root.result() if hasattr(root, "result") else root
+            reduced[i] = [_leaf(generator, source, n_rows, seed, p, b, weight, drawn.pop((p, b), None))]
+    reduced.update(zip(tasks, client.gather(list(tasks.values()))))
+    return tree_reduce((item for i, _ in runs for item in reduced.pop(i)), lambda a, b: _merge(generator, a, b),
+                       sizes=[size for i, stop in runs for _, size in _aligned(i, stop)])

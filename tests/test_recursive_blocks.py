@@ -13,7 +13,7 @@ from synthloop import (
     MultivariateNormalGenerator,
     RecursiveSynthesizer,
 )
-from synthloop.sampling import BLOCK_SIZE, fit_blocks, sample_blocks, tree_reduce
+from synthloop.sampling import BLOCK_SIZE, _aligned, _runs, fit_blocks, sample_blocks, tree_reduce
 
 
 def _mixed(n=2000, seed=0):
@@ -84,7 +84,7 @@ def test_tree_reduce_takes_aligned_subtrees_for_their_leaves():
         leaves = [str(i) for i in range(n)]
         for largest in (1, 2, 4, 8, 16):
             items, sizes, i = [], [], 0
-            while i < n:  # a random aligned cut, as _subtrees makes them
+            while i < n:  # a random aligned cut
                 size = int(rng.choice([s for s in (1, 2, 4, 8, 16) if s <= largest and not i % s and i + s <= n]))
                 items.append(tree_reduce(leaves[i:i + size], merge))
                 sizes.append(size)
@@ -95,6 +95,34 @@ def test_tree_reduce_takes_aligned_subtrees_for_their_leaves():
         tree_reduce("abc", merge, sizes=[1, 2])
     with pytest.raises(ValueError, match="an item of 3 leaves"):
         tree_reduce("ab", merge, sizes=[3, 1])
+
+
+def test_dask_runs_cover_the_leaves_with_few_tasks_of_aligned_subtrees():
+    def merge(a, b):
+        return f"({a} {b})"
+
+    for first in range(40):
+        for stop in range(first + 1, 80):
+            cut = _aligned(first, stop)
+            assert [i for i, size in cut] == list(np.cumsum([first] + [size for _, size in cut])[:-1])
+            assert sum(size for _, size in cut) == stop - first
+            assert all(size & (size - 1) == 0 and i % size == 0 for i, size in cut)
+    # Three leaves of rows here, then the blocks of two sources: the runs never cross a part or a leaf kept here.
+    blocks = [(0, b) for b in range(3)] + [(1, b) for b in range(300)] + [(2, b) for b in range(148)]
+    remote = set(blocks[3:])
+    for workers in (1, 2, 8):
+        runs = _runs(blocks, remote, workers)
+        assert [i for i, _ in runs] == [0] + [stop for _, stop in runs[:-1]] and runs[-1][1] == len(blocks)
+        assert all(stop == i + 1 for i, stop in runs[:3])
+        assert all(len({blocks[j][0] for j in range(i, stop)}) == 1 for i, stop in runs)
+        sizes = [stop - i for i, stop in runs[3:]]
+        # a pass is a few tasks per worker (about 2 w log(n / 2 w)), the first ones largest
+        assert len(sizes) <= 2 * workers * np.log(len(remote)) + 2, (workers, sizes)
+        assert sizes[0] == -(-len(remote) // (2 * workers))
+        leaves = [str(i) for i in range(len(blocks))]
+        items = [tree_reduce(leaves[i:i + size], merge) for first, stop in runs for i, size in _aligned(first, stop)]
+        sizes = [size for first, stop in runs for _, size in _aligned(first, stop)]
+        assert tree_reduce(items, merge, sizes=sizes) == tree_reduce(leaves, merge)
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +191,8 @@ def test_a_dask_cluster_fits_what_threads_fit_whatever_its_workers(threads, clus
 
 
 def test_dask_tasks_of_many_blocks_reduce_the_same_tree(clusters):
-    # 3 blocks of rows here and 37 drawn on the workers: tasks of 8 blocks on one worker, 4 on two.
+    # 3 blocks of rows here and 37 drawn on the workers, in runs of 19, 9, 5, ... blocks on one worker and of
+    # 10, 7, 5, ... on two, none of them aligned.
     from distributed import Client
 
     X = np.random.default_rng(1).normal(size=(3 * BLOCK_SIZE - 7, 2))
