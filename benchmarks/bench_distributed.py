@@ -28,8 +28,8 @@ configurations fitted the same bytes.
 
 ``--scale s`` runs ``n_t = round(32,561 s) t^2``; the stored results are at
 ``--scale 1``, with 3 runs of each configuration for the MVN and 1 for the
-copula (a copula run takes about 8 minutes on one core), other jobs on the
-machine paused while they ran.
+copula (a copula run takes about 9 minutes on one core), with nothing
+else running on the machine.
 
 Run: ``.venv/bin/python benchmarks/bench_distributed.py [--repeats 3] [--only copula] [--scale 1]``.
 Results go to ``benchmarks/results/distributed.json`` and ``distributed.txt``.
