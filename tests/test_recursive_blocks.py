@@ -116,7 +116,7 @@ def test_dask_runs_cover_the_leaves_with_few_tasks_of_aligned_subtrees():
         assert all(stop == i + 1 for i, stop in runs[:3])
         assert all(len({blocks[j][0] for j in range(i, stop)}) == 1 for i, stop in runs)
         sizes = [stop - i for i, stop in runs[3:]]
-        # a pass is a few tasks per worker (about 2 w log(n / 2 w)), the first ones largest
+        # a pass is a few tasks per worker (at most about 2 w ln n), the first one a 2 w-th of the blocks
         assert len(sizes) <= 2 * workers * np.log(len(remote)) + 2, (workers, sizes)
         assert sizes[0] == -(-len(remote) // (2 * workers))
         leaves = [str(i) for i in range(len(blocks))]
