@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from synthloop.study import load_config
-from synthloop.study._readme import fill_markers, marker_names
+from synthloop.study._readme import fill_markers, marker_names, readme_main
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted(ROOT.glob("experiments/*/readme.py"))
@@ -94,6 +94,28 @@ def test_fill_markers_names_what_is_missing():
     with pytest.raises(ValueError, match="a line starts with an inline marker"):
         fill_markers("text\n<!-- a -->1<!-- /a --> more", {"a": "1"})
     assert fill_markers("<!-- t -->\nold\n<!-- /t -->", {"t": "\nnew\n"}) == "<!-- t -->\nnew\n<!-- /t -->"
+
+
+def test_readme_main_refills_a_copied_readme_from_its_csv(tmp_path, capsys):
+    import shutil
+
+    source = ROOT / "experiments" / "xu2025_gaussian"
+    folder = tmp_path / "experiments" / source.name
+    folder.mkdir(parents=True)
+    for name in ("results.csv", "config.toml", "README.md"):
+        shutil.copyfile(source / name, folder / name)
+    readme = folder / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    name = marker_names(text)[0]
+    stale = re.sub(rf"<!-- {re.escape(name)} -->.*?<!-- /{re.escape(name)} -->", f"<!-- {name} -->x<!-- /{name} -->",
+                   text, count=1, flags=re.S)
+    assert stale != text
+    readme.write_text(stale, encoding="utf-8")
+    module = _module(source / "readme.py")
+    assert readme_main(folder, module.__doc__, ["--from-csv"], readmes={"experiment": readme},
+                       numbers=module.numbers) == 0
+    assert readme.read_text(encoding="utf-8") == text
+    assert f"{readme}: updated" in capsys.readouterr().out
 
 
 def test_results_csv_are_one_row_per_cell_and_generation(experiment):

@@ -11,11 +11,9 @@ READMEs are what this script writes. A claim in words that the results no
 longer support stops the script (``claim``).
 """
 
-import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -135,22 +133,16 @@ def numbers(frame, config):
 
 def load():
     """The stored results and the validated config, as the READMEs are written from them."""
-    from synthloop.study import load_config
+    from synthloop.study._readme import load_experiment
 
-    return pd.read_csv(HERE / "results.csv"), load_config(HERE / "config.toml").data
+    return load_experiment(HERE)
 
 
 def main(argv=None):
     sys.path.insert(0, str(ROOT))
-    from synthloop.study._readme import refresh_experiment
+    from synthloop.study._readme import readme_main
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--results", default=str(ROOT / "results" / "adult_recursive"))
-    parser.add_argument("--from-csv", action="store_true", help="only refill the READMEs from results.csv")
-    args = parser.parse_args(argv)
-    refresh_experiment(HERE, args.results, readmes=READMES, numbers=numbers, figures=FIGURES, columns=COLUMNS,
-                       from_csv=args.from_csv)
-    return 0
+    return readme_main(HERE, __doc__, argv, readmes=READMES, numbers=numbers, figures=FIGURES, columns=COLUMNS)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ Every number between ``<!-- name -->`` markers comes from :func:`numbers`;
 claim in words that the results no longer support stops the script.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -91,22 +90,16 @@ def numbers(frame, config):
 
 def load():
     """The stored results and the validated config, as the README is written from them."""
-    from synthloop.study import load_config
+    from synthloop.study._readme import load_experiment
 
-    return pd.read_csv(HERE / "results.csv"), load_config(HERE / "config.toml").data
+    return load_experiment(HERE)
 
 
 def main(argv=None):
     sys.path.insert(0, str(ROOT))
-    from synthloop.study._readme import refresh_experiment
+    from synthloop.study._readme import readme_main
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--results", default=str(ROOT / "results" / "german_credit_recursive"))
-    parser.add_argument("--from-csv", action="store_true", help="only refill the README from results.csv")
-    args = parser.parse_args(argv)
-    refresh_experiment(HERE, args.results, readmes=READMES, numbers=numbers, figures=FIGURES, columns=COLUMNS,
-                       from_csv=args.from_csv)
-    return 0
+    return readme_main(HERE, __doc__, argv, readmes=READMES, numbers=numbers, figures=FIGURES, columns=COLUMNS)
 
 
 if __name__ == "__main__":

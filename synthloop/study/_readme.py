@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["StaleClaimError", "claim", "fill_markers", "marker_names", "markdown_table", "refresh_experiment",
-           "update_readme", "write_results_csv"]
+__all__ = ["StaleClaimError", "claim", "fill_markers", "load_experiment", "marker_names", "markdown_table",
+           "readme_main", "refresh_experiment", "update_readme", "write_results_csv"]
 
 _MARKER = re.compile(r"<!-- (?P<name>[^/<>\s][^<>]*?) -->(?P<body>.*?)<!-- /(?P=name) -->", re.S)
 # In Markdown a line that starts with an HTML comment interrupts the paragraph: an inline marker needs
@@ -164,9 +164,6 @@ def refresh_experiment(folder, results_dir, *, readmes, numbers, figures=None, c
     import shutil
     import tempfile
 
-    import pandas as pd
-
-    from ._config import load_config
     from ._report import make_report
 
     folder = Path(folder)
@@ -176,7 +173,42 @@ def refresh_experiment(folder, results_dir, *, readmes, numbers, figures=None, c
             make_report(results_dir, tmp)
             for src, dst in (figures or {}).items():
                 shutil.copyfile(Path(tmp) / src, folder / dst)
-    frame = pd.read_csv(folder / "results.csv")
-    config = load_config(folder / "config.toml").data
-    for key, values in numbers(frame, config).items():
+    for key, values in numbers(*load_experiment(folder)).items():
         print(f"{readmes[key]}: {'updated' if update_readme(readmes[key], values) else 'unchanged'}")
+
+
+def load_experiment(folder):
+    """An experiment folder's ``results.csv`` and validated ``config.toml``: what its README numbers come from.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+    config : dict
+        The config's data, as :func:`~synthloop.study.load_config` validates it.
+    """
+    import pandas as pd
+
+    from ._config import load_config
+
+    folder = Path(folder)
+    return pd.read_csv(folder / "results.csv"), load_config(folder / "config.toml").data
+
+
+def readme_main(folder, doc, argv=None, **refresh):
+    """The command line of a study's ``experiments/<name>/readme.py``: :func:`refresh_experiment` of ``folder``.
+
+    ``--results`` names the study's results (default ``results/<name>`` at the
+    repository root); ``--from-csv`` only refills the READMEs from the stored
+    ``results.csv``. ``doc`` is the script's docstring (its first line is the
+    help's description); ``refresh`` goes to :func:`refresh_experiment`.
+    Returns the exit code.
+    """
+    import argparse
+
+    folder = Path(folder)
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--results", default=str(folder.parents[1] / "results" / folder.name))
+    parser.add_argument("--from-csv", action="store_true", help="only refill the READMEs from results.csv")
+    args = parser.parse_args(argv)
+    refresh_experiment(folder, args.results, from_csv=args.from_csv, **refresh)
+    return 0
