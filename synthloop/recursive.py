@@ -47,6 +47,7 @@ from .schedules import check_schedule
 from .utils._dask import dask_client
 from .utils._random import child_seeds, make_rng
 from .utils._sklearn_compat import Interval, StrOptions, _fit_context
+from .utils._threads import one_native_thread
 
 __all__ = ["RecursiveSynthesizer"]
 
@@ -102,7 +103,9 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         Threads drawing and reducing blocks in parallel (generations are
         sequential); with ``backend="dask"`` and ``scheduler=None``, the
         threads of the in-process cluster. None means 1, -1 all cores.
-        Results are identical for any value.
+        Results are identical for any value. Above one, BLAS and OpenMP run
+        at one thread during the fit (threadpoolctl): the threads are the
+        parallelism.
     backend : {"threads", "dask"}, default="threads"
         Where the blocks of a generation are drawn and reduced, for a
         generator whose fit is a block reduction (``supports_reduction()``:
@@ -538,16 +541,19 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- loop
     def _run(self, table):
-        prepared = self._prepare(table)
-        with self._client(prepared[-1]) as client:
-            self._generations(table, client, *prepared)
-
-    def _client(self, reduce):
-        if self.backend != "dask" or not reduce:
-            return contextlib.nullcontext()
         from joblib import effective_n_jobs
 
-        return dask_client(self.scheduler, effective_n_jobs(self.n_jobs), "RecursiveSynthesizer")
+        prepared = self._prepare(table)
+        n_jobs = effective_n_jobs(self.n_jobs)
+        # Threads here are the parallelism: BLAS at one thread for the whole loop (a BLAS call
+        # at full threads between two generations leaves its threads spinning into the next).
+        with self._client(prepared[-1], n_jobs) as client, one_native_thread(client is None and n_jobs > 1):
+            self._generations(table, client, *prepared)
+
+    def _client(self, reduce, n_jobs):
+        if self.backend != "dask" or not reduce:
+            return contextlib.nullcontext()
+        return dask_client(self.scheduler, n_jobs, "RecursiveSynthesizer")
 
     def _generations(self, table, client, template, schedule, pool, sizes, seeds, chunk_rows, plans, reference, reduce):
         ref_summary, ref_vector = reference

@@ -24,6 +24,8 @@ from collections import deque
 import numpy as np
 import pandas as pd
 
+from .utils._threads import one_native_thread
+
 __all__ = ["BLOCK_SIZE", "block_seed", "default_chunk_rows", "fit_blocks", "sample_blocks", "tree_reduce"]
 
 #: Rows per sampling block. Each block has its own seed, so the synthetic rows
@@ -220,8 +222,9 @@ def fit_blocks(generator, parts, seed, *, n_jobs=None, client=None, continued=Fa
     seed : int
         The seed of the generation being fit (``history_["seed"]``).
     n_jobs : int or None, default=None
-        Threads reducing blocks at once (None: 1, -1: all cores); ignored
-        with ``client``.
+        Threads reducing blocks at once (None: 1, -1: all cores; above one,
+        BLAS and OpenMP run at one thread meanwhile); ignored with
+        ``client``.
     client : distributed.Client or None, default=None
         Reduce the blocks of the sources on this Dask cluster: the workers
         receive the generators, never rows; blocks of tables are reduced
@@ -250,8 +253,12 @@ def fit_blocks(generator, parts, seed, *, n_jobs=None, client=None, continued=Fa
     >>> bool(np.allclose(gen.covariance_, again.covariance_, rtol=1e-12, atol=0))
     True
     """
-    return _fit_blocks(generator, parts, seed, n_jobs=n_jobs, client=client, continued=continued,
-                       keep_rows=keep_rows)[0]
+    from joblib import effective_n_jobs
+
+    # All of it: a BLAS call between passes at full threads leaves BLAS's threads spinning into the next pass.
+    with one_native_thread(client is None and effective_n_jobs(n_jobs) > 1):
+        return _fit_blocks(generator, parts, seed, n_jobs=n_jobs, client=client, continued=continued,
+                           keep_rows=keep_rows)[0]
 
 
 def _fit_blocks(generator, parts, seed, *, n_jobs=None, client=None, continued=False, keep_rows=None):

@@ -163,6 +163,36 @@ def test_the_copula_generation_is_exact_past_chunk_size_whatever_its_reservoir()
     np.testing.assert_allclose(rs.generators_[2].correlation_, exact.correlation_, rtol=0, atol=1e-12)
 
 
+class _BlasSpy(MultivariateNormalGenerator):
+    """Records BLAS's thread count whenever it reduces a block (a class attribute: clones share it)."""
+
+    seen = []
+
+    def _block_statistics(self, table, sample_weight, pass_):
+        from threadpoolctl import threadpool_info
+
+        self.seen.append(max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"))
+        return super()._block_statistics(table, sample_weight, pass_)
+
+
+@pytest.mark.parametrize("n_jobs, expected", [(1, 2), (2, 1)])
+def test_threads_of_the_loop_run_blas_at_one_thread(n_jobs, expected):
+    # n_jobs threads are the parallelism: BLAS at a thread per core in each would oversubscribe the cores.
+    from threadpoolctl import threadpool_limits
+
+    X = np.random.default_rng(0).normal(size=(300, 3))
+    with threadpool_limits(limits=2, user_api="blas"):
+        _BlasSpy.seen = []
+        RecursiveSynthesizer(_BlasSpy(), n_generations=2, schedule="constant:n=200000", n_jobs=n_jobs,
+                             random_state=0).fit(X)
+        seen = _BlasSpy.seen
+        _BlasSpy.seen = []
+        src = MultivariateNormalGenerator().fit(X)
+        fit_blocks(_BlasSpy(), [(src, 4 * BLOCK_SIZE, None)], seed=0, n_jobs=n_jobs)
+    assert len(seen) > 6 and set(seen) == {expected}
+    assert len(_BlasSpy.seen) == 4 and set(_BlasSpy.seen) == {expected}
+
+
 @pytest.fixture(scope="module")
 def clusters():
     distributed = pytest.importorskip("distributed")

@@ -8,6 +8,8 @@ from numbers import Integral
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
+from ..utils._threads import one_native_thread
+
 from .._pool_names import pool_subset
 from ..schedules import check_schedule
 from ..utils._sklearn_compat import Interval, ordered_options
@@ -68,12 +70,13 @@ def run_blocks(func, n_reps, n_jobs, *, require=None, **kwargs):
     if require == "sharedmem":
         # A plain thread pool: joblib's dispatch cost ~8 ms per call, a tenth of
         # a simulate_gaussian run of the [A] Figure-3 grid on two threads.
-        with ThreadPoolExecutor(min(effective_n_jobs(n_jobs), len(sizes))) as pool:
+        with one_native_thread(), ThreadPoolExecutor(min(effective_n_jobs(n_jobs), len(sizes))) as pool:
             return list(pool.map(lambda job: func(*job, **kwargs), enumerate(sizes)))
     # numpy's bulk random draws and large ufuncs release the GIL, so threads
     # avoid process start-up and pickling of results; joblib.parallel_config
     # can still choose another backend.
-    return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(b, s, **kwargs) for b, s in enumerate(sizes))
+    with one_native_thread():
+        return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(b, s, **kwargs) for b, s in enumerate(sizes))
 
 
 class ReplicationsByGenerations:
