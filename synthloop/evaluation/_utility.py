@@ -11,11 +11,11 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import type_of_target
-from threadpoolctl import threadpool_limits
 
 from ..exceptions import FailedScoresWarning
 from ..utils._random import as_seed_sequence, child_seed, child_seeds
 from ..utils._sklearn_compat import Interval, RealNotInt, _validate_shuffle_split
+from ..utils._threads import one_native_thread
 from ._checks import FeatureSpec, check_frame, check_same_columns, target_labels
 from ._fidelity import fidelity_report
 from ._metrics import default_estimators, resolve_scoring
@@ -486,7 +486,7 @@ def _one_thread(task):
     """
     @functools.wraps(task)
     def limited(*args, **kwargs):
-        with threadpool_limits(limits=1):
+        with one_native_thread():
             return task(*args, **kwargs)
 
     return limited

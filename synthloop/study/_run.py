@@ -36,12 +36,12 @@ def prepare_payloads(data, cells):
 
 def run_cell(cell, payload, data, meta):
     """Run one cell; return its rows with the config hash, versions and timing."""
-    from threadpoolctl import threadpool_limits
+    from ..utils._threads import one_native_thread
 
     start = time.perf_counter()
     # One thread per cell: cells are the unit of parallelism, and OpenMP pools
     # (HistGradientBoosting) spinning on a busy machine are many times slower.
-    with threadpool_limits(1):
+    with one_native_thread():
         out = KINDS[data["kind"]].run(cell, payload, data)
     out["cell_seconds"] = time.perf_counter() - start
     out["config_hash"] = meta["config_hash"]

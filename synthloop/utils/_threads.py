@@ -1,4 +1,4 @@
-"""Native thread pools (BLAS, OpenMP) inside synthloop's own threads."""
+"""Native thread pools (BLAS, OpenMP) where synthloop's own threads or processes are the parallelism."""
 
 from contextlib import nullcontext
 
