@@ -3,7 +3,7 @@
 Where synthloop runs ``n_jobs`` threads (the block reduction of a generation,
 the sampling threads of the ``partial_fit`` path, the simulators' replication
 blocks) those threads are the parallelism; BLAS would start a thread per core
-in each of them. The library limits BLAS and OpenMP to one thread while its
+in each of them. The library limits BLAS to one thread while its
 threads run (``synthloop.utils._threads.one_native_thread``, threadpoolctl).
 
 Three arms, each run in a fresh subprocess, alternating:

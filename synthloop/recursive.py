@@ -103,8 +103,8 @@ class RecursiveSynthesizer(OneToOneFeatureMixin, BaseEstimator):
         Threads drawing and reducing blocks in parallel (generations are
         sequential); with ``backend="dask"`` and ``scheduler=None``, the
         threads of the in-process cluster. None means 1, -1 all cores.
-        Results are identical for any value. Above one, BLAS and OpenMP run
-        at one thread during the fit (threadpoolctl): the threads are the
+        Results are identical for any value. Above one, BLAS runs at one
+        thread during the fit (threadpoolctl): the threads are the
         parallelism.
     backend : {"threads", "dask"}, default="threads"
         Where the blocks of a generation are drawn and reduced, for a

@@ -223,7 +223,7 @@ def fit_blocks(generator, parts, seed, *, n_jobs=None, client=None, continued=Fa
         The seed of the generation being fit (``history_["seed"]``).
     n_jobs : int or None, default=None
         Threads reducing blocks at once (None: 1, -1: all cores; above one,
-        BLAS and OpenMP run at one thread meanwhile); ignored with
+        BLAS runs at one thread meanwhile); ignored with
         ``client``.
     client : distributed.Client or None, default=None
         Reduce the blocks of the sources on this Dask cluster: the workers

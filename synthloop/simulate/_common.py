@@ -8,11 +8,10 @@ from numbers import Integral
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
-from ..utils._threads import one_native_thread
-
 from .._pool_names import pool_subset
 from ..schedules import check_schedule
 from ..utils._sklearn_compat import Interval, ordered_options
+from ..utils._threads import one_native_thread
 
 #: Replications per block. Every block owns a child SeedSequence, so results
 #: depend on this constant but never on ``n_jobs`` or the backend.
