@@ -399,19 +399,20 @@ def _run(generator, source, n_rows, seed, part, offset, first, stop, weight):
             for i0, size in _aligned(first, stop)]
 
 
-def _runs(blocks, remote, workers):
+def _runs(blocks, remote, threads):
     """Cut the leaves into runs ``(first, stop)``: consecutive ``remote`` blocks of one part, every other leaf alone.
 
     The runs shrink towards the end (guided self-scheduling): each takes a
-    ``2 * workers``-th of the remote blocks still to come, so that a pass is a
-    few tasks per worker, each enough work to pay for its scheduling, while the
-    last ones, which workers finish at different times, are small.
+    ``2 * threads``-th of the remote blocks still to come (``threads``: the
+    cluster's worker threads), so that a pass is a few tasks per thread, each
+    enough work to pay for its scheduling, while the last ones, which threads
+    finish at different times, are small.
     """
     out, i, left = [], 0, len(remote)
     while i < len(blocks):
         stop = i + 1
         if blocks[i] in remote:
-            limit = min(len(blocks), i + -(-left // (2 * workers)))
+            limit = min(len(blocks), i + -(-left // (2 * threads)))
             while stop < limit and blocks[stop] in remote and blocks[stop][0] == blocks[i][0]:
                 stop += 1
             left -= stop - i
@@ -427,8 +428,8 @@ def _reduce_on_dask(client, generator, parts, seed, blocks, drawn, scattered):
     A task draws and reduces a run of consecutive blocks of one source
     (:func:`_runs`) into the aligned subtrees of the whole tree that cover it,
     and the calling process merges those: the root does not depend on the
-    runs, nor on the number of workers that sets them. A pass is a few tasks
-    per worker, one scatter and one gather: each task costs the scheduler and
+    runs, nor on the number of threads that sets them. A pass is a few tasks
+    per worker thread, one scatter and one gather: each task costs the scheduler and
     the workers about a millisecond of CPU, a block of the MVN on Adult takes
     about 7 ms, and on a small machine the scheduler and this process share
     the cores with the workers.
@@ -439,8 +440,7 @@ def _reduce_on_dask(client, generator, parts, seed, blocks, drawn, scattered):
     scattered.update(zip(new, sent))
 
     remote = {(p, b) for p, b in blocks if not _is_rows(parts[p][0]) and (p, b) not in drawn}
-    workers = max(1, len(client.scheduler_info().get("workers", {})))
-    runs = _runs(blocks, remote, workers)
+    runs = _runs(blocks, remote, max(1, sum(client.nthreads().values())))
     offsets = {}
     for i, (p, b) in enumerate(blocks):
         offsets.setdefault(p, i - b)

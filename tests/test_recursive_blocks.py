@@ -110,15 +110,15 @@ def test_dask_runs_cover_the_leaves_with_few_tasks_of_aligned_subtrees():
     # Three leaves of rows here, then the blocks of two sources: the runs never cross a part or a leaf kept here.
     blocks = [(0, b) for b in range(3)] + [(1, b) for b in range(300)] + [(2, b) for b in range(148)]
     remote = set(blocks[3:])
-    for workers in (1, 2, 8):
-        runs = _runs(blocks, remote, workers)
+    for threads in (1, 2, 8):
+        runs = _runs(blocks, remote, threads)
         assert [i for i, _ in runs] == [0] + [stop for _, stop in runs[:-1]] and runs[-1][1] == len(blocks)
         assert all(stop == i + 1 for i, stop in runs[:3])
         assert all(len({blocks[j][0] for j in range(i, stop)}) == 1 for i, stop in runs)
         sizes = [stop - i for i, stop in runs[3:]]
-        # a pass is a few tasks per worker (at most about 2 w ln n), the first one a 2 w-th of the blocks
-        assert len(sizes) <= 2 * workers * np.log(len(remote)) + 2, (workers, sizes)
-        assert sizes[0] == -(-len(remote) // (2 * workers))
+        # a pass is a few tasks per thread (at most about 2 w ln n), the first one a 2 w-th of the blocks
+        assert len(sizes) <= 2 * threads * np.log(len(remote)) + 2, (threads, sizes)
+        assert sizes[0] == -(-len(remote) // (2 * threads))
         leaves = [str(i) for i in range(len(blocks))]
         items = [tree_reduce(leaves[i:i + size], merge) for first, stop in runs for i, size in _aligned(first, stop)]
         sizes = [size for first, stop in runs for _, size in _aligned(first, stop)]
@@ -233,6 +233,24 @@ def test_dask_tasks_of_many_blocks_reduce_the_same_tree(clusters):
         with Client(address) as client:
             there = fit_blocks(MultivariateNormalGenerator(), parts, seed=4, client=client)
         _assert_same_params(here.get_fitted_params(), there.get_fitted_params())
+
+
+def test_dask_runs_are_sized_by_the_clusters_threads(monkeypatch):
+    # The in-process cluster of n_jobs=2 is one worker of two threads: runs for two.
+    pytest.importorskip("distributed")
+    import synthloop.sampling
+
+    seen = []
+
+    def spy(blocks, remote, threads):
+        seen.append(threads)
+        return _runs(blocks, remote, threads)
+
+    monkeypatch.setattr(synthloop.sampling, "_runs", spy)
+    X = np.random.default_rng(0).normal(size=(300, 2))
+    RecursiveSynthesizer(MultivariateNormalGenerator(), n_generations=1, schedule="constant:n=200000",
+                         backend="dask", n_jobs=2, random_state=0).fit(X)
+    assert seen and set(seen) == {2}
 
 
 def test_dask_with_no_scheduler_runs_an_in_process_cluster(threads):
