@@ -223,8 +223,7 @@ def fit_blocks(generator, parts, seed, *, n_jobs=None, client=None, continued=Fa
         The seed of the generation being fit (``history_["seed"]``).
     n_jobs : int or None, default=None
         Threads reducing blocks at once (None: 1, -1: all cores; above one,
-        BLAS runs at one thread meanwhile); ignored with
-        ``client``.
+        BLAS runs at one thread meanwhile); ignored with ``client``.
     client : distributed.Client or None, default=None
         Reduce the blocks of the sources on this Dask cluster: the workers
         receive the generators, never rows; blocks of tables are reduced
@@ -429,10 +428,10 @@ def _reduce_on_dask(client, generator, parts, seed, blocks, drawn, scattered):
     (:func:`_runs`) into the aligned subtrees of the whole tree that cover it,
     and the calling process merges those: the root does not depend on the
     runs, nor on the number of threads that sets them. A pass is a few tasks
-    per worker thread, one scatter and one gather: each task costs the scheduler and
-    the workers about a millisecond of CPU, a block of the MVN on Adult takes
-    about 7 ms, and on a small machine the scheduler and this process share
-    the cores with the workers.
+    per worker thread, one scatter and one gather: each task costs the
+    scheduler and the workers about a millisecond of CPU, a block of the MVN
+    on Adult takes about 7 ms, and on a small machine the scheduler and this
+    process share the cores with the workers.
     """
     # The generator changes between passes, the sources do not: one scatter of what is new.
     new = [p for p, (source, _, _) in enumerate(parts) if not _is_rows(source) and p not in scattered]
